@@ -1,0 +1,59 @@
+import type { DaemonStatus } from './runtime-api.js';
+
+/** The control API hearthd serves on its socket (JSON-RPC 2.0, one JSON message per line). */
+
+export const DEFAULT_SOCKET_PATH = '/run/hearth/hearthd.sock';
+export const DEFAULT_DATA_DIR = '/var/lib/hearth';
+
+export interface PackageSummary {
+  id: string;
+  title: string;
+  version: string;
+  /** Hex sha256 of the signer's raw ed25519 public key. */
+  signer: string;
+}
+
+export type ServiceState = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed';
+
+export interface InterfaceStatus {
+  id: string;
+  name: string;
+  protocol: 'http' | 'tcp';
+  /** Port inside the container. */
+  port: number;
+  hostAddress: string;
+  hostPort: number;
+  /** `http://127.0.0.1:8400/` for http interfaces. */
+  url: string;
+}
+
+export interface ServiceStatus {
+  id: string;
+  version: string;
+  state: ServiceState;
+  /** True once every daemon is ready. */
+  ready: boolean;
+  message?: string;
+  container: { name: string; initPid: number } | null;
+  daemons: DaemonStatus[];
+  interfaces: InterfaceStatus[];
+}
+
+export interface HostMethods {
+  'package.install': { params: { path: string }; result: PackageSummary };
+  'package.uninstall': { params: { id: string }; result: { id: string } };
+  'package.list': { params: Record<string, never>; result: { packages: PackageSummary[] } };
+  'service.start': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
+  'service.stop': { params: { id: string }; result: ServiceStatus };
+  'service.status': { params: { id: string }; result: ServiceStatus };
+}
+
+export type HostMethodName = keyof HostMethods;
+export const HOST_METHODS: readonly HostMethodName[] = [
+  'package.install',
+  'package.uninstall',
+  'package.list',
+  'service.start',
+  'service.stop',
+  'service.status',
+];

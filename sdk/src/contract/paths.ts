@@ -1,0 +1,35 @@
+/**
+ * Where things are inside every hearth container. The host binds them in; the runtime reads them.
+ */
+export const CONTAINER_PATHS = {
+  /** The bundled container-runtime, part of the shared base rootfs. */
+  runtimeEntry: '/usr/lib/hearth/runtime.mjs',
+  /** Read-only: `index.js` (the package's bundled code), `manifest.json`, `images/<id>.json` (image configs). */
+  packageDir: '/media/hearth/package',
+  /** Read-only: one directory per image, the image's root filesystem. */
+  imagesDir: '/media/hearth/images',
+  /** Read-write, persistent: one directory per declared volume. */
+  volumesDir: '/media/hearth/volumes',
+  /** Read-write: `host.sock` (hearthd listens), `iface-<id>.sock` (the runtime listens, relays to the port). */
+  rpcDir: '/media/hearth/rpc',
+  /** Read-write, thrown away when the service stops: overlay upper/work dirs and daemon roots. */
+  scratchDir: '/media/hearth/scratch',
+} as const;
+
+export const HOST_SOCKET_NAME = 'host.sock';
+
+export function interfaceSocketName(interfaceId: string): string {
+  return `iface-${interfaceId}.sock`;
+}
+
+/** The configuration of an image as its source declared it (OCI config or defaults). */
+export interface ImageConfig {
+  entrypoint: string[] | null;
+  cmd: string[] | null;
+  /** `KEY=value` entries. */
+  env: string[];
+  /** @default '/' */
+  workdir: string;
+  /** `uid[:gid]` or a name from the image's /etc/passwd. @default 'root' */
+  user: string;
+}

@@ -1,0 +1,42 @@
+/**
+ * JSON-RPC between hearthd and the container-runtime, over `host.sock` in the container's RPC dir.
+ * The runtime connects; then both sides are servers and clients on the one connection.
+ */
+
+export type DaemonState = 'waiting' | 'starting' | 'ready' | 'stopping' | 'stopped' | 'exited' | 'failed';
+
+export interface DaemonStatus {
+  id: string;
+  state: DaemonState;
+  /** Why it is in this state, in words: `waiting for db`, `exited with code 1`. */
+  message?: string;
+  /** Host-independent pid inside the container, while running. */
+  pid?: number;
+  exitCode?: number;
+  signal?: string;
+  /** ms since epoch of the last state change. */
+  since: number;
+}
+
+/** Methods the host serves to the runtime. */
+export interface HostMethodsForRuntime {
+  /** First call after connecting. */
+  'runtime.hello': { params: { runtimeVersion: string; pid: number }; result: { serviceId: string } };
+}
+
+/** Notifications the runtime sends to the host. */
+export interface RuntimeNotifications {
+  'runtime.daemonState': DaemonStatus;
+  'runtime.log': { daemon: string; stream: 'stdout' | 'stderr'; line: string; time: number };
+}
+
+/** Methods the runtime serves to the host. */
+export interface RuntimeMethods {
+  /** Mount and spawn all daemons in dependency order; resolves once all are spawned (not necessarily ready). */
+  'runtime.start': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
+  /** Stop all daemons in reverse order, unmount their filesystems, clear scratch. */
+  'runtime.stop': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
+  'runtime.status': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
+}
+
+export const RUNTIME_METHODS = ['runtime.start', 'runtime.stop', 'runtime.status'] as const;

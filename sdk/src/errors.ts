@@ -1,0 +1,105 @@
+/**
+ * The one error class of hearth. Every failure that crosses a boundary (RPC, CLI, archive reader)
+ * is a HearthError with a stable `code`; the same code travels as a JSON-RPC application error
+ * and is rebuilt into a HearthError by the client, so callers branch on `code`, never on text.
+ */
+
+/** Stable codes and their JSON-RPC application error numbers (-32000..-32099 is reserved for servers). */
+export const ERROR_CODES = {
+  INTERNAL: -32000,
+  INVALID_PARAMS: -32602,
+  METHOD_NOT_FOUND: -32601,
+  ARCHIVE_NOT_HPK: -32010,
+  ARCHIVE_TRUNCATED: -32011,
+  ARCHIVE_DIGEST_MISMATCH: -32012,
+  ARCHIVE_BAD_SIGNATURE: -32013,
+  ARCHIVE_UNEXPECTED_MEMBER: -32014,
+  ARCHIVE_MISSING_MEMBER: -32015,
+  ARCHIVE_DUPLICATE_MEMBER: -32016,
+  ARCHIVE_BAD_ORDER: -32017,
+  ARCHIVE_UNSAFE_PATH: -32018,
+  ARCHIVE_BAD_MEMBER_TYPE: -32019,
+  ARCHIVE_OVERSIZE: -32020,
+  MANIFEST_INVALID: -32030,
+  PACK_FAILED: -32031,
+  PACKAGE_NOT_INSTALLED: -32040,
+  PACKAGE_ALREADY_INSTALLED: -32041,
+  SERVICE_RUNNING: -32042,
+  SERVICE_NOT_RUNNING: -32043,
+  SERVICE_BUSY: -32044,
+  CONTAINER_FAILED: -32050,
+  RUNTIME_UNREACHABLE: -32051,
+  DAEMON_FAILED: -32052,
+  TIMEOUT: -32053,
+  HOST_UNREACHABLE: -32060,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface HearthErrorOptions {
+  /** What the user can do about it, in one sentence. */
+  hint?: string;
+  /** Structured facts (paths, ids, values) for scripts and logs. */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** The `data` member of a JSON-RPC error produced by hearth. */
+export interface HearthErrorData {
+  code: ErrorCode;
+  hint?: string;
+  details?: Record<string, unknown>;
+}
+
+export class HearthError extends Error {
+  override readonly name = 'HearthError';
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: HearthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details ?? {};
+  }
+
+  get rpcCode(): number {
+    return ERROR_CODES[this.code];
+  }
+
+  toData(): HearthErrorData {
+    const data: HearthErrorData = { code: this.code };
+    if (this.hint !== undefined) data.hint = this.hint;
+    if (Object.keys(this.details).length > 0) data.details = this.details;
+    return data;
+  }
+
+  /** Rebuild the error a server sent as a JSON-RPC error object. */
+  static fromRpcError(error: { code: number; message: string; data?: unknown }): HearthError {
+    const data = error.data;
+    if (isErrorData(data)) {
+      const options: HearthErrorOptions = {};
+      if (data.hint !== undefined) options.hint = data.hint;
+      if (data.details !== undefined) options.details = data.details;
+      return new HearthError(data.code, error.message, options);
+    }
+    const byNumber = (Object.entries(ERROR_CODES) as [ErrorCode, number][]).find(([, n]) => n === error.code);
+    return new HearthError(byNumber?.[0] ?? 'INTERNAL', error.message, { details: { rpcCode: error.code } });
+  }
+}
+
+function isErrorData(value: unknown): value is HearthErrorData {
+  if (typeof value !== 'object' || value === null) return false;
+  const code = (value as { code?: unknown }).code;
+  return typeof code === 'string' && code in ERROR_CODES;
+}
+
+export function isHearthError(value: unknown, code?: ErrorCode): value is HearthError {
+  return value instanceof HearthError && (code === undefined || value.code === code);
+}
+
+/** A message for any thrown value, for logs. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,136 @@
+import { HearthError } from './errors.js';
+
+/** Where an image's root filesystem comes from at pack time. Paths are relative to the package folder. */
+export type ImageSource = { type: 'directory'; path: string };
+
+export interface ImageDeclaration {
+  source: ImageSource;
+}
+
+export interface InterfaceDeclaration {
+  /** Human name, shown by `hearth status`. */
+  name: string;
+  /** The port the daemon listens on inside the container (on 127.0.0.1 or any address). */
+  port: number;
+  /** @default 'http' */
+  protocol?: 'http' | 'tcp';
+}
+
+/** What a package author writes; `defineManifest` keeps the literal ids for typed daemons. */
+export interface ManifestInput {
+  /** Lowercase letters, digits and dashes, starting with a letter: `hello-world`. */
+  id: string;
+  title: string;
+  /** Semantic version: `1.2.3` or `1.2.3-beta.1`. */
+  version: string;
+  description?: string;
+  license?: string;
+  images: Record<string, ImageDeclaration>;
+  /** Ids of persistent volumes, mounted at `/media/hearth/volumes/<id>` and into daemons that ask. */
+  volumes?: readonly string[];
+  interfaces?: Record<string, InterfaceDeclaration>;
+}
+
+/** The validated manifest as stored in `manifest.json` of an archive. */
+export interface Manifest {
+  id: string;
+  title: string;
+  version: string;
+  description: string;
+  license: string;
+  images: Record<string, ImageDeclaration>;
+  volumes: string[];
+  interfaces: Record<string, Required<InterfaceDeclaration>>;
+  sdkVersion: string;
+}
+
+export const SDK_VERSION = '0.1.0';
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+
+const ID_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+
+/** Keeps the literal types of ids so `Daemons` can only name declared images and volumes. */
+export function defineManifest<const M extends ManifestInput>(manifest: M): M {
+  return manifest;
+}
+
+function fail(path: string, value: unknown, allowed: string): never {
+  throw new HearthError('MANIFEST_INVALID', `manifest.${path} is ${JSON.stringify(value) ?? 'missing'}: ${allowed}`, {
+    hint: `fix ${path} in the package's manifest`,
+    details: { path, value },
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(obj: Record<string, unknown>, key: string, path: string, optional = false): string {
+  const v = obj[key];
+  if (v === undefined && optional) return '';
+  if (typeof v !== 'string' || v.length === 0 || v.length > 4096) fail(path, v, 'expected a non-empty string');
+  return v;
+}
+
+function checkId(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value.length > 63 || !ID_RE.test(value)) {
+    fail(path, value, 'expected lowercase letters, digits and dashes, starting with a letter, at most 63 characters');
+  }
+  return value;
+}
+
+/** Validate untrusted manifest data (from a package module or an archive); errors name the field path. */
+export function validateManifest(input: unknown): Manifest {
+  if (!isRecord(input)) fail('', input, 'expected an object');
+  const id = checkId(input['id'], 'id');
+  const title = str(input, 'title', 'title');
+  const version = str(input, 'version', 'version');
+  if (!SEMVER_RE.test(version)) fail('version', version, 'expected a semantic version like 1.2.3');
+
+  const imagesIn = input['images'];
+  if (!isRecord(imagesIn) || Object.keys(imagesIn).length === 0) fail('images', imagesIn, 'expected at least one image');
+  const images: Record<string, ImageDeclaration> = {};
+  for (const [imageId, decl] of Object.entries(imagesIn)) {
+    checkId(imageId, `images.${imageId}`);
+    if (!isRecord(decl) || !isRecord(decl['source'])) fail(`images.${imageId}.source`, decl, 'expected { source: {...} }');
+    const source = decl['source'];
+    if (source['type'] !== 'directory') fail(`images.${imageId}.source.type`, source['type'], "expected 'directory'");
+    images[imageId] = { source: { type: 'directory', path: str(source, 'path', `images.${imageId}.source.path`) } };
+  }
+
+  const volumesIn = input['volumes'] ?? [];
+  if (!Array.isArray(volumesIn)) fail('volumes', volumesIn, 'expected an array of volume ids');
+  const volumes = volumesIn.map((v, i) => checkId(v, `volumes[${i}]`));
+  if (new Set(volumes).size !== volumes.length) fail('volumes', volumes, 'expected unique ids');
+
+  const interfacesIn = input['interfaces'] ?? {};
+  if (!isRecord(interfacesIn)) fail('interfaces', interfacesIn, 'expected an object of interfaces by id');
+  const interfaces: Manifest['interfaces'] = {};
+  for (const [ifaceId, decl] of Object.entries(interfacesIn)) {
+    checkId(ifaceId, `interfaces.${ifaceId}`);
+    if (!isRecord(decl)) fail(`interfaces.${ifaceId}`, decl, 'expected { name, port, protocol? }');
+    const port = decl['port'];
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+      fail(`interfaces.${ifaceId}.port`, port, 'expected an integer port 1-65535');
+    }
+    const protocol = decl['protocol'] ?? 'http';
+    if (protocol !== 'http' && protocol !== 'tcp') fail(`interfaces.${ifaceId}.protocol`, protocol, "expected 'http' or 'tcp'");
+    interfaces[ifaceId] = { name: str(decl, 'name', `interfaces.${ifaceId}.name`), port, protocol };
+  }
+
+  const sdkVersion = input['sdkVersion'] ?? SDK_VERSION;
+  if (typeof sdkVersion !== 'string' || !SEMVER_RE.test(sdkVersion)) fail('sdkVersion', sdkVersion, 'expected a semantic version');
+
+  return {
+    id,
+    title,
+    version,
+    description: str(input, 'description', 'description', true),
+    license: str(input, 'license', 'license', true),
+    images,
+    volumes,
+    interfaces,
+    sdkVersion,
+  };
+}
