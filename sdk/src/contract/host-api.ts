@@ -41,7 +41,7 @@ export interface ServiceStatus {
 
 export interface HostMethods {
   'package.install': { params: { path: string }; result: PackageSummary };
-  'package.uninstall': { params: { id: string }; result: { id: string } };
+  'package.uninstall': { params: { id: string; purge?: boolean }; result: { id: string } };
   'package.list': { params: Record<string, never>; result: { packages: PackageSummary[] } };
   'service.start': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
   'service.stop': { params: { id: string }; result: ServiceStatus };

@@ -1,0 +1,50 @@
+import { connect } from 'node:net';
+import { HearthError, type HostMethodName, type HostMethods } from '@hearth/sdk/contract';
+import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
+
+export const CONNECT_TIMEOUT_MS = 5_000;
+/** Long enough for a start that waits for readiness. */
+export const CALL_TIMEOUT_MS = 15 * 60_000;
+
+/** A connection to hearthd's control socket; close it with `await using` or `close()`. */
+export class HostClient implements AsyncDisposable {
+  private constructor(private readonly peer: RpcPeer) {}
+
+  static async connect(socketPath: string): Promise<HostClient> {
+    const socket = connect(socketPath);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(unreachable(socketPath, 'timed out'));
+      }, CONNECT_TIMEOUT_MS);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(unreachable(socketPath, error.code ?? error.message));
+      });
+    });
+    return new HostClient(createRpcPeer(socket));
+  }
+
+  call<M extends HostMethodName>(method: M, params: HostMethods[M]['params']): Promise<HostMethods[M]['result']> {
+    return this.peer.request<HostMethods[M]['result']>(method, params, CALL_TIMEOUT_MS);
+  }
+
+  async close(): Promise<void> {
+    this.peer.close();
+    await this.peer.closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function unreachable(socketPath: string, reason: string): HearthError {
+  return new HearthError('HOST_UNREACHABLE', `cannot reach hearthd at ${socketPath}: ${reason}`, {
+    hint: 'start hearthd (sudo hearthd), or pass --socket with the path it listens on; the socket is root only',
+  });
+}

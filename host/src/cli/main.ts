@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SOCKET_PATH, HearthError, errorMessage, type ErrorCode } from '@hearth/sdk/contract';
+import { HostClient } from './client.js';
+import { formatPackages, formatStatus } from './format.js';
+
+const USAGE = `usage: hearth <command> [options]
+commands:
+  install <file.hpk>          verify and install a package
+  uninstall <id> [--purge]    remove a package; its volumes are kept unless --purge
+  list                        installed packages (alias: ls)
+  start <id> [--no-wait]      start a service and wait until it is ready
+  stop <id>                   stop a service
+  status <id>                 state of a service and its daemons
+options:
+  --socket PATH   hearthd's control socket (default ${DEFAULT_SOCKET_PATH}, or $HEARTH_SOCKET)
+  --json          print one JSON value instead of text
+exit codes: 0 ok, 1 failed, 2 bad usage or params, 3 not installed, 4 hearthd unreachable`;
+
+const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
+  INVALID_PARAMS: 2,
+  METHOD_NOT_FOUND: 2,
+  PACKAGE_NOT_INSTALLED: 3,
+  HOST_UNREACHABLE: 4,
+};
+
+function usageError(message: string): HearthError {
+  return new HearthError('INVALID_PARAMS', message, { hint: 'run `hearth --help` for usage' });
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        socket: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        purge: { type: 'boolean', default: false },
+        'no-wait': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw usageError(errorMessage(error));
+  }
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (values.help || command === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    if (command === undefined && !values.help) process.exitCode = 2;
+    return;
+  }
+  const oneArg = (what: string): string => {
+    if (args.length !== 1 || args[0] === undefined) throw usageError(`${command} takes exactly one argument: ${what}`);
+    return args[0];
+  };
+  const socket = values.socket ?? process.env['HEARTH_SOCKET'] ?? DEFAULT_SOCKET_PATH;
+  const print = (value: unknown, text: string): void => {
+    process.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+  };
+
+  const run = async (fn: (client: HostClient) => Promise<void>): Promise<void> => {
+    await using client = await HostClient.connect(socket);
+    await fn(client);
+  };
+  switch (command) {
+    case 'install': {
+      const file = resolve(oneArg('the .hpk file'));
+      return run(async (c) => {
+        const pkg = await c.call('package.install', { path: file });
+        print(pkg, `installed ${pkg.id} ${pkg.version} (signer ${pkg.signer.slice(0, 16)})`);
+      });
+    }
+    case 'uninstall': {
+      const id = oneArg('the package id');
+      return run(async (c) => print(await c.call('package.uninstall', { id, purge: values.purge }), `uninstalled ${id}${values.purge ? ' and purged its volumes' : ' (volumes kept)'}`));
+    }
+    case 'list':
+    case 'ls':
+      if (args.length > 0) throw usageError(`${command} takes no arguments`);
+      return run(async (c) => {
+        const { packages } = await c.call('package.list', {});
+        print(packages, formatPackages(packages));
+      });
+    case 'start': {
+      const id = oneArg('the package id');
+      return run(async (c) => {
+        const status = await c.call('service.start', { id, waitReady: !values['no-wait'] });
+        print(status, formatStatus(status));
+      });
+    }
+    case 'stop': {
+      const id = oneArg('the package id');
+      return run(async (c) => print(await c.call('service.stop', { id }), `stopped ${id}`));
+    }
+    case 'status': {
+      const id = oneArg('the package id');
+      return run(async (c) => {
+        const status = await c.call('service.status', { id });
+        print(status, formatStatus(status));
+      });
+    }
+    default:
+      throw usageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const hearthError = error instanceof HearthError ? error : new HearthError('INTERNAL', errorMessage(error));
+  if (process.argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ error: { message: hearthError.message, ...hearthError.toData() } }, null, 2)}\n`);
+  } else {
+    process.stderr.write(`hearth: ${hearthError.message}\n${hearthError.hint ? `  hint: ${hearthError.hint}\n` : ''}`);
+  }
+  process.exitCode = EXIT_CODES[hearthError.code] ?? 1;
+});

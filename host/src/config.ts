@@ -1,0 +1,77 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_DATA_DIR, DEFAULT_SOCKET_PATH, HearthError } from '@hearth/sdk/contract';
+
+export interface HostConfig {
+  dataDir: string;
+  socketPath: string;
+  /** Address the interface relays listen on. @default '127.0.0.1' */
+  bindAddress: string;
+  /** First host port handed to interfaces. @default 8400 */
+  portBase: number;
+  /** The base rootfs squashfs every container boots from. */
+  baseImage: string;
+}
+
+export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
+export const DEFAULT_PORT_BASE = 8400;
+
+export const HEARTHD_USAGE = `usage: hearthd [--data-dir DIR] [--socket PATH] [--bind-address ADDR] [--port-base N] [--base-image FILE]
+  --data-dir      state, packages, volumes and logs (default ${DEFAULT_DATA_DIR})
+  --socket        control socket, root only (default ${DEFAULT_SOCKET_PATH})
+  --bind-address  address service interfaces listen on (default ${DEFAULT_BIND_ADDRESS})
+  --port-base     first host port given to interfaces (default ${DEFAULT_PORT_BASE})
+  --base-image    base rootfs squashfs (default: the one scripts/build-base.mjs built)`;
+
+/** The base image built in this checkout: build/base/current.json, written by scripts/build-base.mjs. */
+function defaultBaseImage(): string {
+  const pointer = fileURLToPath(new URL('../../build/base/current.json', import.meta.url));
+  if (!existsSync(pointer)) {
+    throw new HearthError('INVALID_PARAMS', `no base image: ${pointer} does not exist`, {
+      hint: 'build it with `node scripts/build-base.mjs` (npm run build does), or pass --base-image',
+    });
+  }
+  return (JSON.parse(readFileSync(pointer, 'utf8')) as { path: string }).path;
+}
+
+function flagError(message: string): HearthError {
+  return new HearthError('INVALID_PARAMS', message, { hint: HEARTHD_USAGE });
+}
+
+export function parseHostConfig(argv: string[]): HostConfig {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'data-dir': { type: 'string' },
+        socket: { type: 'string' },
+        'bind-address': { type: 'string' },
+        'port-base': { type: 'string' },
+        'base-image': { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    throw flagError((error as Error).message);
+  }
+  const bindAddress = values['bind-address'] ?? DEFAULT_BIND_ADDRESS;
+  if (isIP(bindAddress) === 0) throw flagError(`--bind-address ${JSON.stringify(bindAddress)} is not an IP address`);
+  const portBase = Number(values['port-base'] ?? DEFAULT_PORT_BASE);
+  if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65_000) {
+    throw flagError(`--port-base ${JSON.stringify(values['port-base'])} must be an integer from 1024 to 65000`);
+  }
+  const baseImage = resolve(values['base-image'] ?? defaultBaseImage());
+  if (!existsSync(baseImage)) throw flagError(`--base-image ${baseImage} does not exist`);
+  return {
+    dataDir: resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
+    socketPath: resolve(values.socket ?? DEFAULT_SOCKET_PATH),
+    bindAddress,
+    portBase,
+    baseImage,
+  };
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { mkdir } from 'node:fs/promises';
+import { HOST_METHODS, HearthError, errorMessage } from '@hearth/sdk/contract';
+import type { Handler } from '@hearth/sdk/rpc';
+import { HEARTHD_USAGE, parseHostConfig } from './config.js';
+import { layoutOf } from './layout.js';
+import { createLogger } from './log.js';
+import { mountBase } from './base-image.js';
+import { StateStore } from './store/state.js';
+import { ServiceManager } from './service/manager.js';
+import { sweepLeftovers } from './service/sweep.js';
+import { hostMethods } from './rpc/methods.js';
+import { ControlServer } from './rpc/control-server.js';
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`${HEARTHD_USAGE}\n`);
+    return;
+  }
+  const config = parseHostConfig(process.argv.slice(2));
+  const logger = createLogger({ component: 'hearthd' });
+  if (process.getuid?.() !== 0) {
+    throw new HearthError('INVALID_PARAMS', 'hearthd must run as root', { hint: 'run it with sudo or as a systemd service' });
+  }
+  const layout = layoutOf(config.dataDir);
+  await mkdir(layout.dataDir, { recursive: true, mode: 0o711 });
+  const state = await StateStore.open(layout.stateFile);
+  await sweepLeftovers(layout, Object.keys(state.state.services), logger);
+  const base = await mountBase(layout.baseMount, config.baseImage);
+  const manager = new ServiceManager({
+    layout,
+    state,
+    logger,
+    bindAddress: config.bindAddress,
+    portBase: config.portBase,
+    baseRootfs: base.path,
+  });
+  const implementation = hostMethods(manager);
+  const methods: Record<string, Handler> = {};
+  for (const name of HOST_METHODS) methods[name] = implementation[name];
+  const control = await ControlServer.listen(config.socketPath, methods, logger);
+  logger.info('hearthd ready', { socket: config.socketPath, dataDir: config.dataDir, base: config.baseImage });
+
+  // Services that were running when hearthd last stopped come back.
+  for (const [id, record] of Object.entries(state.state.services)) {
+    if (record.desired !== 'running') continue;
+    manager.start(id, false).catch((error: unknown) => logger.error('autostart failed', { service: id, error: errorMessage(error) }));
+  }
+
+  let shuttingDown = false;
+  const shutdown = (signal: string): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('shutting down', { signal });
+    void (async () => {
+      await control.close();
+      await manager.stopAll();
+      await base.release();
+      logger.info('stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const hint = error instanceof HearthError && error.hint ? `\n  hint: ${error.hint}` : '';
+  process.stderr.write(`hearthd: ${errorMessage(error)}${hint}\n`);
+  process.exit(error instanceof HearthError && error.code === 'INVALID_PARAMS' ? 2 : 1);
+});

@@ -1,0 +1,46 @@
+import { HearthError } from '@hearth/sdk/contract';
+
+/** A small schema for RPC params: each field's type and whether it may be left out. */
+type Kind = 'string' | 'boolean' | 'number';
+type Field = { kind: Kind; optional?: true; check?: (value: never) => string | null };
+type Schema = Record<string, Field>;
+type TypeOf<K extends Kind> = K extends 'string' ? string : K extends 'boolean' ? boolean : number;
+export type Parsed<S extends Schema> = {
+  [F in keyof S as S[F]['optional'] extends true ? never : F]: TypeOf<S[F]['kind']>;
+} & {
+  [F in keyof S as S[F]['optional'] extends true ? F : never]?: TypeOf<S[F]['kind']>;
+};
+
+function invalid(method: string, message: string, details: Record<string, unknown>): HearthError {
+  return new HearthError('INVALID_PARAMS', `${method}: ${message}`, { hint: 'see host/README.md for the method reference', details });
+}
+
+/** Validate params at the boundary: unknown fields, missing fields and wrong types are all refused by name. */
+export function parseParams<S extends Schema>(method: string, params: unknown, schema: S): Parsed<S> {
+  const input = params === undefined || params === null ? {} : params;
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw invalid(method, 'params must be an object', { params });
+  }
+  const record = input as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!(key in schema)) throw invalid(method, `unknown param ${JSON.stringify(key)}; expected ${Object.keys(schema).join(', ') || 'none'}`, { param: key });
+  }
+  for (const [key, field] of Object.entries(schema)) {
+    const value = record[key];
+    if (value === undefined) {
+      if (field.optional) continue;
+      throw invalid(method, `missing param ${JSON.stringify(key)} (${field.kind})`, { param: key });
+    }
+    if (typeof value !== field.kind || (field.kind === 'number' && !Number.isFinite(value))) {
+      throw invalid(method, `param ${JSON.stringify(key)} must be a ${field.kind}, got ${JSON.stringify(value)}`, { param: key, value });
+    }
+    const problem = field.check?.(value as never);
+    if (problem) throw invalid(method, `param ${JSON.stringify(key)}: ${problem}`, { param: key, value });
+  }
+  return record as Parsed<S>;
+}
+
+export const serviceId = {
+  kind: 'string',
+  check: (v: string) => (/^[a-z][a-z0-9-]{0,62}$/.test(v) ? null : 'expected a package id: lowercase letters, digits and dashes'),
+} satisfies Field;

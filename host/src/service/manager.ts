@@ -1,0 +1,201 @@
+import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HearthError, type PackageSummary, type ServiceStatus } from '@hearth/sdk/contract';
+import type { Logger } from '../log.js';
+import { servicePaths, type Layout } from '../layout.js';
+import type { StateStore } from '../store/state.js';
+import { commitStaged, readInstalledImages, readInstalledManifest, removePackageFiles, stagePackage } from '../store/install.js';
+import { KeyedLock } from './keyed-lock.js';
+import { allocatePort } from './ports.js';
+import { ServiceRunner } from './runner.js';
+
+export const DEFAULT_READY_TIMEOUT_MS = 120_000;
+
+export interface ManagerOptions {
+  layout: Layout;
+  state: StateStore;
+  logger: Logger;
+  bindAddress: string;
+  portBase: number;
+  baseRootfs: string;
+}
+
+/** Installs, starts and stops services; one operation per service at a time. */
+export class ServiceManager {
+  private readonly runners = new Map<string, ServiceRunner>();
+  private readonly lock = new KeyedLock();
+  private readonly changes = new EventEmitter();
+
+  constructor(private readonly options: ManagerOptions) {
+    this.changes.setMaxListeners(0);
+  }
+
+  private installed(id: string) {
+    const record = this.options.state.service(id);
+    if (record === undefined) {
+      throw new HearthError('PACKAGE_NOT_INSTALLED', `no package ${JSON.stringify(id)} is installed`, {
+        hint: 'see `hearth list` for installed packages, or install one with `hearth install <file.hpk>`',
+        details: { id },
+      });
+    }
+    return record;
+  }
+
+  async install(path: string): Promise<PackageSummary> {
+    const { layout, state, logger } = this.options;
+    const staged = await stagePackage(layout, path);
+    const { manifest } = staged;
+    try {
+      return await this.lock.run(manifest.id, 'install', async () => {
+        if (state.service(manifest.id) !== undefined) {
+          throw new HearthError('PACKAGE_ALREADY_INSTALLED', `${manifest.id} is already installed`, {
+            hint: `uninstall it first with \`hearth uninstall ${manifest.id}\` (volumes are kept)`,
+            details: { id: manifest.id },
+          });
+        }
+        const taken = new Set(Object.values(state.state.services).flatMap((s) => Object.values(s.ports)));
+        const ports: Record<string, number> = {};
+        for (const ifaceId of Object.keys(manifest.interfaces)) {
+          const port = await allocatePort(this.options.bindAddress, this.options.portBase, taken);
+          taken.add(port);
+          ports[ifaceId] = port;
+        }
+        // A package dir left by an earlier crash, with no state record, is not installed: replace it.
+        await removePackageFiles(layout, manifest.id);
+        await commitStaged(layout, staged);
+        await state.update((draft) => {
+          draft.services[manifest.id] = {
+            version: manifest.version,
+            title: manifest.title,
+            signer: staged.signer,
+            installedAt: new Date().toISOString(),
+            ports,
+            desired: 'stopped',
+          };
+        });
+        logger.info('installed', { service: manifest.id, version: manifest.version });
+        return { id: manifest.id, title: manifest.title, version: manifest.version, signer: staged.signer };
+      });
+    } finally {
+      await rm(staged.dir, { recursive: true, force: true });
+    }
+  }
+
+  async uninstall(id: string, purge: boolean): Promise<void> {
+    const { layout, state, logger } = this.options;
+    await this.lock.run(id, 'uninstall', async () => {
+      this.installed(id);
+      await this.stopRunner(id);
+      await state.update((draft) => {
+        delete draft.services[id];
+      });
+      await removePackageFiles(layout, id);
+      await rm(servicePaths(layout, id).runDir, { recursive: true, force: true });
+      if (purge) await rm(servicePaths(layout, id).volumesDir, { recursive: true, force: true });
+      logger.info('uninstalled', { service: id, purge });
+    });
+  }
+
+  list(): PackageSummary[] {
+    return Object.entries(this.options.state.state.services)
+      .map(([id, r]) => ({ id, title: r.title, version: r.version, signer: r.signer }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async start(id: string, waitReady: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ServiceStatus> {
+    const { layout, state } = this.options;
+    const status = await this.lock.run(id, 'start', async () => {
+      const record = this.installed(id);
+      if (this.runners.has(id)) return this.status(id);
+      const runner = new ServiceRunner({
+        layout,
+        paths: servicePaths(layout, id),
+        manifest: await readInstalledManifest(layout, id),
+        images: await readInstalledImages(layout, id),
+        ports: record.ports,
+        bindAddress: this.options.bindAddress,
+        baseRootfs: this.options.baseRootfs,
+        logger: this.options.logger.child({ service: id }),
+        onChange: () => this.changes.emit(id),
+      });
+      await runner.start();
+      this.runners.set(id, runner);
+      await state.update((draft) => {
+        const s = draft.services[id];
+        if (s) s.desired = 'running';
+      });
+      return this.status(id);
+    });
+    return waitReady ? await this.waitReady(id, timeoutMs) : status;
+  }
+
+  /** Resolves when every daemon is ready; rejects when one fails or the time is up. */
+  private async waitReady(id: string, timeoutMs: number): Promise<ServiceStatus> {
+    return await new Promise((resolve, reject) => {
+      const check = (): void => {
+        const status = this.status(id);
+        if (status.ready) done(() => resolve(status));
+        else if (status.state === 'failed' || status.state === 'stopped') {
+          done(() =>
+            reject(
+              new HearthError('DAEMON_FAILED', `${id} failed to become ready: ${status.message ?? status.state}`, {
+                hint: `see \`hearth status ${id}\` and the logs in ${join(this.options.layout.logsDir, id)}`,
+                details: { daemons: status.daemons },
+              }),
+            ),
+          );
+        }
+      };
+      const timer = setTimeout(
+        () => done(() => reject(new HearthError('TIMEOUT', `${id} was not ready within ${timeoutMs} ms`, { details: { status: this.status(id) } }))),
+        timeoutMs,
+      );
+      const done = (settle: () => void): void => {
+        clearTimeout(timer);
+        this.changes.off(id, check);
+        settle();
+      };
+      this.changes.on(id, check);
+      check();
+    });
+  }
+
+  async stop(id: string): Promise<ServiceStatus> {
+    return await this.lock.run(id, 'stop', async () => {
+      this.installed(id);
+      await this.stopRunner(id);
+      await this.options.state.update((draft) => {
+        const s = draft.services[id];
+        if (s) s.desired = 'stopped';
+      });
+      return this.status(id);
+    });
+  }
+
+  private async stopRunner(id: string): Promise<void> {
+    const runner = this.runners.get(id);
+    if (runner === undefined) return;
+    await runner.stop();
+    this.runners.delete(id);
+  }
+
+  status(id: string): ServiceStatus {
+    const record = this.installed(id);
+    const runner = this.runners.get(id);
+    if (runner) return runner.status(record.version);
+    return { id, version: record.version, state: 'stopped', ready: false, container: null, daemons: [], interfaces: [] };
+  }
+
+  /** Stop every running service (hearthd shutting down). */
+  async stopAll(): Promise<void> {
+    for (const id of [...this.runners.keys()]) {
+      try {
+        await this.lock.run(id, 'shutdown', () => this.stopRunner(id));
+      } catch (error) {
+        this.options.logger.error('stop at shutdown failed', { service: id, error: String(error) });
+      }
+    }
+  }
+}
+

@@ -1,0 +1,18 @@
+import { createServer } from 'node:net';
+
+/** True when `port` can be bound on `host` right now. */
+export async function portIsFree(host: string, port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** The lowest port from `base` that no service holds and that is free on the host. */
+export async function allocatePort(host: string, base: number, taken: ReadonlySet<number>): Promise<number> {
+  for (let port = base; port < 65_536; port += 1) {
+    if (!taken.has(port) && (await portIsFree(host, port))) return port;
+  }
+  throw new Error(`no free port from ${base} on ${host}`);
+}

@@ -1,0 +1,234 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CONTAINER_PATHS,
+  HOST_SOCKET_NAME,
+  HearthError,
+  interfaceSocketName,
+  type DaemonStatus,
+  type InterfaceStatus,
+  type Manifest,
+  type RuntimeMethods,
+  type ServiceState,
+  type ServiceStatus,
+} from '@hearth/sdk/contract';
+import type { Logger } from '../log.js';
+import { containerName, type Layout, type ServicePaths } from '../layout.js';
+import { DEFAULT_IDMAP, renderContainerConfig } from '../system/lxc-config.js';
+import { lxcInitPid, lxcStart, lxcStop, type LxcTarget } from '../system/lxc.js';
+import { mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
+import { InterfaceRelay } from './relay.js';
+import { RuntimeLink } from './runtime-link.js';
+import { CleanupStack } from './cleanup.js';
+
+export const RUNTIME_START_TIMEOUT_MS = 120_000;
+export const RUNTIME_STOP_TIMEOUT_MS = 90_000;
+/** How often the container is checked for having died while we wait on it. */
+export const CONTAINER_POLL_MS = 250;
+
+export interface InstalledImage {
+  id: string;
+  /** Byte range of the image's squashfs inside the installed archive. */
+  offset: number;
+  size: number;
+}
+
+export interface RunnerContext {
+  layout: Layout;
+  paths: ServicePaths;
+  manifest: Manifest;
+  images: InstalledImage[];
+  ports: Record<string, number>;
+  bindAddress: string;
+  baseRootfs: string;
+  logger: Logger;
+  /** Called on every daemon state change, for waiters and event subscribers. */
+  onChange: () => void;
+}
+
+/**
+ * One start of one service: the container, its mounts, its runtime link, its relays. Built up
+ * step by step with a cleanup stack, so a failure at any step undoes exactly what was done.
+ */
+export class ServiceRunner {
+  private readonly daemons = new Map<string, DaemonStatus>();
+  private readonly cleanup = new CleanupStack();
+  private link: RuntimeLink | null = null;
+  private logStream: WriteStream | null = null;
+  private initPid: number | null = null;
+  private message: string | undefined;
+  private stopping = false;
+  private stopped = false;
+
+  constructor(private readonly ctx: RunnerContext) {}
+
+  get target(): LxcTarget {
+    return { lxcPath: this.ctx.layout.lxcDir, name: containerName(this.ctx.manifest.id) };
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.startSteps();
+    } catch (error) {
+      this.ctx.logger.error('start failed, undoing', { error: String(error) });
+      await this.cleanup.run((e) => this.ctx.logger.warn('cleanup step failed', { error: String(e) }));
+      throw error;
+    }
+  }
+
+  private async startSteps(): Promise<void> {
+    const { paths, manifest } = this.ctx;
+    const target = this.target;
+    if ((await lxcInitPid(target)) !== null) {
+      throw new HearthError('SERVICE_RUNNING', `container ${target.name} is already running`, {
+        hint: `stop it with lxc-stop -P ${target.lxcPath} -n ${target.name}, or restart hearthd to adopt it`,
+      });
+    }
+    await rm(paths.runDir, { recursive: true, force: true });
+    this.cleanup.push(() => rm(paths.runDir, { recursive: true, force: true }));
+    for (const dir of [paths.rpcDir, paths.scratchDir, paths.logsDir, this.ctx.layout.lxcDir]) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    }
+    for (const volume of manifest.volumes) await mkdir(join(paths.volumesDir, volume), { recursive: true, mode: 0o755 });
+
+    this.logStream = createWriteStream(join(paths.logsDir, 'daemons.log'), { flags: 'a' });
+    const logStream = this.logStream;
+    this.cleanup.push(() => new Promise<void>((resolve) => logStream.end(() => resolve())));
+
+    for (const image of this.ctx.images) {
+      const mountPoint = join(paths.imagesDir, image.id);
+      await mkdir(mountPoint, { recursive: true });
+      await mountSquashfs(paths.archive, mountPoint, { offset: image.offset, size: image.size });
+      this.cleanup.push(() => unmount(mountPoint));
+    }
+
+    this.link = await RuntimeLink.listen(join(paths.rpcDir, HOST_SOCKET_NAME), manifest.id, {
+      onDaemonState: (status) => this.setDaemon(status),
+      onLog: (entry) => this.logStream?.write(`${JSON.stringify(entry)}\n`),
+      onDisconnect: () => {
+        if (!this.stopping) {
+          this.message = 'the container runtime disconnected';
+          this.ctx.logger.warn(this.message);
+          this.ctx.onChange();
+        }
+      },
+    });
+    const link = this.link;
+    this.cleanup.push(() => link.close());
+
+    await writeFile(paths.configFile, renderContainerConfig(this.containerSpec()));
+    await lxcStart(target, paths.configFile);
+    this.cleanup.push(() => lxcStop(target));
+    this.initPid = await lxcInitPid(target);
+
+    const died = new AbortController();
+    const watch = setInterval(() => {
+      void lxcInitPid(target).then((pid) => {
+        if (pid === null) died.abort(new HearthError('CONTAINER_FAILED', `container ${target.name} exited during start`, {
+          hint: `see ${join(paths.logsDir, 'runtime.log')}`,
+        }));
+      });
+    }, CONTAINER_POLL_MS);
+    try {
+      const runtime = await link.waitConnected(died.signal);
+      const result = await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
+      for (const status of result.daemons) this.setDaemon(status);
+    } finally {
+      clearInterval(watch);
+    }
+
+    for (const [ifaceId, iface] of Object.entries(manifest.interfaces)) {
+      const port = this.ctx.ports[ifaceId];
+      if (port === undefined) continue;
+      const relay = await InterfaceRelay.listen(this.ctx.bindAddress, port, join(paths.rpcDir, interfaceSocketName(ifaceId)));
+      this.cleanup.push(() => relay.close());
+      this.ctx.logger.info('interface offered', { interface: ifaceId, address: `${this.ctx.bindAddress}:${port}`, port: iface.port });
+    }
+  }
+
+  private containerSpec(): Parameters<typeof renderContainerConfig>[0] {
+    const { paths, manifest } = this.ctx;
+    const binds = [
+      { source: paths.packageDir, target: CONTAINER_PATHS.packageDir, readonly: true },
+      { source: paths.rpcDir, target: CONTAINER_PATHS.rpcDir, readonly: false },
+      { source: paths.scratchDir, target: CONTAINER_PATHS.scratchDir, readonly: false },
+      ...this.ctx.images.map((image) => ({
+        source: join(paths.imagesDir, image.id),
+        target: `${CONTAINER_PATHS.imagesDir}/${image.id}`,
+        readonly: true,
+      })),
+      ...manifest.volumes.map((volume) => ({
+        source: join(paths.volumesDir, volume),
+        target: `${CONTAINER_PATHS.volumesDir}/${volume}`,
+        readonly: false,
+      })),
+    ];
+    return {
+      name: this.target.name,
+      baseRootfs: this.ctx.baseRootfs,
+      idmap: DEFAULT_IDMAP,
+      initCommand: '/usr/lib/hearth/start-runtime',
+      binds,
+      consoleLog: join(paths.logsDir, 'runtime.log'),
+      lxcLog: join(paths.logsDir, 'lxc.log'),
+    };
+  }
+
+  private setDaemon(status: DaemonStatus): void {
+    this.daemons.set(status.id, status);
+    this.ctx.onChange();
+  }
+
+  /** Stop daemons through the runtime (ordered, graceful), then the container, then undo every start step. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopping = true;
+    const runtime = this.link?.runtime;
+    if (runtime) {
+      try {
+        const result = await runtime.request<RuntimeMethods['runtime.stop']['result']>('runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
+        for (const status of result.daemons) this.setDaemon(status);
+      } catch (error) {
+        this.ctx.logger.warn('runtime.stop failed; stopping the container anyway', { error: String(error) });
+      }
+    }
+    await this.cleanup.run((e) => this.ctx.logger.warn('cleanup step failed', { error: String(e) }));
+    const left = await mountsUnder(this.ctx.paths.runDir);
+    if (left.length > 0) this.ctx.logger.warn('mounts left after stop', { mounts: left });
+    this.stopped = true;
+    this.ctx.onChange();
+  }
+
+  status(version: string): ServiceStatus {
+    const daemons = [...this.daemons.values()];
+    const failed = daemons.find((d) => d.state === 'failed' || d.state === 'exited');
+    const ready = daemons.length > 0 && daemons.every((d) => d.state === 'ready');
+    let state: ServiceState = ready ? 'running' : 'starting';
+    if (failed || (this.message !== undefined && !this.stopping)) state = 'failed';
+    if (this.stopping) state = this.stopped ? 'stopped' : 'stopping';
+    const status: ServiceStatus = {
+      id: this.ctx.manifest.id,
+      version,
+      state,
+      ready: ready && !this.stopping,
+      container: this.initPid === null || this.stopped ? null : { name: this.target.name, initPid: this.initPid },
+      daemons,
+      interfaces: interfaceStatuses(this.ctx.manifest, this.ctx.ports, this.ctx.bindAddress),
+    };
+    const message = failed?.message ?? this.message;
+    if (message !== undefined) status.message = message;
+    return status;
+  }
+}
+
+export function interfaceStatuses(manifest: Manifest, ports: Record<string, number>, bindAddress: string): InterfaceStatus[] {
+  return Object.entries(manifest.interfaces).flatMap(([id, iface]) => {
+    const hostPort = ports[id];
+    if (hostPort === undefined) return [];
+    const host = bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    const url = iface.protocol === 'http' ? `http://${shown}:${hostPort}/` : `tcp://${shown}:${hostPort}`;
+    return [{ id, name: iface.name, protocol: iface.protocol, port: iface.port, hostAddress: bindAddress, hostPort, url }];
+  });
+}

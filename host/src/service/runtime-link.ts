@@ -1,0 +1,101 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { chmod, rm } from 'node:fs/promises';
+import { HearthError, type RuntimeNotifications } from '@hearth/sdk/contract';
+import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
+
+export const RUNTIME_CONNECT_TIMEOUT_MS = 30_000;
+
+export interface RuntimeLinkHandlers {
+  onDaemonState(status: RuntimeNotifications['runtime.daemonState']): void;
+  onLog(entry: RuntimeNotifications['runtime.log']): void;
+  onDisconnect(): void;
+}
+
+/**
+ * The host end of a container's RPC socket. hearthd listens; the runtime inside connects and
+ * says hello; then requests go both ways on that one connection.
+ */
+export class RuntimeLink {
+  private peer: RpcPeer | null = null;
+  private connected: Promise<RpcPeer>;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly socketPath: string,
+    serviceId: string,
+    handlers: RuntimeLinkHandlers,
+  ) {
+    this.connected = new Promise((resolve) => {
+      server.on('connection', (socket: Socket) => {
+        if (this.peer !== null) {
+          socket.destroy(); // one runtime per container; a second connection is not ours to serve
+          return;
+        }
+        const peer = createRpcPeer(socket, {
+          onNotification: (method, params) => {
+            if (method === 'runtime.daemonState') handlers.onDaemonState(params as RuntimeNotifications['runtime.daemonState']);
+            else if (method === 'runtime.log') handlers.onLog(params as RuntimeNotifications['runtime.log']);
+          },
+        });
+        peer.addMethod('runtime.hello', () => {
+          resolve(peer);
+          return { serviceId };
+        });
+        this.peer = peer;
+        void peer.closed.then(() => {
+          this.peer = null;
+          handlers.onDisconnect();
+        });
+      });
+    });
+  }
+
+  static async listen(socketPath: string, serviceId: string, handlers: RuntimeLinkHandlers): Promise<RuntimeLink> {
+    await rm(socketPath, { force: true });
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => resolve());
+    });
+    await chmod(socketPath, 0o600);
+    return new RuntimeLink(server, socketPath, serviceId, handlers);
+  }
+
+  /** Wait for the runtime's hello, or fail when `abort` fires first (the container died). */
+  async waitConnected(signal: AbortSignal, timeoutMs = RUNTIME_CONNECT_TIMEOUT_MS): Promise<RpcPeer> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const either = AbortSignal.any([signal, timeout]);
+    return await new Promise<RpcPeer>((resolve, reject) => {
+      const onAbort = (): void =>
+        reject(
+          timeout.aborted
+            ? new HearthError('RUNTIME_UNREACHABLE', `the container runtime did not connect within ${timeoutMs} ms`, {
+                hint: 'see the runtime log in the service log directory',
+              })
+            : either.reason,
+        );
+      if (either.aborted) {
+        onAbort();
+        return;
+      }
+      either.addEventListener('abort', onAbort, { once: true });
+      this.connected.then(
+        (peer) => {
+          either.removeEventListener('abort', onAbort);
+          resolve(peer);
+        },
+        reject,
+      );
+    });
+  }
+
+  get runtime(): RpcPeer | null {
+    return this.peer;
+  }
+
+  async close(): Promise<void> {
+    this.peer?.close();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await rm(this.socketPath, { force: true });
+  }
+}

@@ -1,0 +1,89 @@
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { HearthError, type Manifest } from '@hearth/sdk/contract';
+import { verifyArchive } from '@hearth/sdk/archive';
+import type { Layout } from '../layout.js';
+import type { InstalledImage } from '../service/runner.js';
+import { fsyncDir } from './atomic.js';
+
+export interface StagedPackage {
+  manifest: Manifest;
+  signer: string;
+  images: InstalledImage[];
+  /** Directory in the store's tmp dir holding the complete package, ready to be renamed into place. */
+  dir: string;
+}
+
+const LAYOUT_FILE = 'layout.json';
+
+/**
+ * Copy the archive into the store's staging area first and verify the copy, so what is verified is
+ * exactly what gets installed (the user's file may change under us). Nothing reaches the packages
+ * dir until the whole package is verified; the caller commits with `commitStaged`.
+ */
+export async function stagePackage(layout: Layout, archivePath: string): Promise<StagedPackage> {
+  let info;
+  try {
+    info = await stat(archivePath);
+  } catch (error) {
+    throw new HearthError('ARCHIVE_NOT_HPK', `cannot read ${archivePath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      hint: 'give the path of an .hpk file made by hearth-pack',
+      cause: error,
+    });
+  }
+  if (!info.isFile()) {
+    throw new HearthError('ARCHIVE_NOT_HPK', `${archivePath} is not a regular file`, { hint: 'give the path of an .hpk file' });
+  }
+  await mkdir(layout.tmpDir, { recursive: true, mode: 0o700 });
+  const dir = join(layout.tmpDir, `install-${randomBytes(6).toString('hex')}`);
+  await mkdir(dir, { mode: 0o700 });
+  try {
+    const archive = join(dir, 'package.hpk');
+    await copyFile(archivePath, archive);
+    const verified = await verifyArchive(archive);
+    const packageDir = join(dir, 'package');
+    for (const [name, data] of verified.files) {
+      const out = join(packageDir, name === 'scripts/index.js' ? 'index.js' : name);
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, data, { mode: 0o644 });
+    }
+    const images = verified.images.map(({ id, offset, size }) => ({ id, offset, size }));
+    await writeFile(join(dir, LAYOUT_FILE), `${JSON.stringify({ images }, null, 2)}\n`);
+    return { manifest: verified.manifest, signer: verified.signer.fingerprint, images, dir };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Move a staged package into place with one rename: readers see no package or the whole one. */
+export async function commitStaged(layout: Layout, staged: StagedPackage): Promise<void> {
+  await mkdir(layout.packagesDir, { recursive: true, mode: 0o700 });
+  const target = join(layout.packagesDir, staged.manifest.id);
+  await rename(staged.dir, target);
+  await fsyncDir(layout.packagesDir);
+}
+
+export async function removePackageFiles(layout: Layout, id: string): Promise<void> {
+  const target = join(layout.packagesDir, id);
+  // Rename first so a crash mid-delete never leaves a half package under its real name.
+  const doomed = join(layout.tmpDir, `remove-${id}-${randomBytes(6).toString('hex')}`);
+  await mkdir(layout.tmpDir, { recursive: true, mode: 0o700 });
+  try {
+    await rename(target, doomed);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  await rm(doomed, { recursive: true, force: true });
+}
+
+export async function readInstalledImages(layout: Layout, id: string): Promise<InstalledImage[]> {
+  const parsed = JSON.parse(await readFile(join(layout.packagesDir, id, LAYOUT_FILE), 'utf8')) as { images: InstalledImage[] };
+  return parsed.images;
+}
+
+export async function readInstalledManifest(layout: Layout, id: string): Promise<Manifest> {
+  return JSON.parse(await readFile(join(layout.packagesDir, id, 'package', 'manifest.json'), 'utf8')) as Manifest;
+}

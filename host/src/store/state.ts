@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { HearthError } from '@hearth/sdk/contract';
+import { writeFileAtomic } from './atomic.js';
+
+/** What hearthd remembers across restarts, in one JSON document written atomically. */
+export interface ServiceRecord {
+  version: string;
+  title: string;
+  /** Hex sha256 of the publisher's ed25519 key. */
+  signer: string;
+  installedAt: string;
+  /** Host port assigned to each interface; kept for the life of the install. */
+  ports: Record<string, number>;
+  desired: 'running' | 'stopped';
+}
+
+export interface State {
+  format: 'hearth-state-v1';
+  services: Record<string, ServiceRecord>;
+}
+
+export function emptyState(): State {
+  return { format: 'hearth-state-v1', services: {} };
+}
+
+export async function loadState(path: string): Promise<State> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+    throw error;
+  }
+  const parsed = JSON.parse(text) as Partial<State>;
+  if (parsed.format !== 'hearth-state-v1' || typeof parsed.services !== 'object' || parsed.services === null) {
+    throw new HearthError('INTERNAL', `${path} is not a hearth state file`, {
+      hint: 'restore it from a backup or move it away to start with an empty state',
+    });
+  }
+  return { format: parsed.format, services: parsed.services };
+}
+
+/** Serializes writers so two updates never race on the temp file or lose each other's change. */
+export class StateStore {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly path: string,
+    private current: State,
+  ) {}
+
+  static async open(path: string): Promise<StateStore> {
+    return new StateStore(path, await loadState(path));
+  }
+
+  get state(): Readonly<State> {
+    return this.current;
+  }
+
+  service(id: string): ServiceRecord | undefined {
+    return this.current.services[id];
+  }
+
+  /** Apply `change` to a copy and persist it; the in-memory state changes only once the write is durable. */
+  update(change: (draft: State) => void): Promise<void> {
+    const run = async (): Promise<void> => {
+      const draft = structuredClone(this.current);
+      change(draft);
+      await writeFileAtomic(this.path, `${JSON.stringify(draft, null, 2)}\n`);
+      this.current = draft;
+    };
+    const next = this.chain.then(run, run);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The LXC configuration of a hearth container, rendered from what the service needs.
+ * Measured on these machines (see ENVIRONMENT.md): unprivileged via a fixed idmap, rootfs the
+ * shared read-only base, `idmap=container` on every bind so files keep their owners, no network
+ * but loopback, init.lxc as PID 1 to reap zombies and forward the stop signal.
+ */
+export interface ContainerSpec {
+  name: string;
+  baseRootfs: string;
+  /** First host uid/gid of the container's range, and its length. */
+  idmap: { hostId: number; count: number };
+  /** The script in the base that starts the runtime with its output on the console. */
+  initCommand: string;
+  binds: { source: string; target: string; readonly: boolean }[];
+  consoleLog: string;
+  lxcLog: string;
+  memoryLimitBytes?: number;
+  pidsMax?: number;
+}
+
+export const DEFAULT_IDMAP = { hostId: 100_000, count: 65_536 } as const;
+export const DEFAULT_PIDS_MAX = 1024;
+/** Bytes of runtime console output kept before LXC rotates the file once. */
+export const CONSOLE_LOG_BYTES = 4 * 1024 * 1024;
+
+/** LXC splits values on whitespace and has no quoting: refuse paths that would be misread. */
+function assertPlain(value: string, what: string): string {
+  if (/\s/.test(value)) throw new Error(`${what} must not contain whitespace: ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function renderContainerConfig(spec: ContainerSpec): string {
+  const { hostId, count } = spec.idmap;
+  const lines = [
+    `lxc.uts.name = ${spec.name}`,
+    `lxc.rootfs.path = dir:${assertPlain(spec.baseRootfs, 'base rootfs')}`,
+    'lxc.rootfs.options = ro,idmap=container',
+    `lxc.idmap = u 0 ${hostId} ${count}`,
+    `lxc.idmap = g 0 ${hostId} ${count}`,
+    'lxc.mount.auto = proc:mixed sys:ro cgroup:mixed:force',
+    'lxc.autodev = 1',
+    'lxc.net.0.type = empty',
+    // lxc-stop sends SIGPWR by default; init.lxc forwards SIGTERM to the runtime.
+    'lxc.signal.halt = SIGTERM',
+    `lxc.init.cmd = /sbin/init.lxc -n ${spec.name} -- ${spec.initCommand}`,
+    'lxc.mount.entry = tmpfs run tmpfs rw,nosuid,nodev,mode=755 0 0',
+    'lxc.mount.entry = tmpfs tmp tmpfs rw,nosuid,nodev,mode=1777 0 0',
+    // The base is read-only, so the mount points for binds are made in a tmpfs first.
+    'lxc.mount.entry = tmpfs media/hearth tmpfs rw,nosuid,nodev,mode=755 0 0',
+    ...spec.binds.map((b) => {
+      const target = assertPlain(b.target.replace(/^\/+/, ''), 'bind target');
+      return `lxc.mount.entry = ${assertPlain(b.source, 'bind source')} ${target} none bind,${b.readonly ? 'ro' : 'rw'},idmap=container,create=dir 0 0`;
+    }),
+    `lxc.cgroup.pids.max = ${spec.pidsMax ?? DEFAULT_PIDS_MAX}`,
+    ...(spec.memoryLimitBytes === undefined ? [] : [`lxc.cgroup.memory.limit_in_bytes = ${spec.memoryLimitBytes}`]),
+    `lxc.console.logfile = ${assertPlain(spec.consoleLog, 'console log')}`,
+    `lxc.console.size = ${CONSOLE_LOG_BYTES}`,
+    'lxc.console.rotate = 1',
+    `lxc.log.file = ${assertPlain(spec.lxcLog, 'lxc log')}`,
+    'lxc.log.level = WARN',
+  ];
+  return `${lines.join('\n')}\n`;
+}

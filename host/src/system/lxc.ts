@@ -1,0 +1,49 @@
+import { execa } from 'execa';
+import { HearthError } from '@hearth/sdk/contract';
+
+export const LXC_START_TIMEOUT_MS = 30_000;
+export const LXC_STOP_TIMEOUT_S = 15;
+export const LXC_INFO_TIMEOUT_MS = 10_000;
+
+export interface LxcTarget {
+  lxcPath: string;
+  name: string;
+}
+
+export async function lxcStart(target: LxcTarget, configFile: string): Promise<void> {
+  const result = await execa('lxc-start', ['-P', target.lxcPath, '-n', target.name, '-f', configFile, '-d'], {
+    timeout: LXC_START_TIMEOUT_MS,
+    reject: false,
+  });
+  if (result.exitCode !== 0) {
+    throw new HearthError('CONTAINER_FAILED', `lxc-start of ${target.name} failed: ${result.stderr || result.stdout}`.trim(), {
+      hint: 'run `bash scripts/setup.sh` to install lxc and configure /etc/subuid; see the lxc log in the data dir',
+      details: { exitCode: result.exitCode },
+    });
+  }
+}
+
+/** Pid (on the host) of the container's init, or null when it is not running. */
+export async function lxcInitPid(target: LxcTarget): Promise<number | null> {
+  const result = await execa('lxc-info', ['-P', target.lxcPath, '-n', target.name, '-p', '-H'], {
+    timeout: LXC_INFO_TIMEOUT_MS,
+    reject: false,
+  });
+  const pid = Number.parseInt(result.stdout.trim(), 10);
+  return result.exitCode === 0 && Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/** Stop: SIGTERM to init (forwarded to the runtime), SIGKILL after the timeout. Idempotent. */
+export async function lxcStop(target: LxcTarget): Promise<void> {
+  if ((await lxcInitPid(target)) === null) return;
+  const result = await execa('lxc-stop', ['-P', target.lxcPath, '-n', target.name, '-t', String(LXC_STOP_TIMEOUT_S)], {
+    timeout: (LXC_STOP_TIMEOUT_S + 15) * 1000,
+    reject: false,
+  });
+  if (result.exitCode !== 0 && (await lxcInitPid(target)) !== null) {
+    await execa('lxc-stop', ['-P', target.lxcPath, '-n', target.name, '-k'], { timeout: LXC_INFO_TIMEOUT_MS, reject: false });
+  }
+  if ((await lxcInitPid(target)) !== null) {
+    throw new HearthError('CONTAINER_FAILED', `container ${target.name} did not stop`, { details: { stderr: result.stderr } });
+  }
+}

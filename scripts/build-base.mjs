@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// Builds the shared, read-only base rootfs every hearth container boots from:
+// the host's node binary + the libraries it links, busybox-static with applet links,
+// init.lxc as PID 1, and the bundled container-runtime, packed as squashfs.
+// The output is keyed by the digest of every input, so an unchanged base is not rebuilt.
+// Usage: node scripts/build-base.mjs [--out-dir build/base] [--force] [--runtime <entry.js>]
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, symlinkSync, rmSync, existsSync, realpathSync, renameSync, chmodSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { build } from 'esbuild';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: { 'out-dir': { type: 'string', default: join(repo, 'build/base') }, force: { type: 'boolean', default: false }, runtime: { type: 'string' } },
+  strict: true,
+});
+const outDir = resolve(args['out-dir']);
+const started = Date.now();
+const step = (msg) => process.stderr.write(`[base ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+
+function need(path, pkg) {
+  if (!existsSync(path)) {
+    process.stderr.write(`build-base: ${path} is missing; install ${pkg} (bash scripts/setup.sh does)\n`);
+    process.exit(1);
+  }
+  return realpathSync(path);
+}
+
+const nodeBin = realpathSync(process.execPath);
+const busybox = need('/bin/busybox', 'busybox-static');
+const initLxc = need('/usr/sbin/init.lxc.static', 'lxc');
+need('/usr/bin/mksquashfs', 'squashfs-tools');
+const runtimeEntry = resolve(args.runtime ?? join(repo, 'container-runtime/dist/main.js'));
+if (!existsSync(runtimeEntry)) {
+  process.stderr.write(`build-base: ${runtimeEntry} is missing; run \`npx tsc -b\` first\n`);
+  process.exit(1);
+}
+
+// The libraries node links against, at the paths the dynamic loader will look for them.
+const libs = execFileSync('ldd', [nodeBin], { encoding: 'utf8' })
+  .split('\n')
+  .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])
+  .filter((p) => p !== undefined);
+
+step('bundling container-runtime');
+const bundle = await build({
+  entryPoints: [runtimeEntry],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  write: false,
+  // Some bundled CommonJS dependencies call require() on node builtins.
+  banner: { js: "import { createRequire as __hearthCreateRequire } from 'node:module'; const require = __hearthCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+const runtimeJs = bundle.outputFiles[0].contents;
+
+const files = [
+  { to: '/usr/bin/node', from: nodeBin, mode: 0o755 },
+  ...libs.map((lib) => ({ to: lib, from: realpathSync(lib), mode: 0o755 })),
+  { to: '/bin/busybox', from: busybox, mode: 0o755 },
+  { to: '/sbin/init.lxc', from: initLxc, mode: 0o755 },
+];
+const texts = [
+  { to: '/usr/lib/hearth/runtime.mjs', data: Buffer.from(runtimeJs) },
+  // init.lxc's children inherit /dev/null; the console is what LXC logs to a file on the host.
+  {
+    to: '/usr/lib/hearth/start-runtime',
+    data: Buffer.from('#!/bin/sh\nexec /usr/bin/node /usr/lib/hearth/runtime.mjs "$@" </dev/null >/dev/console 2>&1\n'),
+    mode: 0o755,
+  },
+  { to: '/etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n') },
+  { to: '/etc/group', data: Buffer.from('root:x:0:\nnogroup:x:65534:\n') },
+  { to: '/etc/hosts', data: Buffer.from('127.0.0.1 localhost\n::1 localhost\n') },
+];
+
+// The recipe is this script: any change to it is a new base.
+const hash = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url)));
+for (const f of files) hash.update(`${f.to}\n`).update(readFileSync(f.from));
+for (const t of texts) hash.update(`${t.to}\n`).update(t.data);
+const key = hash.digest('hex').slice(0, 16);
+const image = join(outDir, `base-${key}.squashfs`);
+const pointer = join(outDir, 'current.json');
+
+if (existsSync(image) && !args.force) {
+  writeFileSync(pointer, JSON.stringify({ key, path: image }, null, 2) + '\n');
+  step(`up to date: ${image}`);
+  process.exit(0);
+}
+
+mkdirSync(outDir, { recursive: true });
+const root = mkdtempSync(join(tmpdir(), 'hearth-base-'));
+try {
+  step(`assembling rootfs (node ${process.version}, ${libs.length} libraries)`);
+  for (const dir of ['proc', 'sys', 'dev', 'run', 'tmp', 'root', 'media/hearth', 'usr/lib/hearth', 'bin', 'sbin', 'etc']) {
+    mkdirSync(join(root, dir), { recursive: true });
+  }
+  chmodSync(join(root, 'tmp'), 0o1777);
+  for (const f of files) {
+    mkdirSync(dirname(join(root, f.to)), { recursive: true });
+    copyFileSync(f.from, join(root, f.to));
+    chmodSync(join(root, f.to), f.mode);
+  }
+  for (const t of texts) {
+    mkdirSync(dirname(join(root, t.to)), { recursive: true });
+    writeFileSync(join(root, t.to), t.data, { mode: t.mode ?? 0o644 });
+  }
+  const applets = execFileSync(busybox, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const applet of applets) {
+    const link = join(root, applet);
+    if (existsSync(link)) continue;
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync('/bin/busybox', link);
+  }
+  step(`packing squashfs (${applets.length} busybox applets)`);
+  const tmpImage = `${image}.tmp-${process.pid}`;
+  execFileSync('mksquashfs', [root, tmpImage, '-noappend', '-all-root', '-comp', 'zstd', '-Xcompression-level', '3', '-quiet', '-no-progress'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  renameSync(tmpImage, image); // atomic: a reader never sees a half-written base
+  writeFileSync(pointer, JSON.stringify({ key, path: image }, null, 2) + '\n');
+  step(`built ${image}`);
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The main job (npm run demo): build everything, pack the example packages, start hearthd on its
+# default data dir and socket, install and start the examples, and show them running and
+# reachable. Leaves the services running; `npm run demo:stop` stops hearthd and them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" -ne 0 ]; then
+  echo "demo: hearth runs containers and mounts filesystems; run as root (sudo npm run demo)" >&2
+  exit 1
+fi
+bash scripts/setup.sh
+npx tsc -b
+node scripts/build-base.mjs
+
+SOCKET=${HEARTH_SOCKET:-/run/hearth/hearthd.sock}
+PIDFILE=/run/hearth/hearthd.pid
+LOG=/var/log/hearth/hearthd.log
+KEY=.hearth-keys/dev.pem
+hearth() { node host/dist/cli/main.js --socket "$SOCKET" "$@"; }
+
+mkdir -p .hearth-keys build/packages /run/hearth /var/log/hearth
+[ -f "$KEY" ] || node sdk/dist/pack/cli.js keygen --out "$KEY"
+
+echo "== packing packages-examples/hello-world"
+bash packages-examples/hello-world/build-image.sh
+node sdk/dist/pack/cli.js packages-examples/hello-world --key "$KEY" --out build/packages/hello-world.hpk
+
+if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+  echo "== hearthd already running (pid $(cat "$PIDFILE"))"
+else
+  echo "== starting hearthd (data dir /var/lib/hearth, log $LOG)"
+  setsid node host/dist/hearthd.js --socket "$SOCKET" </dev/null >>"$LOG" 2>&1 &
+  echo $! > "$PIDFILE"
+  for _ in $(seq 1 100); do [ -S "$SOCKET" ] && break; sleep 0.1; done
+  [ -S "$SOCKET" ] || { echo "demo: hearthd did not start; see $LOG" >&2; tail -5 "$LOG" >&2; exit 1; }
+fi
+
+for pkg in hello-world; do
+  if hearth status "$pkg" >/dev/null 2>&1; then
+    echo "== $pkg is installed; reinstalling the fresh build (volumes are kept)"
+    hearth uninstall "$pkg" >/dev/null
+  fi
+  echo "== installing and starting $pkg"
+  hearth install "build/packages/$pkg.hpk"
+  hearth start "$pkg"
+  url=$(hearth --json status "$pkg" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).interfaces[0].url))')
+  echo "== GET $url"
+  curl -fsS "$url" | head -3
+  echo
+  echo "$pkg is running at $url"
+done
+echo
+echo "hearthd keeps running (pid $(cat "$PIDFILE")). Stop it and its services with: sudo npm run demo:stop"

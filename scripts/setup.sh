@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what hearth needs on a Debian/Ubuntu machine, idempotently:
+# system packages (LXC, squashfs tools, a static busybox, newuidmap), the subordinate id range
+# unprivileged containers map to, and the npm dependencies. Safe to run again and again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing system packages: ${missing[*]}; run as root: sudo bash scripts/setup.sh" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Unprivileged containers map root to 100000..165535 (ARCHITECTURE.md); newuidmap refuses without these lines.
+if [ "$(id -u)" -eq 0 ]; then
+  for f in /etc/subuid /etc/subgid; do
+    touch "$f"
+    grep -q '^root:100000:65536$' "$f" || echo 'root:100000:65536' >> "$f"
+  done
+fi
+
+# npm dependencies, only when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi

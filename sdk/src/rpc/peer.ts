@@ -1,0 +1,150 @@
+import type { Socket } from 'node:net';
+import {
+  JSONRPCClient,
+  JSONRPCServer,
+  JSONRPCServerAndClient,
+  createJSONRPCErrorResponse,
+  type JSONRPCID,
+  type JSONRPCErrorResponse,
+} from 'json-rpc-2.0';
+import { HearthError, errorMessage } from '../errors.js';
+
+/**
+ * JSON-RPC 2.0 over a stream socket, one JSON message per line, both directions on one connection.
+ * Errors thrown by handlers travel as `{code, message, data: {code, hint, details}}` and come back
+ * out of `request` as the same HearthError.
+ */
+
+export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+
+export type Handler = (params: unknown) => unknown;
+
+export interface RpcPeerOptions {
+  /** A longer line is refused and the connection closed. @default 8 MiB */
+  maxLineBytes?: number;
+  /** Called for notifications (requests without an id) whose method has no handler. */
+  onNotification?: (method: string, params: unknown) => void;
+  /** Called when the peer sends something that is not JSON-RPC. */
+  onProtocolError?: (error: HearthError) => void;
+}
+
+export interface RpcPeer {
+  addMethod(name: string, handler: Handler): void;
+  request<R>(method: string, params?: object, timeoutMs?: number): Promise<R>;
+  notify(method: string, params?: object): void;
+  /** Resolves when the socket has closed, for whatever reason. */
+  readonly closed: Promise<void>;
+  close(): void;
+}
+
+function toErrorResponse(id: JSONRPCID, error: unknown): JSONRPCErrorResponse {
+  const hearthError =
+    error instanceof HearthError ? error : new HearthError('INTERNAL', errorMessage(error), { cause: error });
+  return createJSONRPCErrorResponse(id, hearthError.rpcCode, hearthError.message, hearthError.toData());
+}
+
+export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): RpcPeer {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const methods = new Set<string>();
+  let open = !socket.destroyed;
+  let lastId = 0;
+
+  const send = (payload: unknown): void => {
+    if (!open) return;
+    socket.write(`${JSON.stringify(payload)}\n`);
+  };
+  const server = new JSONRPCServer();
+  server.mapErrorToJSONRPCErrorResponse = (id, error) => toErrorResponse(id, error);
+  const client = new JSONRPCClient((payload) => {
+    if (!open) throw new HearthError('HOST_UNREACHABLE', 'the connection is closed');
+    send(payload);
+  });
+  const both = new JSONRPCServerAndClient(server, client, { errorListener: () => undefined });
+
+  const protocolError = (message: string, id: JSONRPCID = null): void => {
+    const error = new HearthError('INVALID_PARAMS', message, { hint: 'send one JSON-RPC 2.0 object per line' });
+    options.onProtocolError?.(error);
+    send(createJSONRPCErrorResponse(id, -32700, message, error.toData()));
+  };
+
+  const dispatch = (message: unknown): void => {
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      protocolError('expected a JSON-RPC object');
+      return;
+    }
+    const m = message as { method?: unknown; id?: JSONRPCID; params?: unknown };
+    if (typeof m.method === 'string' && !methods.has(m.method)) {
+      if (m.id === undefined) {
+        options.onNotification?.(m.method, m.params);
+        return;
+      }
+      const error = new HearthError('METHOD_NOT_FOUND', `unknown method ${JSON.stringify(m.method)}`, {
+        hint: `known methods: ${[...methods].sort().join(', ')}`,
+      });
+      send(toErrorResponse(m.id, error));
+      return;
+    }
+    both.receiveAndSend(message, undefined, undefined).catch((error: unknown) => {
+      options.onProtocolError?.(new HearthError('INTERNAL', errorMessage(error), { cause: error }));
+    });
+  };
+
+  let buffered = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line.length === 0) continue;
+      let message: unknown;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        protocolError('malformed JSON');
+        continue;
+      }
+      dispatch(message);
+    }
+    if (Buffer.byteLength(buffered) > maxLineBytes) {
+      buffered = '';
+      protocolError(`message larger than ${maxLineBytes} bytes`);
+      socket.end();
+    }
+  });
+
+  const closed = new Promise<void>((resolve) => {
+    socket.on('close', () => {
+      open = false;
+      both.rejectAllPendingRequests('the connection closed');
+      resolve();
+    });
+  });
+  socket.on('error', () => socket.destroy()); // 'close' follows and settles everything
+
+  return {
+    addMethod(name, handler) {
+      methods.add(name);
+      server.addMethod(name, (params: unknown) => handler(params));
+    },
+    async request<R>(method: string, params: object = {}, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<R> {
+      const response = await client
+        .timeout(timeoutMs, (id) =>
+          createJSONRPCErrorResponse(id, -32053, `${method} got no answer within ${timeoutMs} ms`, { code: 'TIMEOUT' }),
+        )
+        .requestAdvanced({ jsonrpc: '2.0', id: ++lastId, method, params });
+      if (response.error) throw HearthError.fromRpcError(response.error);
+      return response.result as R;
+    },
+    notify(method, params = {}) {
+      send({ jsonrpc: '2.0', method, params });
+    },
+    closed,
+    close() {
+      socket.end();
+      socket.destroySoon();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { connect } from 'node:net';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
+import { TestHearthd } from '../support/hearthd.js';
+import { containerRunning, hostUid, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
+import { claimedKeyOf, keygen, packExample, withClaimedKey, withFlippedByte } from '../support/packages.js';
+import { isRoot } from '../support/repo.js';
+
+const PORT_BASE = 18_400 + Math.floor(Math.random() * 500);
+
+describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
+  let work: string;
+  let hearthd: TestHearthd;
+  let archive: string;
+  let otherKeyArchive: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'hearth-e2e-'));
+    const key = await keygen(join(work, 'publisher.pem'));
+    const otherKey = await keygen(join(work, 'other.pem'));
+    archive = await packExample('hello-world', key, join(work, 'hello-world.hpk'));
+    otherKeyArchive = await packExample('hello-world', otherKey, join(work, 'hello-world-other.hpk'));
+    hearthd = await TestHearthd.start(PORT_BASE);
+  });
+
+  afterAll(async () => {
+    await hearthd?.[Symbol.asyncDispose]();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('pack → install → start → ready → the page is served on the host port → stop → uninstall leaves nothing behind', async () => {
+    const installed = await hearthd.json<PackageSummary>('install', archive);
+    expect(installed).toMatchObject({ id: 'hello-world', version: '1.0.0' });
+
+    const status = await hearthd.json<ServiceStatus>('start', 'hello-world');
+    expect(status.state).toBe('running');
+    expect(status.ready).toBe(true);
+    expect(status.daemons).toEqual([expect.objectContaining({ id: 'web', state: 'ready' })]);
+    const web = status.interfaces.find((i) => i.id === 'web');
+    expect(web?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+
+    const response = await fetch(web!.url);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Hello from hearth');
+
+    // The container is unprivileged: every process in it is an unprivileged uid on the host.
+    const initPid = status.container!.initPid;
+    const tree = processTree(initPid);
+    expect(tree.length).toBeGreaterThanOrEqual(3); // init.lxc, the runtime, httpd
+    for (const pid of tree) expect(hostUid(pid)).toBeGreaterThanOrEqual(100_000);
+
+    const runDir = join(hearthd.dataDir, 'run', 'hello-world');
+    expect(mountsUnder(runDir).length).toBeGreaterThan(0);
+
+    const stopped = await hearthd.json<ServiceStatus>('stop', 'hello-world');
+    expect(stopped.state).toBe('stopped');
+    await expect(fetch(web!.url)).rejects.toThrow();
+
+    await hearthd.json('uninstall', 'hello-world');
+    expect(await containerRunning(join(hearthd.dataDir, 'lxc'), 'hearth-hello-world')).toBe(false);
+    expect(mountsUnder(join(hearthd.dataDir, 'run'))).toEqual([]);
+    expect(tree.filter(processAlive)).toEqual([]);
+    expect(existsSync(runDir)).toBe(false);
+    expect(readdirSync(join(hearthd.dataDir, 'packages'))).toEqual([]);
+    expect((await hearthd.json<PackageSummary[]>('list'))).toEqual([]);
+    // Volumes are kept by a plain uninstall.
+    expect(existsSync(join(hearthd.dataDir, 'volumes', 'hello-world', 'data'))).toBe(true);
+  });
+
+  describe('bad input gets a clear error and changes nothing', () => {
+    const expectNothingInstalled = async (): Promise<void> => {
+      expect(await hearthd.json<PackageSummary[]>('list')).toEqual([]);
+      expect(existsSync(join(hearthd.dataDir, 'packages')) ? readdirSync(join(hearthd.dataDir, 'packages')) : []).toEqual([]);
+      expect(existsSync(join(hearthd.dataDir, 'tmp')) ? readdirSync(join(hearthd.dataDir, 'tmp')) : []).toEqual([]);
+    };
+
+    test('a file that is not an .hpk is refused as ARCHIVE_NOT_HPK', async () => {
+      const notHpk = join(work, 'notes.txt');
+      await writeFile(notHpk, 'just some text, not a package\n'.repeat(100));
+      const result = await hearthd.cli('--json', 'install', notHpk);
+      expect(result.exitCode).toBe(1);
+      expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'ARCHIVE_NOT_HPK' } });
+      const human = await hearthd.cli('install', notHpk);
+      expect(human.stderr).toMatch(/hearth: .+\n {2}hint: /);
+      await expectNothingInstalled();
+    });
+
+    test('an archive with one flipped byte in its image is refused as ARCHIVE_DIGEST_MISMATCH', async () => {
+      const corrupt = await withFlippedByte(archive, join(work, 'flipped.hpk'), -2048);
+      const result = await hearthd.cli('--json', 'install', corrupt);
+      expect(result.exitCode).toBe(1);
+      expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'ARCHIVE_DIGEST_MISMATCH' } });
+      await expectNothingInstalled();
+    });
+
+    test('an archive signed by another key than its signature.json claims is refused as ARCHIVE_BAD_SIGNATURE', async () => {
+      const forged = await withClaimedKey(otherKeyArchive, await claimedKeyOf(archive), join(work, 'forged.hpk'));
+      const result = await hearthd.cli('--json', 'install', forged);
+      expect(result.exitCode).toBe(1);
+      expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'ARCHIVE_BAD_SIGNATURE' } });
+      await expectNothingInstalled();
+    });
+
+    test('starting a service that is not installed names it and exits 3', async () => {
+      const result = await hearthd.cli('start', 'no-such-service');
+      expect(result.exitCode).toBe(3);
+      expect(result.stderr).toContain('no package "no-such-service" is installed');
+      expect(result.stderr).toContain('hint:');
+    });
+
+    test('an unknown RPC method gets METHOD_NOT_FOUND with the known methods, and hearthd keeps serving', async () => {
+      const reply = await rawRpc(hearthd.socket, { jsonrpc: '2.0', id: 7, method: 'package.explode', params: {} });
+      expect(reply).toMatchObject({ id: 7, error: { code: -32601, data: { code: 'METHOD_NOT_FOUND' } } });
+      expect((reply as { error: { data: { hint: string } } }).error.data.hint).toContain('package.install');
+      expect(await hearthd.json<PackageSummary[]>('list')).toEqual([]);
+    });
+  });
+});
+
+/** One request on a fresh connection, as a third-party tool would send it. */
+async function rawRpc(socketPath: string, request: object): Promise<unknown> {
+  return await new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let data = '';
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      data += chunk.toString();
+      const newline = data.indexOf('\n');
+      if (newline >= 0) {
+        socket.end();
+        resolve(JSON.parse(data.slice(0, newline)));
+      }
+    });
+    socket.write(`${JSON.stringify(request)}\n`);
+  });
+}

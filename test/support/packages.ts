@@ -1,0 +1,47 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { EXAMPLES, HEARTH_PACK } from './repo.js';
+
+export const PACK_TIMEOUT_MS = 300_000;
+
+export async function keygen(out: string): Promise<string> {
+  await execa('node', [HEARTH_PACK, 'keygen', '--out', out], { timeout: PACK_TIMEOUT_MS });
+  return out;
+}
+
+/** Build an example's image and pack it with `hearth-pack`, as its author would. */
+export async function packExample(name: string, key: string, out: string): Promise<string> {
+  const dir = join(EXAMPLES, name);
+  await execa('bash', [join(dir, 'build-image.sh')], { timeout: PACK_TIMEOUT_MS });
+  await execa('node', [HEARTH_PACK, dir, '--key', key, '--out', out], { timeout: PACK_TIMEOUT_MS });
+  return out;
+}
+
+/** A copy of `archive` with one byte inverted at `offset` (negative: from the end). */
+export async function withFlippedByte(archive: string, out: string, offset: number): Promise<string> {
+  const bytes = await readFile(archive);
+  const at = offset < 0 ? bytes.length + offset : offset;
+  bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+  await writeFile(out, bytes);
+  return out;
+}
+
+/**
+ * A copy of `archive` (signed by key B) whose signature.json claims another publisher key A: same
+ * length, so the tar stays well-formed and only the signature check can catch it.
+ */
+export async function withClaimedKey(archive: string, claimedPublicKey: string, out: string): Promise<string> {
+  const text = (await readFile(archive)).toString('latin1');
+  const match = /"publicKey"\s*:\s*"([A-Za-z0-9+/=]+)"/.exec(text);
+  if (!match?.[1] || match[1].length !== claimedPublicKey.length) throw new Error('cannot find a publicKey of the same length to replace');
+  await writeFile(out, Buffer.from(text.replace(match[1], claimedPublicKey), 'latin1'));
+  return out;
+}
+
+/** The publisher key an archive's signature.json claims. */
+export async function claimedKeyOf(archive: string): Promise<string> {
+  const match = /"publicKey"\s*:\s*"([A-Za-z0-9+/=]+)"/.exec((await readFile(archive)).subarray(0, 4096).toString('latin1'));
+  if (!match?.[1]) throw new Error(`no publicKey in ${archive}`);
+  return match[1];
+}
