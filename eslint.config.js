@@ -12,4 +12,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  // Layering (ARCHITECTURE.md): sdk depends on nothing of ours; host and container-runtime only on sdk.
+  ...[
+    ['sdk/**', ['@hearth/host', '@hearth/container-runtime']],
+    ['host/**', ['@hearth/container-runtime']],
+    ['container-runtime/**', ['@hearth/host']],
+    ['packages-examples/**', ['@hearth/host', '@hearth/container-runtime']],
+  ].map(([files, banned]) => ({
+    files: [files],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: banned.map((name) => ({ group: [name, `${name}/*`], message: `${files.split('/')[0]} must not import ${name}` })) },
+      ],
+    },
+  })),
 );

@@ -10,7 +10,7 @@ export const CALL_TIMEOUT_MS = 15 * 60_000;
 export class HostClient implements AsyncDisposable {
   private constructor(private readonly peer: RpcPeer) {}
 
-  static async connect(socketPath: string): Promise<HostClient> {
+  static async connect(socketPath: string, onNotification?: (method: string, params: unknown) => void): Promise<HostClient> {
     const socket = connect(socketPath);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -26,11 +26,16 @@ export class HostClient implements AsyncDisposable {
         reject(unreachable(socketPath, error.code ?? error.message));
       });
     });
-    return new HostClient(createRpcPeer(socket));
+    return new HostClient(createRpcPeer(socket, onNotification ? { onNotification } : {}));
   }
 
   call<M extends HostMethodName>(method: M, params: HostMethods[M]['params']): Promise<HostMethods[M]['result']> {
     return this.peer.request<HostMethods[M]['result']>(method, params, CALL_TIMEOUT_MS);
+  }
+
+  /** Resolves when hearthd closes the connection. */
+  get closed(): Promise<void> {
+    return this.peer.closed;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
+import type { LogEntry, PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
 
 /** Columns padded to their widest cell; the last column is not padded. */
 export function table(headers: string[], rows: string[][]): string {
@@ -30,4 +30,8 @@ export function formatStatus(status: ServiceStatus): string {
   }
   for (const iface of status.interfaces) lines.push(`  ${iface.name}: ${iface.url}`);
   return lines.join('\n');
+}
+
+export function formatLogEntry(entry: LogEntry): string {
+  return `${new Date(entry.time).toISOString()} ${entry.daemon}${entry.stream === 'stderr' ? '!' : ''} ${entry.line}`;
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SOCKET_PATH, HearthError, errorMessage, type ErrorCode } from '@hearth/sdk/contract';
+import { DEFAULT_SOCKET_PATH, HearthError, errorMessage, type ErrorCode, type HostNotifications, type LogEntry } from '@hearth/sdk/contract';
 import { HostClient } from './client.js';
-import { formatPackages, formatStatus } from './format.js';
+import { formatLogEntry, formatPackages, formatStatus } from './format.js';
+import { parseSince } from './since.js';
 
 const USAGE = `usage: hearth <command> [options]
 commands:
@@ -13,6 +14,8 @@ commands:
   start <id> [--no-wait]      start a service and wait until it is ready
   stop <id>                   stop a service
   status <id>                 state of a service and its daemons
+  logs <id> [--daemon D] [--since T] [--tail N] [-f]
+                              daemon output; T is 30s, 10m, 2h, 1d or a date; -f follows
 options:
   --socket PATH   hearthd's control socket (default ${DEFAULT_SOCKET_PATH}, or $HEARTH_SOCKET)
   --json          print one JSON value instead of text
@@ -42,6 +45,10 @@ async function main(argv: string[]): Promise<void> {
         purge: { type: 'boolean', default: false },
         'no-wait': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        daemon: { type: 'string' },
+        since: { type: 'string' },
+        tail: { type: 'string' },
+        follow: { type: 'boolean', short: 'f', default: false },
       },
     });
   } catch (error) {
@@ -103,6 +110,28 @@ async function main(argv: string[]): Promise<void> {
         const status = await c.call('service.status', { id });
         print(status, formatStatus(status));
       });
+    }
+    case 'logs': {
+      const id = oneArg('the package id');
+      const since = values.since === undefined ? undefined : parseSince(values.since, Date.now());
+      const tail = values.tail === undefined ? undefined : Number(values.tail);
+      if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw usageError(`--tail ${values.tail} must be a whole number`);
+      const show = (entry: LogEntry): void => {
+        process.stdout.write(values.json ? `${JSON.stringify(entry)}\n` : `${formatLogEntry(entry)}\n`);
+      };
+      const onNotification = (method: string, params: unknown): void => {
+        if (method === 'service.log') show((params as HostNotifications['service.log']).entry);
+      };
+      const client = await HostClient.connect(socket, onNotification);
+      try {
+        const params = { id, follow: values.follow, ...(values.daemon && { daemon: values.daemon }), ...(since !== undefined && { since }), ...(tail !== undefined && { limit: tail }) };
+        const { entries } = await client.call('service.logs', params);
+        for (const entry of entries) show(entry);
+        if (values.follow) await client.closed; // until hearthd goes away or the user presses Ctrl-C
+      } finally {
+        await client.close();
+      }
+      return;
     }
     default:
       throw usageError(`unknown command ${JSON.stringify(command)}`);

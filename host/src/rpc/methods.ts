@@ -1,9 +1,15 @@
 import { isAbsolute } from 'node:path';
-import type { HostMethodName, HostMethods } from '@hearth/sdk/contract';
+import type { HostMethodName, HostMethods, HostNotifications } from '@hearth/sdk/contract';
+import type { RpcPeer } from '@hearth/sdk/rpc';
 import type { ServiceManager } from '../service/manager.js';
 import { parseParams, serviceId } from './params.js';
 
-type Implementation = { [M in HostMethodName]: (params: unknown) => Promise<HostMethods[M]['result']> | HostMethods[M]['result'] };
+type Implementation = {
+  [M in HostMethodName]: (params: unknown, peer: RpcPeer) => Promise<HostMethods[M]['result']> | HostMethods[M]['result'];
+};
+
+export const DEFAULT_LOG_LIMIT = 200;
+export const MAX_LOG_LIMIT = 100_000;
 
 /** The control API: every method validates its params here, then calls the manager. */
 export function hostMethods(manager: ServiceManager): Implementation {
@@ -38,6 +44,35 @@ export function hostMethods(manager: ServiceManager): Implementation {
     'service.status': (params) => {
       const p = parseParams('service.status', params, { id: serviceId });
       return manager.status(p.id);
+    },
+    'service.logs': async (params, peer) => {
+      const p = parseParams('service.logs', params, {
+        id: serviceId,
+        daemon: { kind: 'string', optional: true },
+        since: { kind: 'number', optional: true, check: (v: number) => (v >= 0 ? null : 'expected ms since the epoch') },
+        limit: { kind: 'number', optional: true, check: (v: number) => (Number.isInteger(v) && v >= 0 && v <= MAX_LOG_LIMIT ? null : `expected an integer 0..${MAX_LOG_LIMIT}`) },
+        follow: { kind: 'boolean', optional: true },
+      });
+      const query = { daemon: p.daemon, since: p.since };
+      if (p.follow) {
+        // Subscribe before reading, so no line falls between the read and the subscription.
+        const buffered: HostNotifications['service.log'][] = [];
+        let live = false;
+        const unsubscribe = manager.followLogs(p.id, query, (entry) => {
+          const note = { id: p.id, entry };
+          if (live) peer.notify('service.log', note);
+          else buffered.push(note);
+        });
+        void peer.closed.then(unsubscribe);
+        const entries = await manager.logs(p.id, { ...query, limit: p.limit ?? DEFAULT_LOG_LIMIT });
+        const lastTime = entries.at(-1)?.time ?? -1;
+        setImmediate(() => {
+          for (const note of buffered) if (note.entry.time > lastTime) peer.notify('service.log', note);
+          live = true;
+        });
+        return { entries };
+      }
+      return { entries: await manager.logs(p.id, { ...query, limit: p.limit ?? DEFAULT_LOG_LIMIT }) };
     },
   };
 }

@@ -1,14 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, type PackageSummary, type ServiceStatus } from '@hearth/sdk/contract';
+import { HearthError, type LogEntry, type PackageSummary, type ServiceStatus } from '@hearth/sdk/contract';
+import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
 import type { StateStore } from '../store/state.js';
 import { commitStaged, readInstalledImages, readInstalledManifest, removePackageFiles, stagePackage } from '../store/install.js';
 import { KeyedLock } from './keyed-lock.js';
 import { allocatePort } from './ports.js';
-import { ServiceRunner } from './runner.js';
+import { DAEMON_LOG_FILE, ServiceRunner } from './runner.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 
@@ -118,6 +119,7 @@ export class ServiceManager {
         baseRootfs: this.options.baseRootfs,
         logger: this.options.logger.child({ service: id }),
         onChange: () => this.changes.emit(id),
+        onLog: (entry) => this.changes.emit(`log:${id}`, entry),
       });
       await runner.start();
       this.runners.set(id, runner);
@@ -185,6 +187,21 @@ export class ServiceManager {
     const runner = this.runners.get(id);
     if (runner) return runner.status(record.version);
     return { id, version: record.version, state: 'stopped', ready: false, container: null, daemons: [], interfaces: [] };
+  }
+
+  async logs(id: string, query: LogQuery): Promise<LogEntry[]> {
+    this.installed(id);
+    return await readLogs(join(servicePaths(this.options.layout, id).logsDir, DAEMON_LOG_FILE), query);
+  }
+
+  /** Call `listener` with each new log entry of `id` that matches; returns the unsubscribe function. */
+  followLogs(id: string, query: Omit<LogQuery, 'limit'>, listener: (entry: LogEntry) => void): () => void {
+    this.installed(id);
+    const onEntry = (entry: LogEntry): void => {
+      if (matches(entry, query)) listener(entry);
+    };
+    this.changes.on(`log:${id}`, onEntry);
+    return () => this.changes.off(`log:${id}`, onEntry);
   }
 
   /** Stop every running service (hearthd shutting down). */

@@ -1,4 +1,3 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -7,6 +6,7 @@ import {
   HearthError,
   interfaceSocketName,
   type DaemonStatus,
+  type LogEntry,
   type InterfaceStatus,
   type Manifest,
   type RuntimeMethods,
@@ -21,7 +21,9 @@ import { mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
 import { RuntimeLink } from './runtime-link.js';
 import { CleanupStack } from './cleanup.js';
+import { RotatingLog } from '../logs/rotating-log.js';
 
+export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
 export const RUNTIME_STOP_TIMEOUT_MS = 90_000;
 /** How often the container is checked for having died while we wait on it. */
@@ -45,6 +47,8 @@ export interface RunnerContext {
   logger: Logger;
   /** Called on every daemon state change, for waiters and event subscribers. */
   onChange: () => void;
+  /** Called for every line a daemon writes, after it is persisted. */
+  onLog: (entry: LogEntry) => void;
 }
 
 /**
@@ -55,7 +59,7 @@ export class ServiceRunner {
   private readonly daemons = new Map<string, DaemonStatus>();
   private readonly cleanup = new CleanupStack();
   private link: RuntimeLink | null = null;
-  private logStream: WriteStream | null = null;
+  private log: RotatingLog | null = null;
   private initPid: number | null = null;
   private message: string | undefined;
   private stopping = false;
@@ -92,9 +96,12 @@ export class ServiceRunner {
     }
     for (const volume of manifest.volumes) await mkdir(join(paths.volumesDir, volume), { recursive: true, mode: 0o755 });
 
-    this.logStream = createWriteStream(join(paths.logsDir, 'daemons.log'), { flags: 'a' });
-    const logStream = this.logStream;
-    this.cleanup.push(() => new Promise<void>((resolve) => logStream.end(() => resolve())));
+    const log = new RotatingLog(join(paths.logsDir, DAEMON_LOG_FILE));
+    this.log = log;
+    this.cleanup.push(async () => {
+      this.log = null; // lines still in flight after this are dropped, not written to a closed file
+      log.close();
+    });
 
     for (const image of this.ctx.images) {
       const mountPoint = join(paths.imagesDir, image.id);
@@ -105,7 +112,10 @@ export class ServiceRunner {
 
     this.link = await RuntimeLink.listen(join(paths.rpcDir, HOST_SOCKET_NAME), manifest.id, {
       onDaemonState: (status) => this.setDaemon(status),
-      onLog: (entry) => this.logStream?.write(`${JSON.stringify(entry)}\n`),
+      onLog: (entry) => {
+        this.log?.append(JSON.stringify(entry));
+        this.ctx.onLog(entry);
+      },
       onDisconnect: () => {
         if (!this.stopping) {
           this.message = 'the container runtime disconnected';

@@ -61,32 +61,28 @@ export class RuntimeLink {
     return new RuntimeLink(server, socketPath, serviceId, handlers);
   }
 
-  /** Wait for the runtime's hello, or fail when `abort` fires first (the container died). */
+  /** Wait for the runtime's hello, or fail when `signal` fires first (the container died) or time runs out. */
   async waitConnected(signal: AbortSignal, timeoutMs = RUNTIME_CONNECT_TIMEOUT_MS): Promise<RpcPeer> {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const either = AbortSignal.any([signal, timeout]);
-    return await new Promise<RpcPeer>((resolve, reject) => {
-      const onAbort = (): void =>
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const failure = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
         reject(
-          timeout.aborted
-            ? new HearthError('RUNTIME_UNREACHABLE', `the container runtime did not connect within ${timeoutMs} ms`, {
-                hint: 'see the runtime log in the service log directory',
-              })
-            : either.reason,
+          new HearthError('RUNTIME_UNREACHABLE', `the container runtime did not connect within ${timeoutMs} ms`, {
+            hint: 'see runtime.log in the service log directory',
+          }),
         );
-      if (either.aborted) {
-        onAbort();
-        return;
-      }
-      either.addEventListener('abort', onAbort, { once: true });
-      this.connected.then(
-        (peer) => {
-          either.removeEventListener('abort', onAbort);
-          resolve(peer);
-        },
-        reject,
-      );
+      }, timeoutMs);
+      onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new HearthError('CONTAINER_FAILED', String(signal.reason)));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     });
+    try {
+      return await Promise.race([this.connected, failure]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
   }
 
   get runtime(): RpcPeer | null {

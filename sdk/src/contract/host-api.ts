@@ -1,4 +1,4 @@
-import type { DaemonStatus } from './runtime-api.js';
+import type { DaemonStatus, LogEntry } from './runtime-api.js';
 
 /** The control API hearthd serves on its socket (JSON-RPC 2.0, one JSON message per line). */
 
@@ -46,6 +46,19 @@ export interface HostMethods {
   'service.start': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
   'service.stop': { params: { id: string }; result: ServiceStatus };
   'service.status': { params: { id: string }; result: ServiceStatus };
+  /**
+   * The last `limit` (default 200) log entries, oldest first. With `follow`, new entries then arrive
+   * as `service.log` notifications on the same connection until it closes.
+   */
+  'service.logs': {
+    params: { id: string; daemon?: string; since?: number; limit?: number; follow?: boolean };
+    result: { entries: LogEntry[] };
+  };
+}
+
+/** Notifications hearthd sends to a client. */
+export interface HostNotifications {
+  'service.log': { id: string; entry: LogEntry };
 }
 
 export type HostMethodName = keyof HostMethods;
@@ -56,4 +69,5 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'service.start',
   'service.stop',
   'service.status',
+  'service.logs',
 ];

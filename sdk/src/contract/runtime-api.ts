@@ -24,10 +24,19 @@ export interface HostMethodsForRuntime {
   'runtime.hello': { params: { runtimeVersion: string; pid: number }; result: { serviceId: string } };
 }
 
+/** One line a daemon wrote. */
+export interface LogEntry {
+  daemon: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+  /** ms since epoch. */
+  time: number;
+}
+
 /** Notifications the runtime sends to the host. */
 export interface RuntimeNotifications {
   'runtime.daemonState': DaemonStatus;
-  'runtime.log': { daemon: string; stream: 'stdout' | 'stderr'; line: string; time: number };
+  'runtime.log': LogEntry;
 }
 
 /** Methods the runtime serves to the host. */

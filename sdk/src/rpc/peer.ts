@@ -18,7 +18,8 @@ import { HearthError, errorMessage } from '../errors.js';
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
-export type Handler = (params: unknown) => unknown;
+/** A method handler; `peer` is the connection it was called on (to notify the caller, or watch it close). */
+export type Handler = (params: unknown, peer: RpcPeer) => unknown;
 
 export interface RpcPeerOptions {
   /** A longer line is refused and the connection closed. @default 8 MiB */
@@ -90,15 +91,26 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
     });
   };
 
+  const refuseOversize = (): void => {
+    buffered = '';
+    protocolError(`message larger than ${maxLineBytes} bytes`);
+    socket.end();
+  };
+
   let buffered = '';
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
+    if (socket.writableEnded) return; // refused already; ignore the rest
     buffered += chunk;
     let newline: number;
     while ((newline = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
       if (line.length === 0) continue;
+      if (Buffer.byteLength(line) > maxLineBytes) {
+        refuseOversize();
+        return;
+      }
       let message: unknown;
       try {
         message = JSON.parse(line);
@@ -108,11 +120,7 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
       }
       dispatch(message);
     }
-    if (Buffer.byteLength(buffered) > maxLineBytes) {
-      buffered = '';
-      protocolError(`message larger than ${maxLineBytes} bytes`);
-      socket.end();
-    }
+    if (Buffer.byteLength(buffered) > maxLineBytes) refuseOversize();
   });
 
   const closed = new Promise<void>((resolve) => {
@@ -124,10 +132,10 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
   });
   socket.on('error', () => socket.destroy()); // 'close' follows and settles everything
 
-  return {
+  const peer: RpcPeer = {
     addMethod(name, handler) {
       methods.add(name);
-      server.addMethod(name, (params: unknown) => handler(params));
+      server.addMethod(name, (params: unknown) => handler(params, peer));
     },
     async request<R>(method: string, params: object = {}, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<R> {
       const response = await client
@@ -147,4 +155,5 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
       socket.destroySoon();
     },
   };
+  return peer;
 }

@@ -1,0 +1,76 @@
+/**
+ * Time from `service.start` to every daemon ready, for hello-world, over several runs; beside it,
+ * in the same run, the same httpd started bare on the host (chroot into the same image, no container,
+ * no overlay) until its port answers. Run as root: `npm run bench`.
+ */
+import { connect } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { TestHearthd } from '../test/support/hearthd.js';
+import { keygen, packExample } from '../test/support/packages.js';
+import { EXAMPLES } from '../test/support/repo.js';
+import { printTable, summarize } from './stats.js';
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
+const WARMUP = 1;
+const BARE_PORT = 18_390;
+const POLL_MS = 5;
+
+async function portAnswers(port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => socket.end(() => resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function bareStartToReady(): Promise<number> {
+  const started = performance.now();
+  const httpd = execa('chroot', [join(EXAMPLES, 'hello-world/image'), '/bin/httpd', '-f', '-p', `127.0.0.1:${BARE_PORT}`, '-h', '/www'], {
+    reject: false,
+  });
+  while (!(await portAnswers(BARE_PORT))) await sleep(POLL_MS);
+  const elapsed = performance.now() - started;
+  httpd.kill('SIGTERM');
+  await httpd;
+  return elapsed;
+}
+
+async function measure(runs: number, once: () => Promise<number>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < WARMUP + runs; i += 1) {
+    const ms = await once();
+    if (i >= WARMUP) samples.push(ms);
+  }
+  return samples;
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('run the benchmark as root: it starts containers');
+  const work = await mkdtemp(join(tmpdir(), 'hearth-bench-'));
+  try {
+    const archive = await packExample('hello-world', await keygen(join(work, 'key.pem')), join(work, 'hello-world.hpk'));
+    await using hearthd = await TestHearthd.start(18_800);
+    await hearthd.json('install', archive);
+    const hearth = await measure(RUNS, async () => {
+      const started = performance.now();
+      await hearthd.json('start', 'hello-world');
+      const elapsed = performance.now() - started;
+      await hearthd.json('stop', 'hello-world');
+      return elapsed;
+    });
+    const bare = summarize('bare chroot httpd', await measure(RUNS, bareStartToReady));
+    printTable(`start → ready, hello-world (${RUNS} runs after ${WARMUP} warm-up; CLI round trip included)`, [
+      summarize('hearth start (container + runtime + overlay + readiness)', hearth),
+      bare,
+    ], bare);
+    await hearthd.json('uninstall', 'hello-world', '--purge');
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,29 @@
+/** Median, min and max of samples, and a table printer: every benchmark prints the same shape. */
+export interface Summary {
+  name: string;
+  runs: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+}
+
+export function summarize(name: string, samples: number[]): Summary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  return { name, runs: samples.length, medianMs: median, minMs: sorted[0] ?? 0, maxMs: sorted[sorted.length - 1] ?? 0 };
+}
+
+export function printTable(title: string, rows: Summary[], baseline: Summary): void {
+  const fmt = (n: number): string => n.toFixed(1);
+  const lines = [
+    ['scenario', 'runs', 'median ms', 'min ms', 'max ms', `× ${baseline.name}`],
+    ...rows.map((r) => [r.name, String(r.runs), fmt(r.medianMs), fmt(r.minMs), fmt(r.maxMs), (r.medianMs / baseline.medianMs).toFixed(2)]),
+  ];
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
+  process.stdout.write(`\n${title}\n`);
+  for (const [i, l] of lines.entries()) {
+    process.stdout.write(`| ${l.map((c, j) => c.padEnd(widths[j] ?? 0)).join(' | ')} |\n`);
+    if (i === 0) process.stdout.write(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
+  }
+}

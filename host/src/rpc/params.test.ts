@@ -1,0 +1,42 @@
+import { describe, expect, test } from 'vitest';
+import { HearthError } from '@hearth/sdk/contract';
+import { parseParams, serviceId } from './params.js';
+
+const schema = { id: serviceId, purge: { kind: 'boolean', optional: true } } as const;
+
+function codeAndMessage(fn: () => unknown): { code: string; message: string } {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof HearthError) return { code: error.code, message: error.message };
+  }
+  throw new Error('expected a HearthError');
+}
+
+describe('parseParams', () => {
+  test('accepts valid params and leaves optional ones out', () => {
+    expect(parseParams('package.uninstall', { id: 'hello-world' }, schema)).toEqual({ id: 'hello-world' });
+  });
+
+  test('names a missing param and its type', () => {
+    expect(codeAndMessage(() => parseParams('package.uninstall', {}, schema))).toEqual({
+      code: 'INVALID_PARAMS',
+      message: 'package.uninstall: missing param "id" (string)',
+    });
+  });
+
+  test('names a param of the wrong type with the value given', () => {
+    expect(codeAndMessage(() => parseParams('package.uninstall', { id: 'a', purge: 'yes' }, schema)).message).toBe(
+      'package.uninstall: param "purge" must be a boolean, got "yes"',
+    );
+  });
+
+  test('refuses unknown params and non-object params', () => {
+    expect(codeAndMessage(() => parseParams('package.uninstall', { id: 'a', force: true }, schema)).message).toContain('unknown param "force"');
+    expect(codeAndMessage(() => parseParams('package.uninstall', ['a'], schema)).message).toContain('params must be an object');
+  });
+
+  test('refuses a service id that could escape the data dir', () => {
+    expect(codeAndMessage(() => parseParams('service.start', { id: '../etc' }, schema)).message).toContain('expected a package id');
+  });
+});

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Benchmarks (npm run bench): each prints a table of medians, with ratios against a baseline
+# measured in the same run. Needs root, like the integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npx tsc -b
+node scripts/build-base.mjs
+node bench/dist/bench/start-to-ready.js
