@@ -12,6 +12,8 @@ import { sweepLeftovers } from './service/sweep.js';
 import { hostMethods } from './rpc/methods.js';
 import { ControlServer } from './rpc/control-server.js';
 
+export const HEARTH_VERSION = '0.1.0';
+
 async function main(): Promise<void> {
   if (process.argv.includes('--help')) {
     process.stdout.write(`${HEARTHD_USAGE}\n`);
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const state = await StateStore.open(layout.stateFile);
   await sweepLeftovers(layout, Object.keys(state.state.services), logger);
   const base = await mountBase(layout.baseMount, config.baseImage);
-  const manager = new ServiceManager({
+  const manager = await ServiceManager.open({
     layout,
     state,
     logger,
@@ -35,7 +37,15 @@ async function main(): Promise<void> {
     portBase: config.portBase,
     baseRootfs: base.path,
   });
-  const implementation = hostMethods(manager);
+  const implementation = hostMethods(manager, {
+    version: HEARTH_VERSION,
+    pid: process.pid,
+    dataDir: config.dataDir,
+    socket: config.socketPath,
+    bindAddress: config.bindAddress,
+    baseImage: config.baseImage,
+    startedAt: new Date().toISOString(),
+  });
   const methods: Record<string, Handler> = {};
   for (const name of HOST_METHODS) methods[name] = implementation[name];
   const control = await ControlServer.listen(config.socketPath, methods, logger);

@@ -66,7 +66,7 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
     expect(tree.filter(processAlive)).toEqual([]);
     expect(existsSync(runDir)).toBe(false);
     expect(readdirSync(join(hearthd.dataDir, 'packages'))).toEqual([]);
-    expect((await hearthd.json<PackageSummary[]>('list'))).toEqual([]);
+    expect(await hearthd.json<PackageSummary[]>('ls')).toEqual([]);
     // Volumes are kept by a plain uninstall.
     expect(existsSync(join(hearthd.dataDir, 'volumes', 'hello-world', 'data'))).toBe(true);
   });

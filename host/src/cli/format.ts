@@ -1,4 +1,4 @@
-import type { LogEntry, PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
+import type { LogEntry, PackageInfo, ServerInfo, ServiceStatus, ServiceSummary } from '@hearth/sdk/contract';
 
 /** Columns padded to their widest cell; the last column is not padded. */
 export function table(headers: string[], rows: string[][]): string {
@@ -8,12 +8,43 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-export function formatPackages(packages: PackageSummary[]): string {
-  if (packages.length === 0) return 'no packages installed';
+export function formatServices(services: ServiceSummary[]): string {
+  if (services.length === 0) return 'no packages installed; install one with `hearth install <file.hpk>`';
   return table(
-    ['PACKAGE', 'VERSION', 'TITLE', 'SIGNER'],
-    packages.map((p) => [p.id, p.version, p.title, p.signer.slice(0, 16)]),
+    ['SERVICE', 'VERSION', 'STATE', 'HEALTH', 'PORTS'],
+    services.map((s) => [
+      s.id,
+      s.version,
+      s.state,
+      s.state === 'stopped' ? '-' : s.ready ? 'ready' : 'not ready',
+      s.interfaces.map((i) => `${i.hostAddress}:${i.hostPort}->${i.port}/${i.protocol}`).join(', ') || '-',
+    ]),
   );
+}
+
+export function formatInfo(info: PackageInfo): string {
+  const m = info.manifest;
+  return [
+    `${m.title} (${info.id}) ${info.version}`,
+    ...(m.description ? [`  ${m.description}`] : []),
+    `  license: ${m.license || 'unspecified'}`,
+    `  signer: ${info.signer}`,
+    `  installed: ${info.installedAt}, desired state: ${info.desired}`,
+    `  images: ${Object.keys(m.images).join(', ')}`,
+    `  volumes: ${m.volumes.join(', ') || '-'}`,
+    `  interfaces: ${Object.entries(m.interfaces).map(([id, i]) => `${id} (${i.name}, ${i.protocol} port ${i.port})`).join(', ') || '-'}`,
+  ].join('\n');
+}
+
+export function formatServer(info: ServerInfo): string {
+  return [
+    `hearthd ${info.version} (pid ${info.pid}), up since ${info.startedAt}`,
+    `  data dir: ${info.dataDir}`,
+    `  socket: ${info.socket}`,
+    `  interfaces listen on: ${info.bindAddress}`,
+    `  base image: ${info.baseImage}`,
+    `  services: ${info.services.installed} installed, ${info.services.running} running`,
+  ].join('\n');
 }
 
 export function formatStatus(status: ServiceStatus): string {

@@ -3,14 +3,17 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SOCKET_PATH, HearthError, errorMessage, type ErrorCode, type HostNotifications, type LogEntry } from '@hearth/sdk/contract';
 import { HostClient } from './client.js';
-import { formatLogEntry, formatPackages, formatStatus } from './format.js';
+import { formatInfo, formatLogEntry, formatServer, formatServices, formatStatus } from './format.js';
 import { parseSince } from './since.js';
 
 const USAGE = `usage: hearth <command> [options]
 commands:
   install <file.hpk>          verify and install a package
-  uninstall <id> [--purge]    remove a package; its volumes are kept unless --purge
-  list                        installed packages (alias: ls)
+  uninstall <id> [--purge [--yes]]
+                              remove a package; its volumes are kept unless --purge (asks first)
+  ls                          services: version, state, health, ports (alias: list)
+  info <id>                   a package's manifest and install facts
+  server                      hearthd's own facts
   start <id> [--no-wait]      start a service and wait until it is ready
   stop <id>                   stop a service
   status <id>                 state of a service and its daemons
@@ -44,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
         json: { type: 'boolean', default: false },
         purge: { type: 'boolean', default: false },
         'no-wait': { type: 'boolean', default: false },
+        yes: { type: 'boolean', short: 'y', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         daemon: { type: 'string' },
         since: { type: 'string' },
@@ -84,6 +88,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'uninstall': {
       const id = oneArg('the package id');
+      if (values.purge && !values.yes) await confirmPurge(id);
       return run(async (c) => print(await c.call('package.uninstall', { id, purge: values.purge }), `uninstalled ${id}${values.purge ? ' and purged its volumes' : ' (volumes kept)'}`));
     }
     case 'list':
@@ -91,7 +96,20 @@ async function main(argv: string[]): Promise<void> {
       if (args.length > 0) throw usageError(`${command} takes no arguments`);
       return run(async (c) => {
         const { packages } = await c.call('package.list', {});
-        print(packages, formatPackages(packages));
+        print(packages, formatServices(packages));
+      });
+    case 'info': {
+      const id = oneArg('the package id');
+      return run(async (c) => {
+        const info = await c.call('package.info', { id });
+        print(info, formatInfo(info));
+      });
+    }
+    case 'server':
+      if (args.length > 0) throw usageError('server takes no arguments');
+      return run(async (c) => {
+        const info = await c.call('server.info', {});
+        print(info, formatServer(info));
       });
     case 'start': {
       const id = oneArg('the package id');
@@ -135,6 +153,22 @@ async function main(argv: string[]): Promise<void> {
     }
     default:
       throw usageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+/** Purging deletes a service's data for good: ask on a terminal, refuse without --yes otherwise. */
+async function confirmPurge(id: string): Promise<void> {
+  const refuse = new HearthError('INVALID_PARAMS', `--purge deletes every volume of ${id} and cannot be undone`, {
+    hint: `add --yes to confirm, e.g. hearth uninstall ${id} --purge --yes`,
+  });
+  if (!process.stdin.isTTY) throw refuse;
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`This deletes all data of ${id}. Type the id to confirm: `);
+    if (answer.trim() !== id) throw refuse;
+  } finally {
+    rl.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import type { HostMethodName, HostMethods, HostNotifications } from '@hearth/sdk/contract';
+import type { HostMethodName, HostMethods, HostNotifications, ServerInfo } from '@hearth/sdk/contract';
 import type { RpcPeer } from '@hearth/sdk/rpc';
 import type { ServiceManager } from '../service/manager.js';
 import { parseParams, serviceId } from './params.js';
@@ -12,8 +12,16 @@ export const DEFAULT_LOG_LIMIT = 200;
 export const MAX_LOG_LIMIT = 100_000;
 
 /** The control API: every method validates its params here, then calls the manager. */
-export function hostMethods(manager: ServiceManager): Implementation {
+export function hostMethods(manager: ServiceManager, server: Omit<ServerInfo, 'services'>): Implementation {
   return {
+    'server.info': (params) => {
+      parseParams('server.info', params, {});
+      return { ...server, services: { installed: manager.list().length, running: manager.runningCount } };
+    },
+    'package.info': (params) => {
+      const p = parseParams('package.info', params, { id: serviceId });
+      return manager.info(p.id);
+    },
     'package.install': async (params) => {
       const p = parseParams('package.install', params, {
         path: { kind: 'string', check: (v: string) => (isAbsolute(v) ? null : 'must be an absolute path on the host') },

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, type LogEntry, type PackageSummary, type ServiceStatus } from '@hearth/sdk/contract';
+import { HearthError, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
@@ -9,7 +9,7 @@ import type { StateStore } from '../store/state.js';
 import { commitStaged, readInstalledImages, readInstalledManifest, removePackageFiles, stagePackage } from '../store/install.js';
 import { KeyedLock } from './keyed-lock.js';
 import { allocatePort } from './ports.js';
-import { DAEMON_LOG_FILE, ServiceRunner } from './runner.js';
+import { DAEMON_LOG_FILE, ServiceRunner, interfaceStatuses } from './runner.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 
@@ -27,9 +27,23 @@ export class ServiceManager {
   private readonly runners = new Map<string, ServiceRunner>();
   private readonly lock = new KeyedLock();
   private readonly changes = new EventEmitter();
+  /** Manifests of installed packages, read once: status and list are synchronous and frequent. */
+  private readonly manifests = new Map<string, Manifest>();
 
-  constructor(private readonly options: ManagerOptions) {
+  private constructor(private readonly options: ManagerOptions) {
     this.changes.setMaxListeners(0);
+  }
+
+  static async open(options: ManagerOptions): Promise<ServiceManager> {
+    const manager = new ServiceManager(options);
+    for (const id of Object.keys(options.state.state.services)) {
+      manager.manifests.set(id, await readInstalledManifest(options.layout, id));
+    }
+    return manager;
+  }
+
+  get runningCount(): number {
+    return this.runners.size;
   }
 
   private installed(id: string) {
@@ -65,6 +79,7 @@ export class ServiceManager {
         // A package dir left by an earlier crash, with no state record, is not installed: replace it.
         await removePackageFiles(layout, manifest.id);
         await commitStaged(layout, staged);
+        this.manifests.set(manifest.id, manifest);
         await state.update((draft) => {
           draft.services[manifest.id] = {
             version: manifest.version,
@@ -91,6 +106,7 @@ export class ServiceManager {
       await state.update((draft) => {
         delete draft.services[id];
       });
+      this.manifests.delete(id);
       await removePackageFiles(layout, id);
       await rm(servicePaths(layout, id).runDir, { recursive: true, force: true });
       if (purge) await rm(servicePaths(layout, id).volumesDir, { recursive: true, force: true });
@@ -98,10 +114,20 @@ export class ServiceManager {
     });
   }
 
-  list(): PackageSummary[] {
+  list(): ServiceSummary[] {
     return Object.entries(this.options.state.state.services)
-      .map(([id, r]) => ({ id, title: r.title, version: r.version, signer: r.signer }))
+      .map(([id, r]) => {
+        const { state, ready, interfaces } = this.status(id);
+        return { id, title: r.title, version: r.version, signer: r.signer, state, ready, interfaces };
+      })
       .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  info(id: string): PackageInfo {
+    const record = this.installed(id);
+    const manifest = this.manifests.get(id);
+    if (manifest === undefined) throw new HearthError('INTERNAL', `the manifest of ${id} is not loaded`);
+    return { id, title: record.title, version: record.version, signer: record.signer, installedAt: record.installedAt, desired: record.desired, manifest };
   }
 
   async start(id: string, waitReady: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ServiceStatus> {
@@ -112,7 +138,7 @@ export class ServiceManager {
       const runner = new ServiceRunner({
         layout,
         paths: servicePaths(layout, id),
-        manifest: await readInstalledManifest(layout, id),
+        manifest: this.info(id).manifest,
         images: await readInstalledImages(layout, id),
         ports: record.ports,
         bindAddress: this.options.bindAddress,
@@ -186,7 +212,9 @@ export class ServiceManager {
     const record = this.installed(id);
     const runner = this.runners.get(id);
     if (runner) return runner.status(record.version);
-    return { id, version: record.version, state: 'stopped', ready: false, container: null, daemons: [], interfaces: [] };
+    const manifest = this.manifests.get(id);
+    const interfaces = manifest ? interfaceStatuses(manifest, record.ports, this.options.bindAddress) : [];
+    return { id, version: record.version, state: 'stopped', ready: false, container: null, daemons: [], interfaces };
   }
 
   async logs(id: string, query: LogQuery): Promise<LogEntry[]> {

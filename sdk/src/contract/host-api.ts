@@ -1,3 +1,4 @@
+import type { Manifest } from '../manifest.js';
 import type { DaemonStatus, LogEntry } from './runtime-api.js';
 
 /** The control API hearthd serves on its socket (JSON-RPC 2.0, one JSON message per line). */
@@ -39,10 +40,36 @@ export interface ServiceStatus {
   interfaces: InterfaceStatus[];
 }
 
+/** A line of `hearth ls`: the package and how its service is doing. */
+export interface ServiceSummary extends PackageSummary {
+  state: ServiceState;
+  ready: boolean;
+  interfaces: InterfaceStatus[];
+}
+
+export interface PackageInfo extends PackageSummary {
+  installedAt: string;
+  desired: 'running' | 'stopped';
+  manifest: Manifest;
+}
+
+export interface ServerInfo {
+  version: string;
+  pid: number;
+  dataDir: string;
+  socket: string;
+  bindAddress: string;
+  baseImage: string;
+  startedAt: string;
+  services: { installed: number; running: number };
+}
+
 export interface HostMethods {
+  'server.info': { params: Record<string, never>; result: ServerInfo };
   'package.install': { params: { path: string }; result: PackageSummary };
   'package.uninstall': { params: { id: string; purge?: boolean }; result: { id: string } };
-  'package.list': { params: Record<string, never>; result: { packages: PackageSummary[] } };
+  'package.list': { params: Record<string, never>; result: { packages: ServiceSummary[] } };
+  'package.info': { params: { id: string }; result: PackageInfo };
   'service.start': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
   'service.stop': { params: { id: string }; result: ServiceStatus };
   'service.status': { params: { id: string }; result: ServiceStatus };
@@ -63,9 +90,11 @@ export interface HostNotifications {
 
 export type HostMethodName = keyof HostMethods;
 export const HOST_METHODS: readonly HostMethodName[] = [
+  'server.info',
   'package.install',
   'package.uninstall',
   'package.list',
+  'package.info',
   'service.start',
   'service.stop',
   'service.status',
