@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR, DEFAULT_SOCKET_PATH, HearthError } from '@hearth/sdk/contract';
@@ -14,17 +14,22 @@ export interface HostConfig {
   portBase: number;
   /** The base rootfs squashfs every container boots from. */
   baseImage: string;
+  /** Optional HTTP JSON-RPC listener on loopback, with a bearer token read from `tokenFile`. */
+  tcp: { host: string; port: number; tokenFile: string } | null;
 }
 
 export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
 export const DEFAULT_PORT_BASE = 8400;
 
 export const HEARTHD_USAGE = `usage: hearthd [--data-dir DIR] [--socket PATH] [--bind-address ADDR] [--port-base N] [--base-image FILE]
+               [--listen-tcp HOST:PORT [--token-file FILE]]
   --data-dir      state, packages, volumes and logs (default ${DEFAULT_DATA_DIR})
   --socket        control socket, root only (default ${DEFAULT_SOCKET_PATH})
   --bind-address  address service interfaces listen on (default ${DEFAULT_BIND_ADDRESS})
   --port-base     first host port given to interfaces (default ${DEFAULT_PORT_BASE})
-  --base-image    base rootfs squashfs (default: the one scripts/build-base.mjs built)`;
+  --base-image    base rootfs squashfs (default: the one scripts/build-base.mjs built)
+  --listen-tcp    also serve the API as JSON-RPC over HTTP on this loopback address
+  --token-file    bearer token for --listen-tcp (default DATA_DIR/api-token, created if missing)`;
 
 /** The base image built in this checkout: build/base/current.json, written by scripts/build-base.mjs. */
 function defaultBaseImage(): string {
@@ -54,6 +59,8 @@ export function parseHostConfig(argv: string[]): HostConfig {
         'bind-address': { type: 'string' },
         'port-base': { type: 'string' },
         'base-image': { type: 'string' },
+        'listen-tcp': { type: 'string' },
+        'token-file': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -67,11 +74,30 @@ export function parseHostConfig(argv: string[]): HostConfig {
   }
   const baseImage = resolve(values['base-image'] ?? defaultBaseImage());
   if (!existsSync(baseImage)) throw flagError(`--base-image ${baseImage} does not exist`);
+  const dataDir = resolve(values['data-dir'] ?? DEFAULT_DATA_DIR);
+  let tcp: HostConfig['tcp'] = null;
+  if (values['listen-tcp'] !== undefined) {
+    const match = /^(.+):(\d+)$/.exec(values['listen-tcp']);
+    const host = match?.[1]?.replace(/^\[(.*)\]$/, '$1');
+    const port = Number(match?.[2]);
+    if (host === undefined || !isLoopback(host) || !Number.isInteger(port) || port < 1 || port > 65_535) {
+      throw flagError(`--listen-tcp ${JSON.stringify(values['listen-tcp'])} must be a loopback HOST:PORT like 127.0.0.1:7420`);
+    }
+    tcp = { host, port, tokenFile: resolve(values['token-file'] ?? join(dataDir, 'api-token')) };
+  } else if (values['token-file'] !== undefined) {
+    throw flagError('--token-file only makes sense with --listen-tcp');
+  }
   return {
-    dataDir: resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
+    dataDir,
     socketPath: resolve(values.socket ?? DEFAULT_SOCKET_PATH),
     bindAddress,
     portBase,
     baseImage,
+    tcp,
   };
+}
+
+/** The API is only offered on loopback: it controls root-level operations. */
+function isLoopback(host: string): boolean {
+  return host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { mkdir } from 'node:fs/promises';
 import { HOST_METHODS, HearthError, errorMessage } from '@hearth/sdk/contract';
-import type { Handler } from '@hearth/sdk/rpc';
+import { RpcDispatcher, type Handler } from '@hearth/sdk/rpc';
+import { HttpRpcServer } from './rpc/http-server.js';
+import { loadOrCreateToken } from './rpc/token.js';
 import { HEARTHD_USAGE, parseHostConfig } from './config.js';
 import { layoutOf } from './layout.js';
 import { createLogger } from './log.js';
@@ -49,6 +51,13 @@ async function main(): Promise<void> {
   const methods: Record<string, Handler> = {};
   for (const name of HOST_METHODS) methods[name] = implementation[name];
   const control = await ControlServer.listen(config.socketPath, methods, logger);
+  let http: HttpRpcServer | null = null;
+  if (config.tcp) {
+    const dispatcher = new RpcDispatcher();
+    for (const [name, handler] of Object.entries(methods)) dispatcher.addMethod(name, handler);
+    http = await HttpRpcServer.listen(config.tcp.host, config.tcp.port, await loadOrCreateToken(config.tcp.tokenFile), dispatcher);
+    logger.info('serving the API over HTTP', { address: `${config.tcp.host}:${config.tcp.port}`, tokenFile: config.tcp.tokenFile });
+  }
   logger.info('hearthd ready', { socket: config.socketPath, dataDir: config.dataDir, base: config.baseImage });
 
   // Services that were running when hearthd last stopped come back.
@@ -64,6 +73,7 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal });
     void (async () => {
       await control.close();
+      await http?.close();
       await manager.stopAll();
       await base.release();
       logger.info('stopped');

@@ -1,11 +1,11 @@
 import { isAbsolute } from 'node:path';
 import type { HostMethodName, HostMethods, HostNotifications, ServerInfo } from '@hearth/sdk/contract';
-import type { RpcPeer } from '@hearth/sdk/rpc';
+import type { RpcCaller } from '@hearth/sdk/rpc';
 import type { ServiceManager } from '../service/manager.js';
 import { parseParams, serviceId } from './params.js';
 
 type Implementation = {
-  [M in HostMethodName]: (params: unknown, peer: RpcPeer) => Promise<HostMethods[M]['result']> | HostMethods[M]['result'];
+  [M in HostMethodName]: (params: unknown, caller: RpcCaller) => Promise<HostMethods[M]['result']> | HostMethods[M]['result'];
 };
 
 export const DEFAULT_LOG_LIMIT = 200;
@@ -53,7 +53,7 @@ export function hostMethods(manager: ServiceManager, server: Omit<ServerInfo, 's
       const p = parseParams('service.status', params, { id: serviceId });
       return manager.status(p.id);
     },
-    'service.logs': async (params, peer) => {
+    'service.logs': async (params, caller) => {
       const p = parseParams('service.logs', params, {
         id: serviceId,
         daemon: { kind: 'string', optional: true },
@@ -68,14 +68,14 @@ export function hostMethods(manager: ServiceManager, server: Omit<ServerInfo, 's
         let live = false;
         const unsubscribe = manager.followLogs(p.id, query, (entry) => {
           const note = { id: p.id, entry };
-          if (live) peer.notify('service.log', note);
+          if (live) caller.notify('service.log', note);
           else buffered.push(note);
         });
-        void peer.closed.then(unsubscribe);
+        void caller.closed.then(unsubscribe);
         const entries = await manager.logs(p.id, { ...query, limit: p.limit ?? DEFAULT_LOG_LIMIT });
         const lastTime = entries.at(-1)?.time ?? -1;
         setImmediate(() => {
-          for (const note of buffered) if (note.entry.time > lastTime) peer.notify('service.log', note);
+          for (const note of buffered) if (note.entry.time > lastTime) caller.notify('service.log', note);
           live = true;
         });
         return { entries };

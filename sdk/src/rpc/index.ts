@@ -1,1 +1,2 @@
 export * from './peer.js';
+export * from './dispatcher.js';

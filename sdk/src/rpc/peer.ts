@@ -1,13 +1,7 @@
 import type { Socket } from 'node:net';
-import {
-  JSONRPCClient,
-  JSONRPCServer,
-  JSONRPCServerAndClient,
-  createJSONRPCErrorResponse,
-  type JSONRPCID,
-  type JSONRPCErrorResponse,
-} from 'json-rpc-2.0';
+import { JSONRPCClient, createJSONRPCErrorResponse, type JSONRPCID, type JSONRPCResponse } from 'json-rpc-2.0';
 import { HearthError, errorMessage } from '../errors.js';
+import { RpcDispatcher, parseErrorResponse, type Handler, type RpcCaller } from './dispatcher.js';
 
 /**
  * JSON-RPC 2.0 over a stream socket, one JSON message per line, both directions on one connection.
@@ -18,8 +12,6 @@ import { HearthError, errorMessage } from '../errors.js';
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
-/** A method handler; `peer` is the connection it was called on (to notify the caller, or watch it close). */
-export type Handler = (params: unknown, peer: RpcPeer) => unknown;
 
 export interface RpcPeerOptions {
   /** A longer line is refused and the connection closed. @default 8 MiB */
@@ -30,24 +22,17 @@ export interface RpcPeerOptions {
   onProtocolError?: (error: HearthError) => void;
 }
 
-export interface RpcPeer {
+export interface RpcPeer extends RpcCaller {
   addMethod(name: string, handler: Handler): void;
   request<R>(method: string, params?: object, timeoutMs?: number): Promise<R>;
-  notify(method: string, params?: object): void;
   /** Resolves when the socket has closed, for whatever reason. */
   readonly closed: Promise<void>;
   close(): void;
 }
 
-function toErrorResponse(id: JSONRPCID, error: unknown): JSONRPCErrorResponse {
-  const hearthError =
-    error instanceof HearthError ? error : new HearthError('INTERNAL', errorMessage(error), { cause: error });
-  return createJSONRPCErrorResponse(id, hearthError.rpcCode, hearthError.message, hearthError.toData());
-}
-
 export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): RpcPeer {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const methods = new Set<string>();
+  const dispatcher = new RpcDispatcher();
   let open = !socket.destroyed;
   let lastId = 0;
 
@@ -55,18 +40,15 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
     if (!open) return;
     socket.write(`${JSON.stringify(payload)}\n`);
   };
-  const server = new JSONRPCServer();
-  server.mapErrorToJSONRPCErrorResponse = (id, error) => toErrorResponse(id, error);
   const client = new JSONRPCClient((payload) => {
     if (!open) throw new HearthError('HOST_UNREACHABLE', 'the connection is closed');
     send(payload);
   });
-  const both = new JSONRPCServerAndClient(server, client, { errorListener: () => undefined });
 
-  const protocolError = (message: string, id: JSONRPCID = null): void => {
-    const error = new HearthError('INVALID_PARAMS', message, { hint: 'send one JSON-RPC 2.0 object per line' });
-    options.onProtocolError?.(error);
-    send(createJSONRPCErrorResponse(id, -32700, message, error.toData()));
+  const protocolError = (message: string): void => {
+    const response = parseErrorResponse(message);
+    options.onProtocolError?.(HearthError.fromRpcError(response.error));
+    send(response);
   };
 
   const dispatch = (message: unknown): void => {
@@ -75,20 +57,20 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
       return;
     }
     const m = message as { method?: unknown; id?: JSONRPCID; params?: unknown };
-    if (typeof m.method === 'string' && !methods.has(m.method)) {
-      if (m.id === undefined) {
-        options.onNotification?.(m.method, m.params);
-        return;
-      }
-      const error = new HearthError('METHOD_NOT_FOUND', `unknown method ${JSON.stringify(m.method)}`, {
-        hint: `known methods: ${[...methods].sort().join(', ')}`,
-      });
-      send(toErrorResponse(m.id, error));
+    if (typeof m.method !== 'string') {
+      client.receive(message as JSONRPCResponse); // an answer to one of our requests
       return;
     }
-    both.receiveAndSend(message, undefined, undefined).catch((error: unknown) => {
-      options.onProtocolError?.(new HearthError('INTERNAL', errorMessage(error), { cause: error }));
-    });
+    if (m.id === undefined && !dispatcher.has(m.method)) {
+      options.onNotification?.(m.method, m.params);
+      return;
+    }
+    dispatcher.handle({ ...m, method: m.method }, peer).then(
+      (response) => {
+        if (response) send(response);
+      },
+      (error: unknown) => options.onProtocolError?.(new HearthError('INTERNAL', errorMessage(error), { cause: error })),
+    );
   };
 
   const refuseOversize = (): void => {
@@ -126,7 +108,7 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
   const closed = new Promise<void>((resolve) => {
     socket.on('close', () => {
       open = false;
-      both.rejectAllPendingRequests('the connection closed');
+      client.rejectAllPendingRequests('the connection closed');
       resolve();
     });
   });
@@ -134,8 +116,7 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
 
   const peer: RpcPeer = {
     addMethod(name, handler) {
-      methods.add(name);
-      server.addMethod(name, (params: unknown) => handler(params, peer));
+      dispatcher.addMethod(name, handler);
     },
     async request<R>(method: string, params: object = {}, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<R> {
       const response = await client

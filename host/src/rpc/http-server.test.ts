@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { HearthError } from '@hearth/sdk/contract';
+import { RpcDispatcher } from '@hearth/sdk/rpc';
+import { HttpRpcServer } from './http-server.js';
+
+const TOKEN = 'a-long-random-token';
+let server: HttpRpcServer;
+let url: string;
+
+beforeAll(async () => {
+  const dispatcher = new RpcDispatcher();
+  dispatcher.addMethod('echo', (params) => params);
+  dispatcher.addMethod('fail', () => {
+    throw new HearthError('PACKAGE_NOT_INSTALLED', 'no package "x" is installed');
+  });
+  server = await HttpRpcServer.listen('127.0.0.1', 0, TOKEN, dispatcher);
+  url = `http://127.0.0.1:${server.port}/`;
+});
+afterAll(() => server.close());
+
+const post = (body: string, token?: string) =>
+  fetch(url, { method: 'POST', body, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+
+test('the TCP listener refuses a request without a token, or with a wrong one, with 401', async () => {
+  const request = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'echo', params: { a: 1 } });
+  const none = await post(request);
+  expect(none.status).toBe(401);
+  expect(await none.json()).toMatchObject({ error: { message: 'an Authorization: Bearer <token> header is required' } });
+  const wrong = await post(request, 'guess');
+  expect(wrong.status).toBe(401);
+});
+
+test('with the token, a request is answered, errors keep their stable code', async () => {
+  const ok = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'echo', params: { a: 1 } }), TOKEN);
+  expect(await ok.json()).toEqual({ jsonrpc: '2.0', id: 1, result: { a: 1 } });
+  const failed = await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'fail' }), TOKEN);
+  expect(await failed.json()).toMatchObject({ id: 2, error: { data: { code: 'PACKAGE_NOT_INSTALLED' } } });
+});
+
+test('malformed JSON and oversize bodies are refused by name', async () => {
+  const bad = await post('{nope', TOKEN);
+  expect(bad.status).toBe(400);
+  expect(await bad.json()).toMatchObject({ error: { message: 'malformed JSON' } });
+  const big = await post(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'echo', params: { x: 'a'.repeat(2 * 1024 * 1024) } }), TOKEN).catch(
+    (e: unknown) => e,
+  );
+  if (big instanceof Response) expect(big.status).toBe(413);
+});

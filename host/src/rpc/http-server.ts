@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { RpcDispatcher, parseErrorResponse, type RpcCaller } from '@hearth/sdk/rpc';
+
+export const MAX_HTTP_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The optional TCP listener for tools that cannot reach the unix socket (a web UI): JSON-RPC in
+ * an HTTP POST body, one request per call, and only with `Authorization: Bearer <token>`.
+ * No notifications here; `follow` style calls answer once.
+ */
+export class HttpRpcServer {
+  private constructor(private readonly server: Server) {}
+
+  static async listen(host: string, port: number, token: string, dispatcher: RpcDispatcher): Promise<HttpRpcServer> {
+    const expected = digest(token);
+    const server = createServer((req, res) => {
+      void handle(req, res, expected, dispatcher);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => resolve());
+    });
+    return new HttpRpcServer(server);
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Compare digests, not the strings, so the comparison takes the same time whatever the input. */
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffer, dispatcher: RpcDispatcher): Promise<void> {
+  const auth = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+  if (!auth?.[1] || !timingSafeEqual(digest(auth[1]), expected)) {
+    const why = auth ? 'the bearer token is wrong' : 'an Authorization: Bearer <token> header is required';
+    reply(res, 401, parseErrorResponse(why, 'the token is in the file hearthd was given with --token-file'), { 'www-authenticate': 'Bearer' });
+    req.resume();
+    return;
+  }
+  if (req.method !== 'POST') {
+    reply(res, 405, parseErrorResponse(`${req.method ?? '?'} is not supported`, 'POST one JSON-RPC request as the body'), { allow: 'POST' });
+    req.resume();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_HTTP_BODY_BYTES) {
+      reply(res, 413, parseErrorResponse(`request larger than ${MAX_HTTP_BODY_BYTES} bytes`));
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  }
+  let message: unknown;
+  try {
+    message = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    reply(res, 400, parseErrorResponse('malformed JSON', 'POST one JSON-RPC request as the body'));
+    return;
+  }
+  const m = message as { method?: unknown } | null;
+  if (typeof m !== 'object' || m === null || Array.isArray(m) || typeof m.method !== 'string') {
+    reply(res, 400, parseErrorResponse('expected one JSON-RPC request object', 'POST one JSON-RPC request as the body'));
+    return;
+  }
+  const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
+  const caller: RpcCaller = { notify: () => undefined, closed };
+  const response = await dispatcher.handle({ ...(m as object), method: m.method }, caller);
+  if (response === null) {
+    res.writeHead(204).end();
+    return;
+  }
+  reply(res, 200, response);
+}
