@@ -5,6 +5,7 @@ import { DEFAULT_SOCKET_PATH, HearthError, errorMessage, type ErrorCode, type Ho
 import { HostClient } from './client.js';
 import { formatInfo, formatLogEntry, formatServer, formatServices, formatStatus } from './format.js';
 import { parseSince } from './since.js';
+import { installProgress } from './progress.js';
 
 const USAGE = `usage: hearth <command> [options]
 commands:
@@ -81,10 +82,16 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'install': {
       const file = resolve(oneArg('the .hpk file'));
-      return run(async (c) => {
-        const pkg = await c.call('package.install', { path: file });
-        print(pkg, `installed ${pkg.id} ${pkg.version} (signer ${pkg.signer.slice(0, 16)})`);
+      const onEvent = values.json ? () => undefined : installProgress();
+      await using client = await HostClient.connect(socket, (method, params) => {
+        const event = params as HostNotifications['event'];
+        // Only this install's progress: other clients may be installing at the same time.
+        if (method === 'event' && event.type === 'install.progress' && event.path === file) onEvent(event);
       });
+      await client.call('events.subscribe', { services: [] });
+      const pkg = await client.call('package.install', { path: file });
+      print(pkg, `installed ${pkg.id} ${pkg.version} (signer ${pkg.signer.slice(0, 16)})`);
+      return;
     }
     case 'uninstall': {
       const id = oneArg('the package id');

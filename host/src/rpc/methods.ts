@@ -82,5 +82,15 @@ export function hostMethods(manager: ServiceManager, server: Omit<ServerInfo, 's
       }
       return { entries: await manager.logs(p.id, { ...query, limit: p.limit ?? DEFAULT_LOG_LIMIT }) };
     },
+    'events.subscribe': (params, caller) => {
+      const p = parseParams('events.subscribe', params, { services: { kind: 'string[]', optional: true } });
+      const only = p.services === undefined ? null : new Set(p.services);
+      const unsubscribe = manager.subscribe((event) => {
+        const id = event.type === 'service.status' ? event.status.id : event.type === 'install.progress' ? null : event.id;
+        if (only === null || id === null || only.has(id)) caller.notify('event', event);
+      });
+      void caller.closed.then(unsubscribe);
+      return { subscribed: true as const };
+    },
   };
 }

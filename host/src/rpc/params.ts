@@ -1,10 +1,10 @@
 import { HearthError } from '@hearth/sdk/contract';
 
 /** A small schema for RPC params: each field's type and whether it may be left out. */
-type Kind = 'string' | 'boolean' | 'number';
+type Kind = 'string' | 'boolean' | 'number' | 'string[]';
 type Field = { kind: Kind; optional?: true; check?: (value: never) => string | null };
 type Schema = Record<string, Field>;
-type TypeOf<K extends Kind> = K extends 'string' ? string : K extends 'boolean' ? boolean : number;
+type TypeOf<K extends Kind> = K extends 'string' ? string : K extends 'boolean' ? boolean : K extends 'string[]' ? string[] : number;
 export type Parsed<S extends Schema> = {
   [F in keyof S as S[F]['optional'] extends true ? never : F]: TypeOf<S[F]['kind']>;
 } & {
@@ -31,8 +31,12 @@ export function parseParams<S extends Schema>(method: string, params: unknown, s
       if (field.optional) continue;
       throw invalid(method, `missing param ${JSON.stringify(key)} (${field.kind})`, { param: key });
     }
-    if (typeof value !== field.kind || (field.kind === 'number' && !Number.isFinite(value))) {
-      throw invalid(method, `param ${JSON.stringify(key)} must be a ${field.kind}, got ${JSON.stringify(value)}`, { param: key, value });
+    const ok =
+      field.kind === 'string[]'
+        ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+        : typeof value === field.kind && (field.kind !== 'number' || Number.isFinite(value));
+    if (!ok) {
+      throw invalid(method, `param ${JSON.stringify(key)} must be ${field.kind === 'string[]' ? 'an array of strings' : `a ${field.kind}`}, got ${JSON.stringify(value)}`, { param: key, value });
     }
     const problem = field.check?.(value as never);
     if (problem) throw invalid(method, `param ${JSON.stringify(key)}: ${problem}`, { param: key, value });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
+import { HearthError, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
@@ -57,9 +57,21 @@ export class ServiceManager {
     return record;
   }
 
+  private emitEvent(event: HostEvent): void {
+    this.changes.emit('event', event);
+  }
+
+  /** Call `listener` with every event; returns the unsubscribe function. */
+  subscribe(listener: (event: HostEvent) => void): () => void {
+    this.changes.on('event', listener);
+    return () => this.changes.off('event', listener);
+  }
+
   async install(path: string): Promise<PackageSummary> {
     const { layout, state, logger } = this.options;
-    const staged = await stagePackage(layout, path);
+    const staged = await stagePackage(layout, path, (phase, bytes, totalBytes) =>
+      this.emitEvent({ type: 'install.progress', path, phase, bytes, totalBytes }),
+    );
     const { manifest } = staged;
     try {
       return await this.lock.run(manifest.id, 'install', async () => {
@@ -91,6 +103,8 @@ export class ServiceManager {
           };
         });
         logger.info('installed', { service: manifest.id, version: manifest.version });
+        this.emitEvent({ type: 'install.progress', path, phase: 'done', bytes: 0, totalBytes: 0 });
+        this.emitEvent({ type: 'package.installed', id: manifest.id, version: manifest.version });
         return { id: manifest.id, title: manifest.title, version: manifest.version, signer: staged.signer };
       });
     } finally {
@@ -111,6 +125,7 @@ export class ServiceManager {
       await rm(servicePaths(layout, id).runDir, { recursive: true, force: true });
       if (purge) await rm(servicePaths(layout, id).volumesDir, { recursive: true, force: true });
       logger.info('uninstalled', { service: id, purge });
+      this.emitEvent({ type: 'package.uninstalled', id, purged: purge });
     });
   }
 
@@ -144,7 +159,10 @@ export class ServiceManager {
         bindAddress: this.options.bindAddress,
         baseRootfs: this.options.baseRootfs,
         logger: this.options.logger.child({ service: id }),
-        onChange: () => this.changes.emit(id),
+        onChange: () => {
+          this.changes.emit(id);
+          this.emitEvent({ type: 'service.status', status: this.status(id) });
+        },
         onLog: (entry) => this.changes.emit(`log:${id}`, entry),
       });
       await runner.start();

@@ -1,7 +1,10 @@
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { HearthError, type Manifest } from '@hearth/sdk/contract';
+import { HearthError, type InstallPhase, type Manifest } from '@hearth/sdk/contract';
 import { verifyArchive } from '@hearth/sdk/archive';
 import type { Layout } from '../layout.js';
 import type { InstalledImage } from '../service/runner.js';
@@ -22,7 +25,29 @@ const LAYOUT_FILE = 'layout.json';
  * exactly what gets installed (the user's file may change under us). Nothing reaches the packages
  * dir until the whole package is verified; the caller commits with `commitStaged`.
  */
-export async function stagePackage(layout: Layout, archivePath: string): Promise<StagedPackage> {
+export type InstallProgress = (phase: InstallPhase, bytes: number, totalBytes: number) => void;
+
+/** Copy with a progress callback, and fsync: the copy is what gets verified and installed. */
+async function copyWithProgress(from: string, to: string, total: number, onProgress: InstallProgress): Promise<void> {
+  let copied = 0;
+  let lastReport = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      copied += chunk.length;
+      if (copied - lastReport >= PROGRESS_STEP_BYTES) {
+        lastReport = copied;
+        onProgress('copying', copied, total);
+      }
+      done(null, chunk);
+    },
+  });
+  await pipeline(createReadStream(from, { highWaterMark: 1024 * 1024 }), counter, createWriteStream(to, { flags: 'wx', mode: 0o600, flush: true }));
+  onProgress('copying', copied, total);
+}
+
+export const PROGRESS_STEP_BYTES = 8 * 1024 * 1024;
+
+export async function stagePackage(layout: Layout, archivePath: string, onProgress: InstallProgress = () => undefined): Promise<StagedPackage> {
   let info;
   try {
     info = await stat(archivePath);
@@ -40,8 +65,10 @@ export async function stagePackage(layout: Layout, archivePath: string): Promise
   await mkdir(dir, { mode: 0o700 });
   try {
     const archive = join(dir, 'package.hpk');
-    await copyFile(archivePath, archive);
+    await copyWithProgress(archivePath, archive, info.size, onProgress);
+    onProgress('verifying', 0, info.size);
     const verified = await verifyArchive(archive);
+    onProgress('verifying', info.size, info.size);
     const packageDir = join(dir, 'package');
     for (const [name, data] of verified.files) {
       const out = join(packageDir, name === 'scripts/index.js' ? 'index.js' : name);

@@ -81,11 +81,23 @@ export interface HostMethods {
     params: { id: string; daemon?: string; since?: number; limit?: number; follow?: boolean };
     result: { entries: LogEntry[] };
   };
+  /** From now on, `event` notifications on this connection (for `services` only, if given) until it closes. */
+  'events.subscribe': { params: { services?: string[] }; result: { subscribed: true } };
 }
+
+export type InstallPhase = 'copying' | 'verifying' | 'committing' | 'done';
+
+/** What `events.subscribe` delivers, as `event` notifications. */
+export type HostEvent =
+  | { type: 'service.status'; status: ServiceStatus }
+  | { type: 'install.progress'; path: string; phase: InstallPhase; bytes: number; totalBytes: number }
+  | { type: 'package.installed'; id: string; version: string }
+  | { type: 'package.uninstalled'; id: string; purged: boolean };
 
 /** Notifications hearthd sends to a client. */
 export interface HostNotifications {
   'service.log': { id: string; entry: LogEntry };
+  event: HostEvent;
 }
 
 export type HostMethodName = keyof HostMethods;
@@ -99,4 +111,5 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'service.stop',
   'service.status',
   'service.logs',
+  'events.subscribe',
 ];

@@ -1,0 +1,30 @@
+import type { HostEvent } from '@hearth/sdk/contract';
+
+const BAR_WIDTH = 30;
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * Install progress on stderr: a redrawn bar on a terminal, one line per phase otherwise (so logs
+ * of scripted installs stay readable).
+ */
+export function installProgress(stream: NodeJS.WriteStream = process.stderr): (event: HostEvent) => void {
+  let lastPhase = '';
+  return (event) => {
+    if (event.type !== 'install.progress') return;
+    const { phase, bytes, totalBytes } = event;
+    if (!stream.isTTY) {
+      if (phase !== lastPhase) stream.write(`${phase}${totalBytes > 0 ? ` (${mib(totalBytes)})` : ''}\n`);
+      lastPhase = phase;
+      return;
+    }
+    const fraction = totalBytes > 0 ? Math.min(1, bytes / totalBytes) : 1;
+    const filled = Math.round(fraction * BAR_WIDTH);
+    const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
+    stream.write(`\r\x1b[2K${phase.padEnd(10)} ${bar} ${mib(bytes)} / ${mib(totalBytes)}`);
+    if (phase === 'done') stream.write('\r\x1b[2K');
+    lastPhase = phase;
+  };
+}
