@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { HearthError, errorMessage } from '../errors.js';
+import { generatePrivateKeyPem } from '../archive/signing.js';
+import { verifyArchive } from '../archive/reader.js';
+import { packPackage } from './pack.js';
+
+const USAGE = `usage:
+  hearth-pack [DIR] --key KEY.pem [--out FILE.hpk]   pack the package in DIR (default .)
+  hearth-pack keygen --out KEY.pem                    make an ed25519 signing key (mode 0600)
+  hearth-pack verify FILE.hpk                         check signature and every digest
+  hearth-pack inspect FILE.hpk                        show manifest, images and signer
+options: --json (one JSON value on stdout)`;
+
+function usageError(message: string): HearthError {
+  return new HearthError('INVALID_PARAMS', message, { hint: USAGE });
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { key: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    });
+  } catch (error) {
+    throw usageError(errorMessage(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const print = (value: unknown, text: string): void => {
+    process.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+  };
+  const [command, ...rest] = positionals;
+
+  if (command === 'keygen') {
+    if (!values.out || rest.length > 0) throw usageError('keygen takes --out KEY.pem and nothing else');
+    try {
+      await writeFile(values.out, generatePrivateKeyPem(), { flag: 'wx', mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new HearthError('INVALID_PARAMS', `${values.out} exists; refusing to overwrite a key`, { hint: 'choose another --out, or delete the old key if you mean it' });
+      }
+      throw error;
+    }
+    print({ key: values.out }, `wrote ${values.out}`);
+    return;
+  }
+
+  if (command === 'verify' || command === 'inspect') {
+    const [file] = rest;
+    if (file === undefined || rest.length !== 1) throw usageError(`${command} takes one FILE.hpk`);
+    const archive = await verifyArchive(file);
+    const m = archive.manifest;
+    const summary = {
+      id: m.id,
+      title: m.title,
+      version: m.version,
+      signer: archive.signer,
+      images: archive.images.map((i) => ({ id: i.id, size: i.size })),
+      ...(command === 'inspect' && { manifest: m, members: archive.members.map(({ name, size, sha256 }) => ({ name, size, sha256 })) }),
+    };
+    const lines = [
+      `${command === 'verify' ? 'ok: ' : ''}${m.id} ${m.version} (${m.title})`,
+      `signer ${archive.signer.fingerprint}`,
+      ...archive.images.map((i) => `image ${i.id}: ${mib(i.size)}`),
+    ];
+    if (command === 'inspect') {
+      lines.push(`volumes: ${m.volumes.join(', ') || '-'}`);
+      lines.push(`interfaces: ${Object.entries(m.interfaces).map(([id, i]) => `${id} ${i.protocol}/${i.port}`).join(', ') || '-'}`);
+      for (const member of archive.members) lines.push(`  ${member.name.padEnd(32)} ${String(member.size).padStart(12)}  ${member.sha256.slice(0, 16)}`);
+    }
+    print(summary, lines.join('\n'));
+    return;
+  }
+
+  // Pack: `hearth-pack [DIR] --key KEY`.
+  if (rest.length > 0) throw usageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  if (!values.key) throw usageError('packing needs --key KEY.pem (make one with `hearth-pack keygen --out KEY.pem`)');
+  const result = await packPackage({
+    dir: command ?? '.',
+    keyPath: values.key,
+    ...(values.out !== undefined && { out: values.out }),
+    onProgress: (s) => process.stderr.write(`  ${s.step.padEnd(28)} ${mib(s.bytes).padStart(10)}  ${(s.elapsedMs / 1000).toFixed(2)} s\n`),
+  });
+  print(
+    { out: result.out, id: result.manifest.id, version: result.manifest.version, size: result.size, steps: result.steps },
+    `packed ${result.manifest.id} ${result.manifest.version} → ${result.out} (${mib(result.size)})`,
+  );
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const e = error instanceof HearthError ? error : new HearthError('INTERNAL', errorMessage(error));
+  process.stderr.write(`hearth-pack: ${e.code}: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+  process.exitCode = e.code === 'INVALID_PARAMS' ? 2 : 1;
+});
