@@ -71,7 +71,9 @@ const texts = [
   // init.lxc's children inherit /dev/null; the console is what LXC logs to a file on the host.
   {
     to: '/usr/lib/hearth/start-runtime',
-    data: Buffer.from('#!/bin/sh\nexec /usr/bin/node /usr/lib/hearth/runtime.mjs "$@" </dev/null >/dev/console 2>&1\n'),
+    data: Buffer.from(
+      '#!/bin/sh\nexport PATH=/usr/sbin:/usr/bin:/sbin:/bin\nexec /usr/bin/node /usr/lib/hearth/runtime.mjs "$@" </dev/null >/dev/console 2>&1\n',
+    ),
     mode: 0o755,
   },
   { to: '/etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n') },

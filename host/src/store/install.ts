@@ -71,7 +71,7 @@ export async function stagePackage(layout: Layout, archivePath: string, onProgre
     onProgress('verifying', info.size, info.size);
     const packageDir = join(dir, 'package');
     for (const [name, data] of verified.files) {
-      const out = join(packageDir, name === 'scripts/index.js' ? 'index.js' : name);
+      const out = join(packageDir, name === 'scripts/index.js' ? 'index.mjs' : name);
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, data, { mode: 0o644 });
     }

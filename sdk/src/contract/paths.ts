@@ -4,7 +4,7 @@
 export const CONTAINER_PATHS = {
   /** The bundled container-runtime, part of the shared base rootfs. */
   runtimeEntry: '/usr/lib/hearth/runtime.mjs',
-  /** Read-only: `index.js` (the package's bundled code), `manifest.json`, `images/<id>.json` (image configs). */
+  /** Read-only: `index.mjs` (the package's bundled ESM code), `manifest.json`, `images/<id>.json` (image configs). */
   packageDir: '/media/hearth/package',
   /** Read-only: one directory per image, the image's root filesystem. */
   imagesDir: '/media/hearth/images',

@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { CONTAINER_PATHS, HOST_SOCKET_NAME } from '@hearth/sdk/contract';
+
+/** Where the runtime finds what the host bound in; `HEARTH_MEDIA_DIR` moves it all (for tests outside a container). */
+export interface RuntimePaths {
+  packageDir: string;
+  imagesDir: string;
+  volumesDir: string;
+  rpcDir: string;
+  scratchDir: string;
+  hostSocket: string;
+}
+
+export function runtimePaths(env: NodeJS.ProcessEnv = process.env): RuntimePaths {
+  const media = env['HEARTH_MEDIA_DIR'];
+  const at = (containerPath: string): string => (media === undefined ? containerPath : join(media, containerPath.replace(/^\/media\/hearth\/?/, '')));
+  const rpcDir = at(CONTAINER_PATHS.rpcDir);
+  return {
+    packageDir: at(CONTAINER_PATHS.packageDir),
+    imagesDir: at(CONTAINER_PATHS.imagesDir),
+    volumesDir: at(CONTAINER_PATHS.volumesDir),
+    rpcDir,
+    scratchDir: at(CONTAINER_PATHS.scratchDir),
+    hostSocket: join(rpcDir, HOST_SOCKET_NAME),
+  };
+}

@@ -1,0 +1,51 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { interfaceSocketName, type Manifest } from '@hearth/sdk/contract';
+
+/**
+ * For each declared interface, a unix socket in the RPC dir (visible to the host) piped to the
+ * daemon's port on the container's loopback. The host relays its TCP port to this socket.
+ */
+export class InterfaceSockets {
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(private readonly servers: { server: Server; path: string }[]) {}
+
+  static async listen(rpcDir: string, interfaces: Manifest['interfaces']): Promise<InterfaceSockets> {
+    const servers: { server: Server; path: string }[] = [];
+    const relay = new InterfaceSockets(servers);
+    for (const [id, iface] of Object.entries(interfaces)) {
+      const path = join(rpcDir, interfaceSocketName(id));
+      await rm(path, { force: true }); // left by an earlier runtime of this container
+      const server = createServer((client) => relay.pipe(client, iface.port));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => resolve());
+      });
+      servers.push({ server, path });
+    }
+    return relay;
+  }
+
+  private pipe(client: Socket, port: number): void {
+    const upstream = connect({ host: '127.0.0.1', port });
+    for (const s of [client, upstream]) {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    }
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await Promise.all(
+      this.servers.map(async ({ server, path }) => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await rm(path, { force: true });
+      }),
+    );
+  }
+}
