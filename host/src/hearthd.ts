@@ -5,7 +5,7 @@ import { RpcDispatcher, type Handler } from '@hearth/sdk/rpc';
 import { HttpRpcServer } from './rpc/http-server.js';
 import { loadOrCreateToken } from './rpc/token.js';
 import { HEARTHD_USAGE, parseHostConfig } from './config.js';
-import { layoutOf } from './layout.js';
+import { TRAVERSABLE_DIR_MODE, assertTraversable, layoutOf } from './layout.js';
 import { createLogger } from './log.js';
 import { mountBase } from './base-image.js';
 import { StateStore } from './store/state.js';
@@ -27,7 +27,8 @@ async function main(): Promise<void> {
     throw new HearthError('INVALID_PARAMS', 'hearthd must run as root', { hint: 'run it with sudo or as a systemd service' });
   }
   const layout = layoutOf(config.dataDir);
-  await mkdir(layout.dataDir, { recursive: true, mode: 0o711 });
+  await mkdir(layout.dataDir, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
+  await assertTraversable(layout.dataDir);
   const state = await StateStore.open(layout.stateFile);
   await sweepLeftovers(layout, Object.keys(state.state.services), logger);
   const base = await mountBase(layout.baseMount, config.baseImage);

@@ -1,9 +1,30 @@
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { HearthError } from '@hearth/sdk/contract';
+
+/**
+ * Mode of every directory on the way to something bound into a container: the container's root
+ * (an unprivileged uid on the host) must be able to pass through, but not list or write.
+ */
+export const TRAVERSABLE_DIR_MODE = 0o711;
 
 /**
  * Where hearthd keeps things under its data dir. Everything a service owns on the host is under
  * one of these, so sweeping and cleanup checks can name exact paths.
  */
+/** Containers bind things from under the data dir: every directory above it must let others pass through. */
+export async function assertTraversable(dataDir: string): Promise<void> {
+  for (let dir = dataDir; ; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new HearthError('INVALID_PARAMS', `${dir} is not searchable by others (mode ${(mode & 0o777).toString(8)}), so containers cannot reach the data dir`, {
+        hint: `chmod o+x ${dir}, or use a --data-dir whose parents are`,
+      });
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
 export interface Layout {
   dataDir: string;
   stateFile: string;

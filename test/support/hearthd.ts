@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +27,7 @@ export class TestHearthd implements AsyncDisposable {
 
   static async start(portBase: number): Promise<TestHearthd> {
     const dir = await mkdtemp(join(tmpdir(), 'hearth-test-'));
+    await chmod(dir, 0o711); // containers (unprivileged uids) must pass through to the data dir
     const dataDir = join(dir, 'data');
     const socket = join(dir, 'hearthd.sock');
     let output = '';

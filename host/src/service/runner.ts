@@ -14,7 +14,7 @@ import {
   type ServiceStatus,
 } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
-import { containerName, type Layout, type ServicePaths } from '../layout.js';
+import { TRAVERSABLE_DIR_MODE, containerName, type Layout, type ServicePaths } from '../layout.js';
 import { DEFAULT_IDMAP, renderContainerConfig } from '../system/lxc-config.js';
 import { lxcInitPid, lxcStart, lxcStop, type LxcTarget } from '../system/lxc.js';
 import { mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
@@ -91,10 +91,10 @@ export class ServiceRunner {
     }
     await rm(paths.runDir, { recursive: true, force: true });
     this.cleanup.push(() => rm(paths.runDir, { recursive: true, force: true }));
-    for (const dir of [paths.rpcDir, paths.scratchDir, paths.logsDir, this.ctx.layout.lxcDir]) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+    for (const dir of [paths.rpcDir, paths.scratchDir, paths.logsDir, this.ctx.layout.lxcDir, paths.imagesDir]) {
+      await mkdir(dir, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
     }
-    for (const volume of manifest.volumes) await mkdir(join(paths.volumesDir, volume), { recursive: true, mode: 0o755 });
+    for (const volume of manifest.volumes) await mkdir(join(paths.volumesDir, volume), { recursive: true, mode: TRAVERSABLE_DIR_MODE });
 
     const log = new RotatingLog(join(paths.logsDir, DAEMON_LOG_FILE));
     this.log = log;
@@ -105,7 +105,7 @@ export class ServiceRunner {
 
     for (const image of this.ctx.images) {
       const mountPoint = join(paths.imagesDir, image.id);
-      await mkdir(mountPoint, { recursive: true });
+      await mkdir(mountPoint, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
       await mountSquashfs(paths.archive, mountPoint, { offset: image.offset, size: image.size });
       this.cleanup.push(() => unmount(mountPoint));
     }

@@ -1,12 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HearthError, type InstallPhase, type Manifest } from '@hearth/sdk/contract';
 import { verifyArchive } from '@hearth/sdk/archive';
-import type { Layout } from '../layout.js';
+import { TRAVERSABLE_DIR_MODE, type Layout } from '../layout.js';
 import type { InstalledImage } from '../service/runner.js';
 import { fsyncDir } from './atomic.js';
 
@@ -86,7 +86,8 @@ export async function stagePackage(layout: Layout, archivePath: string, onProgre
 
 /** Move a staged package into place with one rename: readers see no package or the whole one. */
 export async function commitStaged(layout: Layout, staged: StagedPackage): Promise<void> {
-  await mkdir(layout.packagesDir, { recursive: true, mode: 0o700 });
+  await mkdir(layout.packagesDir, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
+  await chmod(staged.dir, TRAVERSABLE_DIR_MODE); // staged private; installed, its package/ is bound into the container
   const target = join(layout.packagesDir, staged.manifest.id);
   await rename(staged.dir, target);
   await fsyncDir(layout.packagesDir);
