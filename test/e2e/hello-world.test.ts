@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
-import { containerRunning, hostUid, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
+import { cgroupsOf, containerRunning, hostUid, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
 import { claimedKeyOf, keygen, packExample, withClaimedKey, withFlippedByte } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 
@@ -62,6 +62,7 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
 
     await hearthd.json('uninstall', 'hello-world');
     expect(await containerRunning(join(hearthd.dataDir, 'lxc'), 'hearth-hello-world')).toBe(false);
+    expect(cgroupsOf('hearth-hello-world')).toEqual([]);
     expect(mountsUnder(join(hearthd.dataDir, 'run'))).toEqual([]);
     expect(tree.filter(processAlive)).toEqual([]);
     expect(existsSync(runDir)).toBe(false);

@@ -44,3 +44,19 @@ export async function containerRunning(lxcPath: string, name: string): Promise<b
   const result = await execa('lxc-info', ['-P', lxcPath, '-n', name, '-s', '-H'], { reject: false });
   return result.exitCode === 0 && result.stdout.trim() === 'RUNNING';
 }
+
+/** cgroup directories (any controller) whose name mentions the container. */
+export function cgroupsOf(containerName: string): string[] {
+  const root = '/sys/fs/cgroup';
+  const found: string[] = [];
+  for (const controller of readdirSync(root)) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(join(root, controller));
+    } catch {
+      continue;
+    }
+    for (const entry of entries) if (entry.includes(containerName)) found.push(join(controller, entry));
+  }
+  return found;
+}

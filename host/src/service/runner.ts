@@ -16,7 +16,7 @@ import {
 import type { Logger } from '../log.js';
 import { TRAVERSABLE_DIR_MODE, containerName, type Layout, type ServicePaths } from '../layout.js';
 import { DEFAULT_IDMAP, renderContainerConfig } from '../system/lxc-config.js';
-import { lxcInitPid, lxcStart, lxcStop, type LxcTarget } from '../system/lxc.js';
+import { lxcInitPid, lxcStart, lxcStop, removeMonitorCgroups, type LxcTarget } from '../system/lxc.js';
 import { mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
 import { RuntimeLink } from './runtime-link.js';
@@ -129,7 +129,10 @@ export class ServiceRunner {
 
     await writeFile(paths.configFile, renderContainerConfig(this.containerSpec()));
     await lxcStart(target, paths.configFile);
-    this.cleanup.push(() => lxcStop(target));
+    this.cleanup.push(async () => {
+      await lxcStop(target);
+      await removeMonitorCgroups(target.name);
+    });
     this.initPid = await lxcInitPid(target);
 
     const died = new AbortController();

@@ -2,7 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { containerName, type Layout } from '../layout.js';
-import { lxcStop } from '../system/lxc.js';
+import { lxcStop, removeMonitorCgroups } from '../system/lxc.js';
 import { mountsUnder, unmount } from '../system/mounts.js';
 
 /**
@@ -19,6 +19,8 @@ export async function sweepLeftovers(layout: Layout, serviceIds: string[], logge
   for (const id of new Set([...serviceIds, ...runDirs])) {
     const target = { lxcPath: layout.lxcDir, name: containerName(id) };
     await lxcStop(target).catch((error: unknown) => logger.warn('could not stop leftover container', { service: id, error: String(error) }));
+    const cgroups = await removeMonitorCgroups(target.name);
+    if (cgroups.length > 0) logger.warn('removed leftover monitor cgroups', { service: id, cgroups });
   }
   for (const mount of await mountsUnder(layout.runDir)) {
     logger.warn('unmounting leftover mount', { mount });

@@ -1,3 +1,5 @@
+import { readdir, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { HearthError } from '@hearth/sdk/contract';
 
@@ -46,4 +48,28 @@ export async function lxcStop(target: LxcTarget): Promise<void> {
   if ((await lxcInitPid(target)) !== null) {
     throw new HearthError('CONTAINER_FAILED', `container ${target.name} did not stop`, { details: { stderr: result.stderr } });
   }
+}
+
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/**
+ * LXC's monitor cannot remove its own cgroup on exit (it is still inside it), so every start
+ * leaves an empty `lxc.monitor.<name>[-N]` per controller behind. Remove them once the container
+ * is stopped; a cgroup with processes in it is refused by the kernel and kept.
+ */
+export async function removeMonitorCgroups(name: string, root = CGROUP_ROOT): Promise<string[]> {
+  const pattern = new RegExp(`^lxc\\.monitor\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(-\\d+)?$`);
+  const removed: string[] = [];
+  for (const controller of await readdir(root).catch(() => [])) {
+    const dirs = await readdir(join(root, controller)).catch(() => []);
+    for (const dir of dirs.filter((d) => pattern.test(d))) {
+      try {
+        await rmdir(join(root, controller, dir));
+        removed.push(join(controller, dir));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EBUSY') throw error;
+      }
+    }
+  }
+  return removed;
 }
