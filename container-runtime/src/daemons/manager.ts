@@ -47,6 +47,10 @@ export class DaemonManager {
     }
   }
 
+  private wave(index: number): Daemon[] {
+    return (this.order[index] ?? []).flatMap((id) => this.daemons.get(id) ?? []);
+  }
+
   statuses(): DaemonStatus[] {
     return [...this.daemons.values()].map((d) => d.state);
   }
@@ -65,7 +69,7 @@ export class DaemonManager {
       for (const daemon of this.daemons.values()) {
         if (daemon.spec.requires.length > 0) daemon.waitFor(daemon.spec.requires);
       }
-      await Promise.all((this.order[0] ?? []).map((id) => this.daemons.get(id)?.start()));
+      await Promise.all(this.wave(0).map((d) => d.start()));
       return this.statuses();
     });
   }
@@ -88,8 +92,8 @@ export class DaemonManager {
   stop(): Promise<DaemonStatus[]> {
     return this.serialized(async () => {
       this.running = false;
-      for (const wave of [...this.order].reverse()) {
-        const results = await Promise.allSettled(wave.map((id) => this.daemons.get(id)?.stop()));
+      for (let i = this.order.length - 1; i >= 0; i -= 1) {
+        const results = await Promise.allSettled(this.wave(i).map((d) => d.stop()));
         for (const result of results) {
           if (result.status === 'rejected') this.logger.error('stopping a daemon failed', { error: errorMessage(result.reason) });
         }

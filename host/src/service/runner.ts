@@ -98,9 +98,10 @@ export class ServiceRunner {
 
     const log = new RotatingLog(join(paths.logsDir, DAEMON_LOG_FILE));
     this.log = log;
-    this.cleanup.push(async () => {
+    this.cleanup.push(() => {
       this.log = null; // lines still in flight after this are dropped, not written to a closed file
       log.close();
+      return Promise.resolve();
     });
 
     for (const image of this.ctx.images) {

@@ -67,5 +67,5 @@ export function parseImageConfig(data: Buffer, imageId: string): ImageConfig {
     workdir.startsWith('/') &&
     typeof user === 'string';
   if (!ok) throw new HearthError('MANIFEST_INVALID', `images/${imageId}.json is not an image config {entrypoint, cmd, env, workdir, user}`, { hint: HINT });
-  return { entrypoint, cmd, env, workdir, user } as ImageConfig;
+  return { entrypoint, cmd, env, workdir, user };
 }
