@@ -68,7 +68,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function str(obj: Record<string, unknown>, key: string, path: string, optional = false): string {
   const v = obj[key];
-  if (v === undefined && optional) return '';
+  if (optional && (v === undefined || v === '')) return '';
   if (typeof v !== 'string' || v.length === 0 || v.length > 4096) fail(path, v, 'expected a non-empty string');
   return v;
 }

@@ -1,0 +1,23 @@
+import { describe, expect, test } from 'vitest';
+import { validateManifest } from './manifest.js';
+
+const minimal = { id: 'demo', title: 'Demo', version: '1.0.0', images: { main: { source: { type: 'directory', path: 'image' } } } };
+
+describe('validateManifest', () => {
+  test('fills defaults, and its output validates again unchanged (pack time, then install time)', () => {
+    const once = validateManifest(minimal);
+    expect(once).toMatchObject({ description: '', license: '', volumes: [], interfaces: {}, sdkVersion: '0.1.0' });
+    expect(validateManifest(JSON.parse(JSON.stringify(once)))).toEqual(once);
+  });
+
+  test.each([
+    [{ ...minimal, id: 'Demo' }, 'manifest.id is "Demo": expected lowercase letters, digits and dashes'],
+    [{ ...minimal, version: '1.0' }, 'manifest.version is "1.0": expected a semantic version like 1.2.3'],
+    [{ ...minimal, images: {} }, 'manifest.images is {}: expected at least one image'],
+    [{ ...minimal, volumes: ['data', 'data'] }, 'manifest.volumes is ["data","data"]: expected unique ids'],
+    [{ ...minimal, interfaces: { web: { name: 'Web', port: 70000 } } }, 'manifest.interfaces.web.port is 70000: expected an integer port 1-65535'],
+    [{ ...minimal, interfaces: { web: { name: 'Web', port: 80, protocol: 'udp' } } }, `manifest.interfaces.web.protocol is "udp": expected 'http' or 'tcp'`],
+  ])('names the field, the value and what is allowed: %#', (input, message) => {
+    expect(() => validateManifest(input)).toThrow(message);
+  });
+});
