@@ -1,5 +1,5 @@
 /**
- * Time from `service.start` to every daemon ready, for hello-world, over several runs; beside it,
+ * Time from `service.start` (over the control socket) to every daemon ready, for hello-world, over several runs; beside it,
  * in the same run, the same httpd started bare on the host (chroot into the same image, no container,
  * no overlay) until its port answers. Run as root: `npm run bench`.
  */
@@ -13,6 +13,7 @@ import { TestHearthd } from '../test/support/hearthd.js';
 import { keygen, packExample } from '../test/support/packages.js';
 import { EXAMPLES } from '../test/support/repo.js';
 import { printTable, summarize } from './stats.js';
+import { HostClient } from '../host/src/cli/client.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
 const WARMUP = 1;
@@ -55,19 +56,21 @@ async function main(): Promise<void> {
     const archive = await packExample('hello-world', await keygen(join(work, 'key.pem')), join(work, 'hello-world.hpk'));
     await using hearthd = await TestHearthd.start(18_800);
     await hearthd.json('install', archive);
+    await using client = await HostClient.connect(hearthd.socket);
     const hearth = await measure(RUNS, async () => {
       const started = performance.now();
-      await hearthd.json('start', 'hello-world');
+      const status = await client.call('service.start', { id: 'hello-world', waitReady: true });
       const elapsed = performance.now() - started;
-      await hearthd.json('stop', 'hello-world');
+      if (!status.ready) throw new Error(`hello-world not ready: ${JSON.stringify(status)}`);
+      await client.call('service.stop', { id: 'hello-world' });
       return elapsed;
     });
     const bare = summarize('bare chroot httpd', await measure(RUNS, bareStartToReady));
-    printTable(`start → ready, hello-world (${RUNS} runs after ${WARMUP} warm-up; CLI round trip included)`, [
-      summarize('hearth start (container + runtime + overlay + readiness)', hearth),
+    printTable(`start → ready, hello-world (${RUNS} runs after ${WARMUP} warm-up)`, [
+      summarize('service.start → ready (container, runtime, overlay, TCP check)', hearth),
       bare,
     ], bare);
-    await hearthd.json('uninstall', 'hello-world', '--purge');
+    await hearthd.json('uninstall', 'hello-world', '--purge', '--yes');
   } finally {
     await rm(work, { recursive: true, force: true });
   }
