@@ -1,25 +1,52 @@
 import { HearthError } from '@hearth/sdk/contract';
 
+export const LOCK_WAIT_MS = 5 * 60_000;
+
 /**
- * Serializes operations per key (per service): a second conflicting call fails fast with
- * SERVICE_BUSY naming the operation in progress, instead of interleaving with it.
+ * Serializes operations per key (per service): a second call waits for the one in progress, in
+ * arrival order, and never interleaves with it. A call that waits longer than `waitMs` gives up
+ * with SERVICE_BUSY naming the operation that holds the service.
  */
 export class KeyedLock {
-  private readonly held = new Map<string, string>();
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly holders = new Map<string, string>();
+
+  constructor(private readonly waitMs = LOCK_WAIT_MS) {}
 
   async run<T>(key: string, operation: string, fn: () => Promise<T>): Promise<T> {
-    const current = this.held.get(key);
-    if (current !== undefined) {
-      throw new HearthError('SERVICE_BUSY', `${key} is busy: ${current} is in progress`, {
-        hint: 'wait for it to finish and try again',
-        details: { service: key, operation: current },
-      });
-    }
-    this.held.set(key, operation);
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.tails.set(key, tail);
     try {
+      await this.waitTurn(key, operation, previous);
+      this.holders.set(key, operation);
       return await fn();
     } finally {
-      this.held.delete(key);
+      this.holders.delete(key);
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+
+  private async waitTurn(key: string, operation: string, previous: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const holder = this.holders.get(key) ?? 'another operation';
+        reject(
+          new HearthError('SERVICE_BUSY', `${key} is busy: ${holder} is still in progress after ${this.waitMs} ms, so ${operation} gave up`, {
+            hint: 'try again when it has finished; see `hearth status`',
+            details: { service: key, operation: holder },
+          }),
+        );
+      }, this.waitMs);
+    });
+    try {
+      await Promise.race([previous, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -147,7 +147,7 @@ export class ServiceRunner {
     try {
       const runtime = await link.waitConnected(died.signal);
       const result = await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
-      for (const status of result.daemons) this.setDaemon(status);
+      this.fillDaemons(result.daemons);
     } finally {
       clearInterval(watch);
     }
@@ -189,6 +189,14 @@ export class ServiceRunner {
     };
   }
 
+  /**
+   * A result's snapshot of daemon states may be older than notifications that arrived before it
+   * (a daemon can turn ready while the response is on its way): notifications win.
+   */
+  private fillDaemons(snapshot: DaemonStatus[]): void {
+    for (const status of snapshot) if (!this.daemons.has(status.id)) this.setDaemon(status);
+  }
+
   private setDaemon(status: DaemonStatus): void {
     this.daemons.set(status.id, status);
     this.ctx.onChange();
@@ -202,7 +210,7 @@ export class ServiceRunner {
     if (runtime) {
       try {
         const result = await runtime.request<RuntimeMethods['runtime.stop']['result']>('runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
-        for (const status of result.daemons) this.setDaemon(status);
+        this.fillDaemons(result.daemons);
       } catch (error) {
         this.ctx.logger.warn('runtime.stop failed; stopping the container anyway', { error: String(error) });
       }
