@@ -65,6 +65,8 @@ const files = [
   ...libs.map((lib) => ({ to: lib, from: realpathSync(lib), mode: 0o755 })),
   { to: '/bin/busybox', from: busybox, mode: 0o755 },
   { to: '/sbin/init.lxc', from: initLxc, mode: 0o755 },
+  // coreutils chroot (libc only): busybox's cannot switch to a daemon's user.
+  { to: '/usr/lib/hearth/chroot', from: need('/usr/sbin/chroot', 'coreutils'), mode: 0o755 },
 ];
 const texts = [
   { to: '/usr/lib/hearth/runtime.mjs', data: Buffer.from(runtimeJs) },

@@ -1,15 +1,6 @@
 import type { ManifestInput } from './manifest.js';
-
-/** How the runtime tells that a daemon is ready. Plain data, so it crosses into the runtime as JSON. */
-export type HealthCheckSpec = {
-  kind: 'tcp';
-  /** Port that must accept a connection on 127.0.0.1 inside the container. */
-  port: number;
-  /** @default 250 */
-  intervalMs: number;
-  /** @default 1000 */
-  timeoutMs: number;
-};
+import { waves } from './graph.js';
+import type { CheckFunction, HealthCheck, HealthCheckSpec } from './health.js';
 
 export interface MountSpec {
   volume: string;
@@ -18,23 +9,60 @@ export interface MountSpec {
   readonly: boolean;
 }
 
-/** A daemon as the runtime receives it, after the package's `main` ran. */
+/** When and how fast a daemon or task is started again after it exits. */
+export interface RestartPolicy {
+  /** `always`: any exit; `on-failure`: non-zero exit or a signal; `never`. @default 'always' for daemons, 'never' for tasks */
+  mode: 'always' | 'on-failure' | 'never';
+  /** Wait before the first restart. @default 1000 */
+  initialDelayMs: number;
+  /** The wait doubles each time up to this. @default 30000 */
+  maxDelayMs: number;
+  /** A run this long counts as stable and resets the wait and the crash count. @default 60000 */
+  resetAfterMs: number;
+  /** This many exits within `windowMs` and the daemon is `failed` for good. @default 5 */
+  maxCrashes: number;
+  /** @default 300000 */
+  windowMs: number;
+}
+
+export const DEFAULT_RESTART: Omit<RestartPolicy, 'mode'> = {
+  initialDelayMs: 1000,
+  maxDelayMs: 30_000,
+  resetAfterMs: 60_000,
+  maxCrashes: 5,
+  windowMs: 300_000,
+};
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+
+/** A daemon or one-shot task as the runtime receives it, after the package's `main` ran. */
 export interface DaemonSpec {
   id: string;
+  /** A daemon runs until stopped; a task runs once and must exit 0 before what requires it starts. */
+  kind: 'daemon' | 'task';
   image: string;
   /** argv; `null` means the image's entrypoint + cmd. */
   command: string[] | null;
   env: Record<string, string>;
+  /** `uid[:gid]` or a name from the image's /etc/passwd; `null` means the image's user. */
+  user: string | null;
+  /** `null` means the image's workdir. */
+  workdir: string | null;
   mounts: MountSpec[];
-  /** Ids of daemons that must be ready before this one starts. */
+  /** Daemons that must be ready, or tasks that must have exited 0, before this one starts. */
   requires: string[];
   ready: HealthCheckSpec | null;
+  live: HealthCheckSpec | null;
+  restart: RestartPolicy;
+  stopSignal: 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';
+  stopTimeoutMs: number;
+  /** Stop this daemon while something it requires is not ready, and start it again when it is. */
+  stopWhenRequirementsLost: boolean;
 }
 
 type ImageIds<M extends ManifestInput> = Extract<keyof M['images'], string>;
 type VolumeIds<M extends ManifestInput> = M['volumes'] extends readonly (infer V)[] ? V & string : never;
 
-export interface DaemonOptions<M extends ManifestInput, Earlier extends string> {
+interface CommonOptions<M extends ManifestInput, Earlier extends string> {
   /** Id of an image declared in the manifest. */
   image: ImageIds<M>;
   /**
@@ -45,59 +73,112 @@ export interface DaemonOptions<M extends ManifestInput, Earlier extends string> 
   command?: readonly string[];
   /** Extra environment, added to the image's. @default {} */
   env?: Record<string, string>;
+  /** User to run as: `uid[:gid]` or a name in the image's /etc/passwd. @default the image's user (root) */
+  user?: string;
+  /** Working directory inside the image (the image needs /bin/sh for this). @default the image's workdir (/) */
+  workdir?: string;
   /**
    * Volumes mounted into the daemon's filesystem.
    * @default []
    * @example [{ volume: 'data', path: '/var/lib/app' }]
    */
   mounts?: readonly { volume: VolumeIds<M>; path: string; readonly?: boolean }[];
-  /** Daemons declared earlier that must be ready first. @default [] */
+  /** Daemons (ready) and tasks (exited 0) added earlier that must come first. @default [] */
   requires?: readonly Earlier[];
-  /** Readiness check; without one a daemon is ready once spawned. @default none */
-  ready?: HealthCheckSpec;
+  /** Restart behaviour; fields left out take the defaults in DEFAULT_RESTART. */
+  restart?: Partial<RestartPolicy>;
+  /** Signal that asks it to stop. @default 'SIGTERM' */
+  stopSignal?: DaemonSpec['stopSignal'];
+  /** Wait this long after the stop signal, then SIGKILL the whole process group. @default 10000 */
+  stopTimeoutMs?: number;
 }
 
-/** Health check strategies. */
-export const healthChecks = {
-  /**
-   * Ready once `127.0.0.1:<port>` accepts a TCP connection.
-   * @example healthChecks.tcpPort(80)
-   */
-  tcpPort(port: number, options: { intervalMs?: number; timeoutMs?: number } = {}): HealthCheckSpec {
-    return { kind: 'tcp', port, intervalMs: options.intervalMs ?? 250, timeoutMs: options.timeoutMs ?? 1000 };
-  },
-};
+export interface DaemonOptions<M extends ManifestInput, Earlier extends string> extends CommonOptions<M, Earlier> {
+  /** Readiness check; without one a daemon is ready once spawned. @default none */
+  ready?: HealthCheck;
+  /** Liveness check; when it fails `failureThreshold` times the daemon is restarted. @default none */
+  live?: HealthCheck;
+  /** Stop while a requirement is not ready, start again when it is. @default false (keep running, shown as waiting) */
+  stopWhenRequirementsLost?: boolean;
+}
+
+export type TaskOptions<M extends ManifestInput, Earlier extends string> = CommonOptions<M, Earlier>;
 
 /**
- * The daemons of a service. Each `add` may only require ids added before it, so the graph
- * cannot have a cycle or name an unknown daemon.
+ * The daemons and tasks of a service. Each `add` may only require ids added before it, so the
+ * graph cannot have a cycle or name an unknown id.
  *
  * @example
- * Daemons.of(manifest).add('web', { image: 'main', command: ['httpd', '-f'], ready: healthChecks.tcpPort(80) })
+ * Daemons.of(manifest)
+ *   .addTask('init', { image: 'tools', command: ['mkdir', '-p', '/data/www'] })
+ *   .add('web', { image: 'main', command: ['httpd', '-f'], requires: ['init'], ready: healthChecks.tcpPort(80) })
  */
 export class Daemons<M extends ManifestInput, Ids extends string = never> {
-  private constructor(private readonly specs: readonly DaemonSpec[]) {}
+  private constructor(
+    private readonly specs: readonly DaemonSpec[],
+    private readonly functions: ReadonlyMap<string, CheckFunction>,
+  ) {}
 
   static of<M extends ManifestInput>(_manifest: M): Daemons<M> {
-    return new Daemons<M>([]);
+    return new Daemons<M>([], new Map());
   }
 
+  /** A long-running daemon. */
   add<Id extends string>(id: Id extends Ids ? never : Id, options: DaemonOptions<M, Ids>): Daemons<M, Ids | Id> {
+    return this.with(id, 'daemon', options, options.ready, options.live, options.stopWhenRequirementsLost ?? false);
+  }
+
+  /** A one-shot task (init, migration): it must exit 0 before anything that requires it starts. */
+  addTask<Id extends string>(id: Id extends Ids ? never : Id, options: TaskOptions<M, Ids>): Daemons<M, Ids | Id> {
+    return this.with(id, 'task', options, undefined, undefined, false);
+  }
+
+  private with<Id extends string>(
+    id: string,
+    kind: DaemonSpec['kind'],
+    options: CommonOptions<M, Ids>,
+    ready: HealthCheck | undefined,
+    live: HealthCheck | undefined,
+    stopWhenRequirementsLost: boolean,
+  ): Daemons<M, Ids | Id> {
+    const functions = new Map(this.functions);
+    const check = (which: 'ready' | 'live', c: HealthCheck | undefined): HealthCheckSpec | null => {
+      if (c === undefined) return null;
+      if (c.kind !== 'function-pending') return c;
+      const ref = `${id}.${which}`;
+      functions.set(ref, c.fn);
+      return { kind: 'function', ref, ...c.timing };
+    };
     const spec: DaemonSpec = {
       id,
+      kind,
       image: options.image,
       command: options.command === undefined ? null : [...options.command],
       env: { ...options.env },
+      user: options.user ?? null,
+      workdir: options.workdir ?? null,
       mounts: (options.mounts ?? []).map((m) => ({ volume: m.volume, path: m.path, readonly: m.readonly ?? false })),
       requires: [...(options.requires ?? [])],
-      ready: options.ready ?? null,
+      ready: check('ready', ready),
+      live: check('live', live),
+      restart: { mode: kind === 'daemon' ? 'always' : 'never', ...DEFAULT_RESTART, ...options.restart },
+      stopSignal: options.stopSignal ?? 'SIGTERM',
+      stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+      stopWhenRequirementsLost,
     };
-    return new Daemons<M, Ids | Id>([...this.specs, spec]);
+    return new Daemons<M, Ids | Id>([...this.specs, spec], functions);
   }
 
-  /** The plain-data form the runtime runs. */
+  /** The plain-data form the runtime runs; checks the graph so a bad one fails at pack time too. */
   toSpec(): DaemonSpec[] {
-    return this.specs.map((s) => structuredClone(s));
+    const specs = this.specs.map((s) => structuredClone(s));
+    waves(specs);
+    return specs;
+  }
+
+  /** A function health check by the `ref` in its spec. */
+  checkFunction(ref: string): CheckFunction | undefined {
+    return this.functions.get(ref);
   }
 }
 

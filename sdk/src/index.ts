@@ -1,7 +1,10 @@
 /** @hearth/sdk: what package authors import. */
 export { defineManifest, validateManifest, SDK_VERSION } from './manifest.js';
 export type { Manifest, ManifestInput, ImageDeclaration, ImageSource, InterfaceDeclaration } from './manifest.js';
-export { Daemons, healthChecks } from './daemons.js';
-export type { DaemonOptions, DaemonSpec, HealthCheckSpec, MountSpec, MainFunction } from './daemons.js';
+export { Daemons, DEFAULT_RESTART, DEFAULT_STOP_TIMEOUT_MS } from './daemons.js';
+export type { DaemonOptions, TaskOptions, DaemonSpec, MountSpec, MainFunction, RestartPolicy } from './daemons.js';
+export { healthChecks, DEFAULT_CHECK_TIMING } from './health.js';
+export type { HealthCheck, HealthCheckSpec, CheckStrategy, CheckTiming, CheckResult, CheckFunction } from './health.js';
+export { waves } from './graph.js';
 export { HearthError, ERROR_CODES, isHearthError } from './errors.js';
 export type { ErrorCode } from './errors.js';

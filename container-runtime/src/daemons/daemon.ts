@@ -1,174 +1,237 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { HearthError, errorMessage } from '@hearth/sdk/contract';
-import type { DaemonSpec, DaemonStatus, ImageConfig, LogEntry } from '@hearth/sdk/contract';
+import { errorMessage, type CheckFunction, type DaemonSpec, type DaemonStatus, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
 import type { RuntimePaths } from '../paths.js';
 import { DaemonRoot } from '../mounts/daemon-root.js';
-import { tcpPortAnswers } from '../health/tcp.js';
+import { runCheck } from '../health/checks.js';
+import { HealthTracker } from '../health/tracker.js';
+import { Backoff } from './backoff.js';
+import { chrootArgv, daemonArgv, daemonEnv, resolveUser } from './command.js';
+import { spawnChrooted, type Exit, type RunningProcess } from './process.js';
 
-export const STOP_TIMEOUT_MS = 10_000;
 export const KILL_WAIT_MS = 5_000;
-export const MAX_LINE_CHARS = 16 * 1024;
-export const LAST_LINES_KEPT = 10;
+/** While a daemon starts, readiness is polled this often (at most), so ready is noticed early. */
+export const STARTUP_POLL_MS = 50;
+export const LAST_LINES_KEPT = 20;
 
 export interface DaemonEvents {
   onStatus(status: DaemonStatus): void;
   onLog(entry: LogEntry): void;
 }
 
-/** argv for a daemon: its command, or the image's entrypoint + cmd; `cd` first when the image has a workdir. */
-export function daemonArgv(spec: Pick<DaemonSpec, 'id' | 'command'>, image: ImageConfig): string[] {
-  const argv = spec.command ?? [...(image.entrypoint ?? []), ...(image.cmd ?? [])];
-  if (argv.length === 0) {
-    throw new HearthError('MANIFEST_INVALID', `daemon ${spec.id} has no command and its image has no entrypoint or cmd`, {
-      hint: 'give the daemon a command',
-    });
-  }
-  if (image.workdir === '/' || image.workdir === '') return argv;
-  // chroot(1) always starts in /; a shell moves to the workdir and execs, leaving no shell behind.
-  return ['/bin/sh', '-c', 'cd "$0" && exec "$@"', image.workdir, ...argv];
+type Status = Omit<DaemonStatus, 'id' | 'since' | 'kind'>;
+
+function describeExit(exit: Exit): string {
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? '?'}`;
 }
 
-function imageEnv(image: ImageConfig, extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const entry of image.env) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return { ...env, ...extra };
-}
-
-/** One daemon: its root filesystem, its process group, its readiness, its state as the host sees it. */
+/**
+ * One daemon or task: its root filesystem, its process group, its health, its restarts, and its
+ * state as the host sees it. Callbacks of an earlier run are ignored by generation number.
+ */
 export class Daemon {
   private status: DaemonStatus;
-  private child: ChildProcess | null = null;
-  private exited: Promise<void> = Promise.resolve();
+  private proc: RunningProcess | null = null;
   private root: DaemonRoot | null = null;
-  private readiness: NodeJS.Timeout | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly backoff: Backoff;
   private readonly lastLines: string[] = [];
-  private stopping = false;
+  private generation = 0;
+  private wanted = false;
+  private livenessKill: string | null = null;
+  /** Requirements that stopped being ready while this kept running (shown as waiting). */
+  private lost: string[] = [];
 
   constructor(
     readonly spec: DaemonSpec,
     private readonly image: ImageConfig,
     private readonly paths: RuntimePaths,
+    private readonly checkFunction: (ref: string) => CheckFunction | undefined,
     private readonly events: DaemonEvents,
     private readonly logger: Logger,
   ) {
-    this.status = { id: spec.id, state: 'waiting', since: Date.now() };
+    this.status = { id: spec.id, kind: spec.kind, state: 'waiting', since: Date.now() };
+    this.backoff = new Backoff(spec.restart);
   }
 
+  /** The real state, for deciding whether dependents may start. */
   get state(): DaemonStatus {
     return { ...this.status };
   }
 
-  private set(update: Omit<DaemonStatus, 'id' | 'since'>): void {
-    this.status = { id: this.spec.id, since: Date.now(), ...update };
-    this.events.onStatus(this.state);
+  /** What the host is shown: a running daemon whose requirement was lost shows as waiting. */
+  get shown(): DaemonStatus {
+    if (this.lost.length === 0 || this.proc === null) return this.state;
+    return { ...this.status, state: 'waiting', message: `waiting for ${this.lost.join(', ')} to be ready again; still running` };
+  }
+
+  private set(update: Status): void {
+    this.status = { id: this.spec.id, kind: this.spec.kind, since: Date.now(), ...update };
+    this.events.onStatus(this.shown);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
   }
 
   waitFor(ids: string[]): void {
-    this.set({ state: 'waiting', message: `waiting for ${ids.join(', ')} to be ready` });
+    this.set({ state: 'waiting', message: `waiting for ${ids.join(', ')}` });
+  }
+
+  setLostRequirements(ids: string[]): void {
+    if (ids.join() === this.lost.join()) return;
+    this.lost = ids;
+    this.events.onStatus(this.shown);
+  }
+
+  /** True from `start` until `stop`/`pause`: it is running, or being started. */
+  get active(): boolean {
+    return this.wanted;
   }
 
   async start(): Promise<void> {
-    this.stopping = false;
+    if (this.wanted) return; // already started or starting; reconcile may ask twice
+    this.wanted = true;
+    this.lost = [];
     try {
-      const argv = daemonArgv(this.spec, this.image);
-      this.root = await DaemonRoot.mount(
+      this.root ??= await DaemonRoot.mount(
         this.paths.scratchDir,
         this.spec.id,
         join(this.paths.imagesDir, this.spec.image),
         this.spec.mounts.map((m) => ({ source: join(this.paths.volumesDir, m.volume), target: m.path, readonly: m.readonly })),
       );
-      this.spawn(this.root.root, argv);
+      await this.spawn();
     } catch (error) {
+      this.wanted = false;
       this.set({ state: 'failed', message: `could not start: ${errorMessage(error)}` });
       await this.releaseRoot();
       throw error;
     }
   }
 
-  private spawn(root: string, argv: string[]): void {
-    // node:child_process rather than execa: a long-lived process in its own group (detached) whose
-    // output we stream line by line and whose exit we report, not a command we await.
-    const child = spawn('chroot', [root, ...argv], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: imageEnv(this.image, this.spec.env),
+  private async spawn(): Promise<void> {
+    const root = this.root;
+    if (root === null || !this.wanted) return;
+    const generation = ++this.generation;
+    const userspec = await resolveUser(root.root, this.spec.user ?? this.image.user);
+    const env = daemonEnv(this.image, this.spec.env);
+    const proc = spawnChrooted(chrootArgv(root.root, userspec, daemonArgv(this.spec, this.image)), env, (stream, line) => {
+      this.lastLines.push(line);
+      if (this.lastLines.length > LAST_LINES_KEPT) this.lastLines.shift();
+      this.events.onLog({ daemon: this.spec.id, stream, line, time: Date.now() });
     });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
-    child.on('error', (error) => this.logger.error('daemon process error', { error: error.message }));
-    for (const [stream, source] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
-      if (!source) continue;
-      createInterface({ input: source, crlfDelay: Infinity }).on('line', (raw) => {
-        const line = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)}…` : raw;
-        this.lastLines.push(line);
-        if (this.lastLines.length > LAST_LINES_KEPT) this.lastLines.shift();
-        this.events.onLog({ daemon: this.spec.id, stream, line, time: Date.now() });
-      });
-    }
-    child.once('exit', (code, signal) => this.onExit(code, signal));
-    this.set({ state: 'starting', ...(child.pid !== undefined && { pid: child.pid }), message: 'started; waiting for its readiness check' });
-    this.watchReadiness();
-  }
-
-  private watchReadiness(): void {
-    const check = this.spec.ready;
-    if (check === null) {
-      this.set({ state: 'ready', ...(this.child?.pid !== undefined && { pid: this.child.pid }) });
+    this.proc = proc;
+    this.livenessKill = null;
+    void proc.exited.then((exit) => this.onExit(generation, proc, exit));
+    if (this.spec.kind === 'task') {
+      this.set({ state: 'starting', pid: proc.pid, message: 'running', restarts: this.backoff.crashes });
       return;
     }
-    const poll = (): void => {
-      this.readiness = null;
-      void tcpPortAnswers(check.port, check.timeoutMs).then((ok) => {
-        if (this.status.state !== 'starting') return;
-        if (ok) this.set({ state: 'ready', ...(this.child?.pid !== undefined && { pid: this.child.pid }) });
-        else this.readiness = setTimeout(poll, check.intervalMs);
+    if (this.spec.ready === null) this.set({ state: 'ready', pid: proc.pid, restarts: this.backoff.crashes });
+    else {
+      this.set({ state: 'starting', pid: proc.pid, message: 'waiting for its readiness check', restarts: this.backoff.crashes });
+      this.watch(generation, this.spec.ready, 'ready', root.root, env);
+    }
+    if (this.spec.live) this.watch(generation, this.spec.live, 'live', root.root, env);
+  }
+
+  /** Run a check every interval while this run lasts; readiness moves the state, liveness kills on failure. */
+  private watch(generation: number, check: HealthCheckSpec, role: 'ready' | 'live', root: string, env: Record<string, string>): void {
+    const tracker = new HealthTracker(check, Date.now());
+    const attempt = (): void => {
+      void runCheck(check, { root, env, checkFunction: this.checkFunction }).then((result) => {
+        if (generation !== this.generation || this.proc === null) return;
+        const health = tracker.record(result.ok, result.ok ? '' : result.message, Date.now());
+        const pid = this.proc.pid;
+        if (role === 'ready') {
+          if (health === 'ready' && this.status.state !== 'ready') this.set({ state: 'ready', pid, restarts: this.backoff.crashes });
+          else if (health === 'not-ready' && this.status.state !== 'not-ready') this.set({ state: 'not-ready', pid, message: tracker.message, restarts: this.backoff.crashes });
+          else if (health === 'starting' && !result.ok) this.set({ state: 'starting', pid, message: `readiness: ${tracker.message}`, restarts: this.backoff.crashes });
+        } else if (health === 'not-ready') {
+          this.livenessKill = `liveness check failed: ${tracker.message}`;
+          this.logger.warn('liveness check failed; restarting', { daemon: this.spec.id, reason: tracker.message });
+          this.proc.signal('SIGKILL');
+          return;
+        }
+        const starting = role === 'ready' && tracker.state === 'starting';
+        this.later(starting ? Math.min(check.intervalMs, STARTUP_POLL_MS) : check.intervalMs, attempt);
       });
     };
-    poll();
+    attempt();
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    this.clearReadiness();
-    this.child = null;
-    if (this.stopping) return;
-    const how = signal ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
-    const wasReady = this.status.state === 'ready';
-    const tail = this.lastLines.length > 0 ? `; last output: ${this.lastLines.slice(-3).join(' | ')}` : '';
-    this.set({
-      state: 'failed',
-      message: `${how}${wasReady ? '' : ' before it was ready'}${tail}`,
-      ...(code !== null && { exitCode: code }),
-      ...(signal !== null && { signal }),
-    });
-  }
-
-  private clearReadiness(): void {
-    if (this.readiness) clearTimeout(this.readiness);
-    this.readiness = null;
-  }
-
-  /** SIGTERM to the whole process group, SIGKILL after STOP_TIMEOUT_MS; then unmount and clear scratch. Idempotent. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.clearReadiness();
-    const child = this.child;
-    if (child?.pid !== undefined) {
-      this.set({ state: 'stopping', pid: child.pid });
-      signalGroup(child.pid, 'SIGTERM');
-      if (!(await settlesWithin(this.exited, STOP_TIMEOUT_MS))) {
-        this.logger.warn('daemon ignored SIGTERM; killing it', { daemon: this.spec.id, timeoutMs: STOP_TIMEOUT_MS });
-        signalGroup(child.pid, 'SIGKILL');
-        await settlesWithin(this.exited, KILL_WAIT_MS);
-      }
+  private onExit(generation: number, proc: RunningProcess, exit: Exit): void {
+    if (generation !== this.generation) return;
+    this.clearTimers();
+    this.proc = null;
+    if (!this.wanted) return;
+    const how = this.livenessKill ?? describeExit(exit);
+    const exitFacts = { ...(exit.code !== null && { exitCode: exit.code }), ...(exit.signal !== null && { signal: exit.signal }) };
+    if (this.spec.kind === 'task' && exit.code === 0) {
+      this.set({ state: 'exited', message: 'finished', exitCode: 0 });
+      return;
     }
+    const failed = exit.code !== 0 || exit.signal !== null || this.livenessKill !== null;
+    const decision = this.backoff.onExit(proc.startedAt, exit.at, failed);
+    const tail = this.lastLines.slice(-5);
+    if (decision.restart) {
+      this.set({
+        state: 'restarting',
+        message: `${how}; restarting in ${(decision.delayMs / 1000).toFixed(1)} s (exit ${decision.crashes} of ${this.spec.restart.maxCrashes} allowed in ${this.spec.restart.windowMs / 1000} s)`,
+        restarts: decision.crashes,
+        ...exitFacts,
+      });
+      this.later(decision.delayMs, () => {
+        this.spawn().catch((error: unknown) => this.set({ state: 'failed', message: `could not restart: ${errorMessage(error)}` }));
+      });
+      return;
+    }
+    const why =
+      decision.reason === 'crash-loop'
+        ? `${how}; it exited ${decision.crashes} times within ${this.spec.restart.windowMs / 1000} s, so it is not restarted again`
+        : `${how}${this.spec.kind === 'daemon' ? ' and its restart policy is ' + this.spec.restart.mode : ''}`;
+    this.set({ state: 'failed', message: tail.length > 0 ? `${why}; last output: ${tail.join(' | ')}` : why, restarts: decision.crashes, lastLines: tail, ...exitFacts });
+  }
+
+  /** Stop signal to the whole process group, SIGKILL after the stop timeout. */
+  private async terminate(): Promise<void> {
+    this.wanted = false;
+    this.generation += 1;
+    this.clearTimers();
+    const proc = this.proc;
+    this.proc = null;
+    if (proc === null) return;
+    this.set({ state: 'stopping', pid: proc.pid });
+    proc.signal(this.spec.stopSignal);
+    if (!(await settlesWithin(proc.exited, this.spec.stopTimeoutMs))) {
+      this.logger.warn('daemon did not stop in time; killing it', { daemon: this.spec.id, signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
+      proc.signal('SIGKILL');
+      await settlesWithin(proc.exited, KILL_WAIT_MS);
+    }
+  }
+
+  /** Requirements lost and `stopWhenRequirementsLost`: stop the process, keep the filesystem, wait. */
+  async pause(waitingFor: string[]): Promise<void> {
+    await this.terminate();
+    this.lost = [];
+    this.waitFor(waitingFor);
+  }
+
+  /** Stop, unmount, clear scratch. Idempotent. */
+  async stop(): Promise<void> {
+    await this.terminate();
     await this.releaseRoot();
-    if (this.status.state !== 'failed') this.set({ state: 'stopped' });
+    this.lost = [];
+    this.set({ state: 'stopped' });
   }
 
   private async releaseRoot(): Promise<void> {
@@ -178,19 +241,9 @@ export class Daemon {
   }
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // already gone is fine
-  }
-}
-
-async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
     return await Promise.race([promise.then(() => true as const), timeout]);
   } finally {

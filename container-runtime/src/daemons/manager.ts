@@ -1,17 +1,23 @@
-import { errorMessage, type DaemonSpec, type DaemonStatus, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
+import { errorMessage, waves, type DaemonStatus, type ImageConfig, type LogEntry, type PackageDaemons } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
 import type { RuntimePaths } from '../paths.js';
 import { Daemon } from './daemon.js';
-import { waves } from './graph.js';
 
 export interface ManagerEvents {
   onStatus(status: DaemonStatus): void;
   onLog(entry: LogEntry): void;
 }
 
+/** A requirement is met when a daemon is ready, or a task has exited 0. */
+function satisfied(daemon: Daemon | undefined): boolean {
+  const state = daemon?.state.state;
+  return daemon?.spec.kind === 'task' ? state === 'exited' : state === 'ready';
+}
+
 /**
- * Starts daemons in waves by their `requires` (a daemon starts once every daemon it requires is
- * ready), and stops them in reverse waves. Start and stop are serialized.
+ * Starts daemons and tasks as their requirements are met (the graph's waves, driven by state
+ * changes), reacts when a requirement is lost, and stops in reverse waves. Start and stop are
+ * serialized.
  */
 export class DaemonManager {
   private readonly daemons = new Map<string, Daemon>();
@@ -19,25 +25,20 @@ export class DaemonManager {
   private running = false;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    specs: DaemonSpec[],
-    images: Map<string, ImageConfig>,
-    paths: RuntimePaths,
-    private readonly events: ManagerEvents,
-    private readonly logger: Logger,
-  ) {
-    this.order = waves(specs);
-    for (const spec of specs) {
+  constructor(pkg: PackageDaemons, images: Map<string, ImageConfig>, paths: RuntimePaths, events: ManagerEvents, private readonly logger: Logger) {
+    this.order = waves(pkg.specs);
+    for (const spec of pkg.specs) {
       const image = images.get(spec.image);
       if (image === undefined) throw new Error(`daemon ${spec.id} uses image ${spec.image}, which the package does not have`);
       const daemon = new Daemon(
         spec,
         image,
         paths,
+        (ref) => pkg.checkFunction(ref),
         {
           onStatus: (status) => {
             events.onStatus(status);
-            if (status.state === 'ready') this.startUnblocked();
+            this.reconcile();
           },
           onLog: (entry) => events.onLog(entry),
         },
@@ -47,12 +48,12 @@ export class DaemonManager {
     }
   }
 
-  private wave(index: number): Daemon[] {
-    return (this.order[index] ?? []).flatMap((id) => this.daemons.get(id) ?? []);
+  statuses(): DaemonStatus[] {
+    return [...this.daemons.values()].map((d) => d.shown);
   }
 
-  statuses(): DaemonStatus[] {
-    return [...this.daemons.values()].map((d) => d.state);
+  private wave(index: number): Daemon[] {
+    return (this.order[index] ?? []).flatMap((id) => this.daemons.get(id) ?? []);
   }
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
@@ -61,30 +62,34 @@ export class DaemonManager {
     return next;
   }
 
-  /** Spawns the first wave and resolves; later waves start as their requirements become ready. */
+  /** Starts what has no requirements and resolves; the rest starts as requirements are met. */
   start(): Promise<DaemonStatus[]> {
     return this.serialized(async () => {
       if (this.running) return this.statuses();
       this.running = true;
-      for (const daemon of this.daemons.values()) {
-        if (daemon.spec.requires.length > 0) daemon.waitFor(daemon.spec.requires);
-      }
+      for (const daemon of this.daemons.values()) if (daemon.spec.requires.length > 0) daemon.waitFor(daemon.spec.requires);
       await Promise.all(this.wave(0).map((d) => d.start()));
       return this.statuses();
     });
   }
 
-  /** Start every waiting daemon whose requirements are all ready. */
-  private startUnblocked(): void {
+  /** After any state change: start what became unblocked; pause or flag what lost a requirement. */
+  private reconcile(): void {
     if (!this.running) return;
     for (const daemon of this.daemons.values()) {
-      if (daemon.state.state !== 'waiting' || daemon.spec.requires.length === 0) continue;
-      const notReady = daemon.spec.requires.filter((id) => this.daemons.get(id)?.state.state !== 'ready');
-      if (notReady.length > 0) {
-        daemon.waitFor(notReady);
-        continue;
+      if (daemon.spec.requires.length === 0) continue;
+      const missing = daemon.spec.requires.filter((id) => !satisfied(this.daemons.get(id)));
+      const state = daemon.state.state;
+      if (state === 'waiting' && !daemon.active) {
+        if (missing.length > 0) continue;
+        daemon.start().catch((error: unknown) => this.logger.error('daemon failed to start', { daemon: daemon.spec.id, error: errorMessage(error) }));
+      } else if (daemon.spec.kind === 'daemon' && ['starting', 'ready', 'not-ready', 'restarting'].includes(state)) {
+        if (missing.length > 0 && daemon.spec.stopWhenRequirementsLost) {
+          daemon.pause(missing).catch((error: unknown) => this.logger.error('pausing a daemon failed', { daemon: daemon.spec.id, error: errorMessage(error) }));
+        } else {
+          daemon.setLostRequirements(missing);
+        }
       }
-      daemon.start().catch((error: unknown) => this.logger.error('daemon failed to start', { daemon: daemon.spec.id, error: errorMessage(error) }));
     }
   }
 

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { daemonsOfModule, type DaemonSpec, type ImageConfig, type Manifest } from '@hearth/sdk/contract';
+import { daemonsOfModule, type ImageConfig, type Manifest, type PackageDaemons } from '@hearth/sdk/contract';
 
 export interface LoadedPackage {
   manifest: Manifest;
-  daemons: DaemonSpec[];
+  daemons: PackageDaemons;
   images: Map<string, ImageConfig>;
 }
 

@@ -1,21 +1,29 @@
 import type { DaemonSpec } from '../daemons.js';
+import type { CheckFunction } from '../health.js';
 import { HearthError } from '../errors.js';
+
+export interface PackageDaemons {
+  specs: DaemonSpec[];
+  /** Function health checks stay in the package module; the runtime looks them up by ref. */
+  checkFunction(ref: string): CheckFunction | undefined;
+}
 
 /**
  * A package's bundled module exports `manifest` and `main`. The runtime calls this to get the daemons,
  * checking the shape instead of `instanceof`: the package bundles its own copy of the SDK.
  */
-export async function daemonsOfModule(mod: unknown): Promise<DaemonSpec[]> {
+export async function daemonsOfModule(mod: unknown): Promise<PackageDaemons> {
   const main = (mod as { main?: unknown } | null)?.main;
   if (typeof main !== 'function') {
     throw new HearthError('MANIFEST_INVALID', 'the package module does not export a main function', {
       hint: 'export const main = () => Daemons.of(manifest).add(...) from the package entry',
     });
   }
-  const daemons: unknown = await (main as () => unknown)();
-  const toSpec = (daemons as { toSpec?: unknown } | null)?.toSpec;
-  if (typeof toSpec !== 'function') {
-    throw new HearthError('MANIFEST_INVALID', 'main() did not return Daemons', { hint: 'return Daemons.of(manifest)...' });
+  const daemons = (await (main as () => unknown)()) as { toSpec?: unknown; checkFunction?: unknown } | null;
+  if (typeof daemons?.toSpec !== 'function' || typeof daemons.checkFunction !== 'function') {
+    throw new HearthError('MANIFEST_INVALID', 'main() did not return Daemons', { hint: 'return Daemons.of(manifest).add(...)' });
   }
-  return (toSpec as () => DaemonSpec[]).call(daemons);
+  const specs = (daemons.toSpec as () => DaemonSpec[]).call(daemons);
+  const lookup = daemons.checkFunction as (ref: string) => CheckFunction | undefined;
+  return { specs, checkFunction: (ref) => lookup.call(daemons, ref) };
 }

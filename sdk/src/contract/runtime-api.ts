@@ -3,7 +3,15 @@
  * The runtime connects; then both sides are servers and clients on the one connection.
  */
 
-export type DaemonState = 'waiting' | 'starting' | 'ready' | 'stopping' | 'stopped' | 'exited' | 'failed';
+/**
+ * - waiting: for requirements (ids in the message), not started or stopped meanwhile
+ * - starting: spawned, readiness not yet passed
+ * - ready / not-ready: readiness passes / has failed `failureThreshold` times since
+ * - restarting: exited, starts again after a backoff delay (in the message)
+ * - exited: a task that finished with code 0
+ * - failed: gave up (crash loop, task failed, could not start), with the reason
+ */
+export type DaemonState = 'waiting' | 'starting' | 'ready' | 'not-ready' | 'restarting' | 'stopping' | 'stopped' | 'exited' | 'failed';
 
 export interface DaemonStatus {
   id: string;
@@ -16,6 +24,11 @@ export interface DaemonStatus {
   signal?: string;
   /** ms since epoch of the last state change. */
   since: number;
+  kind?: 'daemon' | 'task';
+  /** Exits so far in the crash window. */
+  restarts?: number;
+  /** The last lines it wrote, when it failed. */
+  lastLines?: string[];
 }
 
 /** Methods the host serves to the runtime. */

@@ -1,4 +1,5 @@
-import { HearthError, type DaemonSpec } from '@hearth/sdk';
+import { HearthError } from './errors.js';
+import type { DaemonSpec } from './daemons.js';
 
 /**
  * Order daemons into waves: every daemon's `requires` are in earlier waves. Unknown ids and
