@@ -12,8 +12,12 @@ export async function keygen(out: string): Promise<string> {
 
 /** Build an example's image and pack it with `hearth-pack`, as its author would. */
 export async function packExample(name: string, key: string, out: string): Promise<string> {
-  const dir = join(EXAMPLES, name);
-  await execa('bash', [join(dir, 'build-image.sh')], { timeout: PACK_TIMEOUT_MS });
+  return await packDir(join(EXAMPLES, name), 'build-image.sh', key, out);
+}
+
+/** Run a package folder's image build script, then `hearth-pack` it. */
+export async function packDir(dir: string, buildScript: string, key: string, out: string): Promise<string> {
+  await execa('bash', [join(dir, buildScript)], { timeout: PACK_TIMEOUT_MS });
   await execa('node', [HEARTH_PACK, dir, '--key', key, '--out', out], { timeout: PACK_TIMEOUT_MS });
   return out;
 }

@@ -17,5 +17,6 @@ export const HEARTHD = `${REPO}/host/dist/hearthd.js`;
 export const HEARTH_CLI = `${REPO}/host/dist/cli/main.js`;
 export const HEARTH_PACK = `${REPO}/sdk/dist/pack/cli.js`;
 export const EXAMPLES = `${REPO}/packages-examples`;
+export const FIXTURES = `${REPO}/test/fixtures`;
 
 export const isRoot = process.getuid?.() === 0;

@@ -2,6 +2,7 @@ import { errorMessage, waves, type DaemonStatus, type ImageConfig, type LogEntry
 import type { Logger } from '../log.js';
 import type { RuntimePaths } from '../paths.js';
 import { Daemon } from './daemon.js';
+import { killStragglers } from './stragglers.js';
 
 export interface ManagerEvents {
   onStatus(status: DaemonStatus): void;
@@ -103,6 +104,8 @@ export class DaemonManager {
           if (result.status === 'rejected') this.logger.error('stopping a daemon failed', { error: errorMessage(result.reason) });
         }
       }
+      const stragglers = await killStragglers();
+      if (stragglers > 0) this.logger.warn('killed processes that had left their daemons', { count: stragglers });
       return this.statuses();
     });
   }

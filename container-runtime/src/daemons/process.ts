@@ -27,8 +27,9 @@ export function spawnChrooted(args: string[], env: Record<string, string>, onLin
   const child = spawn(CHROOT, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   const startedAt = Date.now();
   const exited = new Promise<Exit>((resolve) => {
-    // 'close' after 'exit': every line of output has been read by then.
-    child.once('close', (code, signal) => resolve({ code, signal, at: Date.now() }));
+    // 'exit', not 'close': an orphan that inherited the output pipes would delay 'close' for as
+    // long as it lives. Lines still in the pipes are logged when they arrive.
+    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() }));
     // An unhandled spawn error would kill the runtime, and with it the container.
     child.once('error', () => resolve({ code: 127, signal: null, at: Date.now() }));
   });

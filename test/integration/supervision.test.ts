@@ -1,0 +1,109 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { DaemonStatus, LogEntry, ServiceStatus } from '@hearth/sdk/contract';
+import { TestHearthd } from '../support/hearthd.js';
+import { mountsUnder, processAlive, processTree } from '../support/leftovers.js';
+import { keygen, packDir } from '../support/packages.js';
+import { FIXTURES, isRoot } from '../support/repo.js';
+
+const PORT_BASE = 19_000 + Math.floor(Math.random() * 500);
+const POLL = { timeout: 30_000, interval: 100 };
+
+describe.skipIf(!isRoot)('the service manager, with real daemons in a real container', () => {
+  let work: string;
+  let hearthd: TestHearthd;
+  let initPid: number;
+
+  const status = () => hearthd.json<ServiceStatus>('status', 'supervision');
+  const daemon = async (id: string): Promise<DaemonStatus | undefined> => (await status()).daemons.find((d) => d.id === id);
+  const logs = async (): Promise<LogEntry[]> => {
+    const result = await hearthd.cli('logs', 'supervision', '--json', '--tail', '10000');
+    return result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogEntry);
+  };
+  const firstTime = (entries: LogEntry[], daemonId: string, text: string): number =>
+    entries.find((e) => e.daemon === daemonId && e.line.includes(text))?.time ?? Number.NaN;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'hearth-supervision-'));
+    const archive = await packDir(join(FIXTURES, 'supervision'), 'build-images.sh', await keygen(join(work, 'key.pem')), join(work, 'supervision.hpk'));
+    hearthd = await TestHearthd.start(PORT_BASE);
+    await hearthd.json('install', archive);
+    const started = await hearthd.json<ServiceStatus>('start', 'supervision', '--no-wait');
+    initPid = started.container!.initPid;
+  });
+
+  afterAll(async () => {
+    await hearthd?.[Symbol.asyncDispose]();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('daemons start in dependency order: the task exits 0 first, then the server, then its client', async () => {
+    await expect.poll(async () => (await logs()).some((e) => e.daemon === 'client' && e.line.startsWith('got: ')), POLL).toBe(true);
+    const entries = await logs();
+    const prepareDone = firstTime(entries, 'prepare', 'prepare done');
+    const serverStart = firstTime(entries, 'server', 'server starts');
+    const clientStart = firstTime(entries, 'client', 'client starts');
+    expect(prepareDone).toBeLessThanOrEqual(serverStart);
+    expect(serverStart).toBeLessThan(clientStart);
+    expect((await daemon('prepare'))?.state).toBe('exited');
+    expect((await daemon('server'))?.state).toBe('ready');
+  });
+
+  test('a daemon in one image serves on a unix socket in /run and a daemon in another image uses it', async () => {
+    const entries = await logs();
+    expect(entries.some((e) => e.daemon === 'client' && e.line === 'client starts in image-b')).toBe(true);
+    expect(entries.some((e) => e.daemon === 'client' && e.line === 'got: hello from image-a')).toBe(true);
+  });
+
+  test('a readiness check that times out makes the daemon not-ready with the reason', async () => {
+    await expect.poll(async () => (await daemon('never-ready'))?.state, POLL).toBe('not-ready');
+    expect((await daemon('never-ready'))?.message).toMatch(/port 7999 does not accept connections \(\d+ failures in a row\)/);
+  });
+
+  test('a daemon whose requirement never becomes ready stays waiting and says which', async () => {
+    const dependent = await daemon('dependent');
+    expect(dependent?.state).toBe('waiting');
+    expect(dependent?.message).toBe('waiting for never-ready');
+  });
+
+  test('a crash loop ends in failed with the exit code and its last output, after restarts with backoff', async () => {
+    await expect.poll(async () => (await daemon('crasher'))?.state, POLL).toBe('failed');
+    const crasher = await daemon('crasher');
+    expect(crasher?.exitCode).toBe(3);
+    expect(crasher?.message).toContain('exited with code 3; it exited 3 times within 300 s, so it is not restarted again');
+    expect(crasher?.message).toContain('last output: crashing now');
+    expect((await logs()).filter((e) => e.daemon === 'crasher' && e.line === 'crashing now')).toHaveLength(3);
+  });
+
+  test('an orphan that left its daemon is adopted and reaped by init.lxc', async () => {
+    await expect.poll(async () => (await logs()).some((e) => e.daemon === 'forker' && e.line === 'forked'), POLL).toBe(true);
+    // The orphan's parent on the host is the container's init.
+    const orphan = processTree(initPid).find((pid) => pid !== initPid && readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[3] === String(initPid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'));
+    expect(orphan).toBeDefined();
+    process.kill(orphan!, 'SIGKILL');
+    // Reaped, not left a zombie: the pid disappears entirely.
+    await expect.poll(() => existsSync(`/proc/${orphan}`), POLL).toBe(false);
+  });
+
+  test('stop kills a daemon that ignores SIGTERM after its timeout and leaves nothing; logs survive a restart', async () => {
+    const tree = processTree(initPid);
+    const stopped = await hearthd.json<ServiceStatus>('stop', 'supervision');
+    expect(stopped.state).toBe('stopped');
+    const runtimeLog = await readFile(join(hearthd.dataDir, 'logs', 'supervision', 'runtime.log'), 'utf8');
+    expect(runtimeLog).toMatch(/daemon did not stop in time; killing it.*"daemon":"stubborn"/);
+    expect(tree.filter(processAlive)).toEqual([]);
+    expect(mountsUnder(join(hearthd.dataDir, 'run'))).toEqual([]);
+    expect(existsSync(join(hearthd.dataDir, 'run', 'supervision'))).toBe(false);
+
+    const before = (await logs()).filter((e) => e.line === 'crashing now').length;
+    await hearthd.json('start', 'supervision', '--no-wait');
+    await expect.poll(async () => (await logs()).filter((e) => e.daemon === 'client' && e.line.startsWith('got: ')).length, POLL).toBeGreaterThan(1);
+    expect((await logs()).filter((e) => e.line === 'crashing now').length).toBeGreaterThanOrEqual(before);
+    expect(before).toBe(3);
+    await hearthd.json('stop', 'supervision');
+    await hearthd.json('uninstall', 'supervision', '--purge', '--yes');
+  });
+});
