@@ -1,7 +1,18 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { errorMessage, type DaemonStatus, type HostMethodsForRuntime, type LogEntry } from '@hearth/sdk/contract';
+import { join } from 'node:path';
+import {
+  HearthError,
+  errorMessage,
+  type DaemonStatus,
+  type ExecParams,
+  type FileTarget,
+  type HostMethodsForRuntime,
+  type LogEntry,
+  type RuntimeMethods,
+} from '@hearth/sdk/contract';
+import { fetchFile, inside, putFile } from './files/transfer.js';
 import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
 import { createLogger } from './log.js';
 import { runtimePaths } from './paths.js';
@@ -13,6 +24,7 @@ export const RUNTIME_VERSION = '0.1.0';
 export const CONNECT_TIMEOUT_MS = 10_000;
 export const CONNECT_RETRY_MS = 50;
 export const IP_TIMEOUT_MS = 5_000;
+export const EXEC_TIMEOUT_MS = 60_000;
 
 const logger = createLogger({ component: 'runtime' });
 
@@ -62,6 +74,26 @@ async function main(): Promise<void> {
   peer.addMethod('runtime.start', async () => ({ daemons: await loaded().start() }));
   peer.addMethod('runtime.stop', async () => ({ daemons: manager ? await manager.stop() : [] }));
   peer.addMethod('runtime.status', () => ({ daemons: manager?.statuses() ?? [] }));
+  peer.addMethod('runtime.exec', async (params) => {
+    const p = params as ExecParams;
+    return await loaded()
+      .daemon(p.daemon)
+      .exec(p.command, p.env ?? {}, p.timeoutMs ?? EXEC_TIMEOUT_MS, (stream, data) => peer.notify('runtime.execOutput', { execId: p.execId, stream, data }));
+  });
+  const fileTarget = (target: FileTarget): string => {
+    if ('volume' in target) return inside(join(paths.volumesDir, target.volume), target.path);
+    const root = loaded().daemon(target.daemon).rootDir;
+    if (root === null) throw new HearthError('SERVICE_NOT_RUNNING', `daemon ${target.daemon} is not running`, { hint: 'start the service, or copy into a volume' });
+    return inside(root, target.path);
+  };
+  peer.addMethod('runtime.putFile', async (params) => {
+    const p = params as RuntimeMethods['runtime.putFile']['params'];
+    return { size: await putFile(fileTarget(p), Buffer.from(p.contentBase64, 'base64'), p.mode) };
+  });
+  peer.addMethod('runtime.fetchFile', async (params) => {
+    const content = await fetchFile(fileTarget(params as FileTarget));
+    return { contentBase64: content.toString('base64'), size: content.length };
+  });
 
   let shuttingDown: Promise<void> | null = null;
   const shutdown = (reason: string): Promise<void> => {

@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { cgroupsOf, containerRunning, hostUid, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
@@ -25,6 +25,11 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
     archive = await packExample('hello-world', key, join(work, 'hello-world.hpk'));
     otherKeyArchive = await packExample('hello-world', otherKey, join(work, 'hello-world-other.hpk'));
     hearthd = await TestHearthd.start(PORT_BASE);
+  });
+
+  // Each test starts from nothing installed, whatever the one before it left after a failure.
+  afterEach(async () => {
+    await hearthd.cli('uninstall', 'hello-world', '--purge', '--yes');
   });
 
   afterAll(async () => {
@@ -70,6 +75,45 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
     expect(await hearthd.json<PackageSummary[]>('ls')).toEqual([]);
     // Volumes are kept by a plain uninstall.
     expect(existsSync(join(hearthd.dataDir, 'volumes', 'hello-world', 'data'))).toBe(true);
+  });
+
+  test('exec runs in the daemon and exits with its code; cp copies files in and out; restart comes back ready', async () => {
+    await hearthd.json('install', archive);
+    const { interfaces } = await hearthd.json<ServiceStatus>('start', 'hello-world');
+    const url = interfaces[0]!.url;
+
+    const cat = await hearthd.cli('exec', 'hello-world', '--', 'cat', '/www/index.html');
+    expect(cat.exitCode).toBe(0);
+    expect(cat.stdout).toContain('Hello from hearth');
+    const fails = await hearthd.cli('exec', 'hello-world', '--daemon', 'web', '--', 'sh', '-c', 'echo oops >&2; exit 7');
+    expect(fails).toMatchObject({ exitCode: 7, stderr: 'oops' });
+
+    const page = join(work, 'extra.html');
+    await writeFile(page, '<p>copied in</p>\n');
+    expect((await hearthd.cli('cp', page, 'hello-world:/www/extra.html')).exitCode).toBe(0);
+    expect(await (await fetch(`${url}extra.html`)).text()).toBe('<p>copied in</p>\n');
+    const back = join(work, 'back.html');
+    expect((await hearthd.cli('cp', 'hello-world:/www/extra.html', back)).exitCode).toBe(0);
+    expect(readFileSync(back, 'utf8')).toBe('<p>copied in</p>\n');
+    expect((await hearthd.cli('cp', '--volume', 'data', page, 'hello-world:/kept.html')).exitCode).toBe(0);
+    expect(readFileSync(join(hearthd.dataDir, 'volumes', 'hello-world', 'data', 'kept.html'), 'utf8')).toBe('<p>copied in</p>\n');
+    const escape = await hearthd.cli('cp', '--volume', 'nope', page, 'hello-world:/x');
+    expect(escape.exitCode).toBe(2);
+    expect(escape.stderr).toContain('hello-world has no volume "nope"');
+
+    const restarted = await hearthd.json<ServiceStatus>('restart', 'hello-world');
+    expect(restarted).toMatchObject({ state: 'running', ready: true });
+    expect((await fetch(url)).status).toBe(200);
+    // The overlay is scratch: what was copied into the daemon's filesystem is gone; the volume keeps its file.
+    expect((await fetch(`${url}extra.html`)).status).toBe(404);
+    expect(existsSync(join(hearthd.dataDir, 'volumes', 'hello-world', 'data', 'kept.html'))).toBe(true);
+
+    await hearthd.json('stop', 'hello-world');
+    const notRunning = await hearthd.cli('exec', 'hello-world', '--', 'true');
+    expect(notRunning.exitCode).toBe(1);
+    expect(notRunning.stderr).toContain('hello-world is not running');
+    await hearthd.json('uninstall', 'hello-world', '--purge', '--yes');
+    expect(existsSync(join(hearthd.dataDir, 'volumes', 'hello-world'))).toBe(false);
   });
 
   describe('bad input gets a clear error and changes nothing', () => {

@@ -1,12 +1,13 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { errorMessage, type CheckFunction, type DaemonSpec, type DaemonStatus, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, type ExecResult, type CheckFunction, type DaemonSpec, type DaemonStatus, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
 import type { RuntimePaths } from '../paths.js';
 import { DaemonRoot } from '../mounts/daemon-root.js';
 import { runCheck } from '../health/checks.js';
 import { HealthTracker } from '../health/tracker.js';
 import { Backoff } from './backoff.js';
-import { chrootArgv, daemonArgv, daemonEnv, resolveUser } from './command.js';
+import { CHROOT, chrootArgv, daemonArgv, daemonEnv, resolveUser } from './command.js';
 import { spawnChrooted, type Exit, type RunningProcess } from './process.js';
 
 export const KILL_WAIT_MS = 5_000;
@@ -200,6 +201,39 @@ export class Daemon {
         ? `${how}; it exited ${decision.crashes} times within ${this.spec.restart.windowMs / 1000} s, so it is not restarted again`
         : `${how}${this.spec.kind === 'daemon' ? ' and its restart policy is ' + this.spec.restart.mode : ''}`;
     this.set({ state: 'failed', message: tail.length > 0 ? `${why}; last output: ${tail.join(' | ')}` : why, restarts: decision.crashes, lastLines: tail, ...exitFacts });
+  }
+
+  /** The mounted root filesystem, while the daemon is started. */
+  get rootDir(): string | null {
+    return this.root?.root ?? null;
+  }
+
+  /** Run a command in this daemon's filesystem as its user, streaming output; killed after `timeoutMs`. */
+  async exec(command: string[], env: Record<string, string>, timeoutMs: number, onOutput: (stream: 'stdout' | 'stderr', data: string) => void): Promise<ExecResult> {
+    const root = this.root;
+    if (root === null) {
+      throw new HearthError('SERVICE_NOT_RUNNING', `daemon ${this.spec.id} is not running, so it has no filesystem to run in`, { hint: 'start the service first' });
+    }
+    const userspec = await resolveUser(root.root, this.spec.user ?? this.image.user);
+    const child = spawn(CHROOT, chrootArgv(root.root, userspec, command), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...daemonEnv(this.image, this.spec.env), ...env } });
+    child.stdout.setEncoding('utf8').on('data', (data: string) => onOutput('stdout', data));
+    child.stderr.setEncoding('utf8').on('data', (data: string) => onOutput('stderr', data));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    try {
+      return await new Promise<ExecResult>((resolve) => {
+        child.once('error', (error) => {
+          onOutput('stderr', `${error.message}\n`);
+          resolve({ exitCode: 127, signal: null, timedOut: false });
+        });
+        child.once('close', (code, signal) => resolve({ exitCode: code, signal, timedOut }));
+      });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Stop signal to the whole process group, SIGKILL after the stop timeout. */

@@ -1,4 +1,4 @@
-import { errorMessage, waves, type DaemonStatus, type ImageConfig, type LogEntry, type PackageDaemons } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, waves, type DaemonStatus, type ImageConfig, type LogEntry, type PackageDaemons } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
 import type { RuntimePaths } from '../paths.js';
 import { Daemon } from './daemon.js';
@@ -47,6 +47,14 @@ export class DaemonManager {
       );
       this.daemons.set(spec.id, daemon);
     }
+  }
+
+  daemon(id: string): Daemon {
+    const daemon = this.daemons.get(id);
+    if (daemon === undefined) {
+      throw new HearthError('INVALID_PARAMS', `there is no daemon ${JSON.stringify(id)}`, { hint: `daemons: ${[...this.daemons.keys()].join(', ')}` });
+    }
+    return daemon;
   }
 
   statuses(): DaemonStatus[] {

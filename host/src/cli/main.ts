@@ -18,6 +18,11 @@ commands:
   start <id> [--no-wait]      start a service and wait until it is ready
   stop <id>                   stop a service
   status <id>                 state of a service and its daemons
+  restart <id> [--no-wait]    stop and start again
+  exec <id> [--daemon D] [--timeout MS] -- CMD [ARGS...]
+                              run a command in a daemon's filesystem; exits with its code
+  cp <id>:<path> <file> | cp <file> <id>:<path> [--daemon D | --volume V]
+                              copy a file out of or into a running service (up to 4 MiB)
   logs <id> [--daemon D] [--since T] [--tail N] [-f]
                               daemon output; T is 30s, 10m, 2h, 1d or a date; -f follows
 options:
@@ -54,6 +59,8 @@ async function main(argv: string[]): Promise<void> {
         since: { type: 'string' },
         tail: { type: 'string' },
         follow: { type: 'boolean', short: 'f', default: false },
+        volume: { type: 'string' },
+        timeout: { type: 'string' },
       },
     });
   } catch (error) {
@@ -134,6 +141,53 @@ async function main(argv: string[]): Promise<void> {
       return run(async (c) => {
         const status = await c.call('service.status', { id });
         print(status, formatStatus(status));
+      });
+    }
+    case 'restart': {
+      const id = oneArg('the package id');
+      return run(async (c) => {
+        const status = await c.call('service.restart', { id, waitReady: !values['no-wait'] });
+        print(status, formatStatus(status));
+      });
+    }
+    case 'exec': {
+      const [id, ...command] = args;
+      if (id === undefined || command.length === 0) throw usageError('exec takes the package id, then -- and the command');
+      const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+      if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw usageError(`--timeout ${values.timeout} must be a positive number of ms`);
+      await using client = await HostClient.connect(socket, (method, params) => {
+        if (method !== 'service.execOutput' || values.json) return;
+        const output = params as HostNotifications['service.execOutput'];
+        (output.stream === 'stdout' ? process.stdout : process.stderr).write(output.data);
+      });
+      const result = await client.call('service.exec', { id, command, ...(values.daemon && { daemon: values.daemon }), ...(timeoutMs !== undefined && { timeoutMs }) });
+      if (values.json) print(result, '');
+      else if (result.timedOut) process.stderr.write(`hearth: the command was killed after ${timeoutMs ?? 60_000} ms\n`);
+      process.exitCode = result.exitCode ?? 128 + 9;
+      return;
+    }
+    case 'cp': {
+      if (args.length !== 2) throw usageError('cp takes a source and a destination, one of them <id>:<path>');
+      const remote = (arg: string): { id: string; path: string } | null => {
+        const m = /^([a-z][a-z0-9-]*):(\/.*)$/.exec(arg);
+        return m?.[1] && m[2] ? { id: m[1], path: m[2] } : null;
+      };
+      const [from = '', to = ''] = args;
+      const target = { ...(values.daemon && { daemon: values.daemon }), ...(values.volume && { volume: values.volume }) };
+      const src = remote(from);
+      const dst = remote(to);
+      if ((src === null) === (dst === null)) throw usageError('exactly one of the two paths must be <id>:/absolute/path');
+      const { readFile, writeFile } = await import('node:fs/promises');
+      return run(async (c) => {
+        if (dst) {
+          const content = await readFile(from);
+          const result = await c.call('service.put', { id: dst.id, path: dst.path, contentBase64: content.toString('base64'), ...target });
+          print(result, `copied ${result.size} bytes to ${to}`);
+        } else if (src) {
+          const result = await c.call('service.fetch', { id: src.id, path: src.path, ...target });
+          await writeFile(to, Buffer.from(result.contentBase64, 'base64'));
+          print({ size: result.size }, `copied ${result.size} bytes to ${to}`);
+        }
       });
     }
     case 'logs': {

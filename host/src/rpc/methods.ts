@@ -9,6 +9,8 @@ type Implementation = {
 };
 
 export const DEFAULT_LOG_LIMIT = 200;
+
+const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : 'expected an absolute path as the daemon sees it');
 export const MAX_LOG_LIMIT = 100_000;
 
 /** The control API: every method validates its params here, then calls the manager. */
@@ -81,6 +83,45 @@ export function hostMethods(manager: ServiceManager, server: Omit<ServerInfo, 's
         return { entries };
       }
       return { entries: await manager.logs(p.id, { ...query, limit: p.limit ?? DEFAULT_LOG_LIMIT }) };
+    },
+    'service.restart': async (params) => {
+      const p = parseParams('service.restart', params, {
+        id: serviceId,
+        waitReady: { kind: 'boolean', optional: true },
+        timeoutMs: { kind: 'number', optional: true, check: (v: number) => (v > 0 && v <= 3_600_000 ? null : 'expected 1..3600000') },
+      });
+      return await manager.restart(p.id, p.waitReady ?? false, p.timeoutMs);
+    },
+    'service.exec': async (params, caller) => {
+      const p = parseParams('service.exec', params, {
+        id: serviceId,
+        daemon: { kind: 'string', optional: true },
+        command: { kind: 'string[]', check: (v: string[]) => (v.length > 0 ? null : 'expected at least the program to run') },
+        env: { kind: 'env', optional: true },
+        timeoutMs: { kind: 'number', optional: true, check: (v: number) => (v > 0 && v <= 3_600_000 ? null : 'expected 1..3600000') },
+      });
+      const { id, ...exec } = p;
+      return await manager.exec(id, exec, (output) => caller.notify('service.execOutput', output));
+    },
+    'service.put': async (params) => {
+      const p = parseParams('service.put', params, {
+        id: serviceId,
+        daemon: { kind: 'string', optional: true },
+        volume: { kind: 'string', optional: true },
+        path: { kind: 'string', check: absolutePath },
+        contentBase64: { kind: 'string' },
+        mode: { kind: 'number', optional: true, check: (v: number) => (Number.isInteger(v) && v >= 0 && v <= 0o7777 ? null : 'expected a file mode like 420 (0o644)') },
+      });
+      return await manager.putFile(p.id, p, p.contentBase64, p.mode);
+    },
+    'service.fetch': async (params) => {
+      const p = parseParams('service.fetch', params, {
+        id: serviceId,
+        daemon: { kind: 'string', optional: true },
+        volume: { kind: 'string', optional: true },
+        path: { kind: 'string', check: absolutePath },
+      });
+      return await manager.fetchFile(p.id, p);
     },
     'events.subscribe': (params, caller) => {
       const p = parseParams('events.subscribe', params, { services: { kind: 'string[]', optional: true } });

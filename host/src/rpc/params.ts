@@ -1,10 +1,18 @@
 import { HearthError } from '@hearth/sdk/contract';
 
 /** A small schema for RPC params: each field's type and whether it may be left out. */
-type Kind = 'string' | 'boolean' | 'number' | 'string[]';
+type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'env';
 type Field = { kind: Kind; optional?: true; check?: (value: never) => string | null };
 type Schema = Record<string, Field>;
-type TypeOf<K extends Kind> = K extends 'string' ? string : K extends 'boolean' ? boolean : K extends 'string[]' ? string[] : number;
+type TypeOf<K extends Kind> = K extends 'string'
+  ? string
+  : K extends 'boolean'
+    ? boolean
+    : K extends 'string[]'
+      ? string[]
+      : K extends 'env'
+        ? Record<string, string>
+        : number;
 export type Parsed<S extends Schema> = {
   [F in keyof S as S[F]['optional'] extends true ? never : F]: TypeOf<S[F]['kind']>;
 } & {
@@ -14,6 +22,14 @@ export type Parsed<S extends Schema> = {
 function invalid(method: string, message: string, details: Record<string, unknown>): HearthError {
   return new HearthError('INVALID_PARAMS', `${method}: ${message}`, { hint: 'see host/README.md for the method reference', details });
 }
+
+const DESCRIBE: Record<Kind, string> = {
+  string: 'a string',
+  boolean: 'a boolean',
+  number: 'a number',
+  'string[]': 'an array of strings',
+  env: 'an object of string values',
+};
 
 /** Validate params at the boundary: unknown fields, missing fields and wrong types are all refused by name. */
 export function parseParams<S extends Schema>(method: string, params: unknown, schema: S): Parsed<S> {
@@ -34,9 +50,11 @@ export function parseParams<S extends Schema>(method: string, params: unknown, s
     const ok =
       field.kind === 'string[]'
         ? Array.isArray(value) && value.every((v) => typeof v === 'string')
-        : typeof value === field.kind && (field.kind !== 'number' || Number.isFinite(value));
+        : field.kind === 'env'
+          ? typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')
+          : typeof value === field.kind && (field.kind !== 'number' || Number.isFinite(value));
     if (!ok) {
-      throw invalid(method, `param ${JSON.stringify(key)} must be ${field.kind === 'string[]' ? 'an array of strings' : `a ${field.kind}`}, got ${JSON.stringify(value)}`, { param: key, value });
+      throw invalid(method, `param ${JSON.stringify(key)} must be ${DESCRIBE[field.kind]}, got ${JSON.stringify(value)}`, { param: key, value });
     }
     const problem = field.check?.(value as never);
     if (problem) throw invalid(method, `param ${JSON.stringify(key)}: ${problem}`, { param: key, value });

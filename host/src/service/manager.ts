@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
+import { HearthError, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
@@ -217,6 +217,54 @@ export class ServiceManager {
       });
       return this.status(id);
     });
+  }
+
+  async restart(id: string, waitReady: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ServiceStatus> {
+    await this.lock.run(id, 'restart', async () => {
+      this.installed(id);
+      await this.stopRunner(id);
+    });
+    return await this.start(id, waitReady, timeoutMs);
+  }
+
+  /** The running service, or SERVICE_NOT_RUNNING. */
+  private running(id: string): ServiceRunner {
+    this.installed(id);
+    const runner = this.runners.get(id);
+    if (runner === undefined) {
+      throw new HearthError('SERVICE_NOT_RUNNING', `${id} is not running`, { hint: `start it with \`hearth start ${id}\`` });
+    }
+    return runner;
+  }
+
+  async exec(id: string, params: Omit<ExecParams, 'execId' | 'daemon'> & { daemon?: string }, onOutput: (output: ExecOutput) => void): Promise<ExecResult> {
+    const runner = this.running(id);
+    return await runner.exec({ ...params, daemon: params.daemon ?? runner.defaultDaemon() }, onOutput);
+  }
+
+  /** `volume` if given, else a daemon's filesystem (the named one, or the first). */
+  private fileTarget(runner: ServiceRunner, target: { daemon?: string; volume?: string; path: string }): FileTarget {
+    if (target.volume !== undefined) {
+      if (target.daemon !== undefined) throw new HearthError('INVALID_PARAMS', 'give a daemon or a volume, not both');
+      return { volume: target.volume, path: target.path };
+    }
+    return { daemon: target.daemon ?? runner.defaultDaemon(), path: target.path };
+  }
+
+  async putFile(id: string, target: { daemon?: string; volume?: string; path: string }, contentBase64: string, mode?: number): Promise<{ size: number }> {
+    const runner = this.running(id);
+    if (target.volume !== undefined && !this.info(id).manifest.volumes.includes(target.volume)) {
+      throw new HearthError('INVALID_PARAMS', `${id} has no volume ${JSON.stringify(target.volume)}`, { hint: `volumes: ${this.info(id).manifest.volumes.join(', ') || 'none'}` });
+    }
+    return await runner.putFile({ ...this.fileTarget(runner, target), contentBase64, ...(mode !== undefined && { mode }) });
+  }
+
+  async fetchFile(id: string, target: { daemon?: string; volume?: string; path: string }): Promise<{ contentBase64: string; size: number }> {
+    const runner = this.running(id);
+    if (target.volume !== undefined && !this.info(id).manifest.volumes.includes(target.volume)) {
+      throw new HearthError('INVALID_PARAMS', `${id} has no volume ${JSON.stringify(target.volume)}`, { hint: `volumes: ${this.info(id).manifest.volumes.join(', ') || 'none'}` });
+    }
+    return await runner.fetchFile(this.fileTarget(runner, target));
   }
 
   private async stopRunner(id: string): Promise<void> {

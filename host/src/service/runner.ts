@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import type { RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
 import {
   CONTAINER_PATHS,
@@ -6,6 +8,10 @@ import {
   HearthError,
   interfaceSocketName,
   type DaemonStatus,
+  type ExecOutput,
+  type ExecParams,
+  type ExecResult,
+  type FileTarget,
   type LogEntry,
   type InterfaceStatus,
   type Manifest,
@@ -25,6 +31,9 @@ import { RotatingLog } from '../logs/rotating-log.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
+export const EXEC_TIMEOUT_MS = 60_000;
+/** Extra time an RPC waits beyond the operation's own timeout, for the answer to travel. */
+export const RPC_MARGIN_MS = 5_000;
 export const RUNTIME_STOP_TIMEOUT_MS = 90_000;
 /** How often the container is checked for having died while we wait on it. */
 export const CONTAINER_POLL_MS = 250;
@@ -57,6 +66,7 @@ export interface RunnerContext {
  */
 export class ServiceRunner {
   private readonly daemons = new Map<string, DaemonStatus>();
+  private readonly execs = new Map<string, (output: ExecOutput) => void>();
   private readonly cleanup = new CleanupStack();
   private link: RuntimeLink | null = null;
   private log: RotatingLog | null = null;
@@ -117,6 +127,7 @@ export class ServiceRunner {
         this.log?.append(JSON.stringify(entry));
         this.ctx.onLog(entry);
       },
+      onExecOutput: (output) => this.execs.get(output.execId)?.(output),
       onDisconnect: () => {
         if (!this.stopping) {
           this.message = 'the container runtime disconnected';
@@ -200,6 +211,41 @@ export class ServiceRunner {
   private setDaemon(status: DaemonStatus): void {
     this.daemons.set(status.id, status);
     this.ctx.onChange();
+  }
+
+  private runtime(): RpcPeer {
+    const runtime = this.link?.runtime;
+    if (!runtime || this.stopping) {
+      throw new HearthError('SERVICE_NOT_RUNNING', `${this.ctx.manifest.id} is not running`, { hint: `start it with \`hearth start ${this.ctx.manifest.id}\`` });
+    }
+    return runtime;
+  }
+
+  /** The daemon a command or file goes to when the caller names none: the first long-running one. */
+  defaultDaemon(): string {
+    const first = [...this.daemons.values()].find((d) => d.kind !== 'task') ?? [...this.daemons.values()][0];
+    if (!first) throw new HearthError('INVALID_PARAMS', `${this.ctx.manifest.id} has no daemons`);
+    return first.id;
+  }
+
+  async exec(params: Omit<ExecParams, 'execId'>, onOutput: (output: ExecOutput) => void): Promise<ExecResult> {
+    const runtime = this.runtime();
+    const execId = randomUUID();
+    this.execs.set(execId, onOutput);
+    try {
+      const timeoutMs = params.timeoutMs ?? EXEC_TIMEOUT_MS;
+      return await runtime.request<ExecResult>('runtime.exec', { ...params, execId, timeoutMs }, timeoutMs + RPC_MARGIN_MS);
+    } finally {
+      this.execs.delete(execId);
+    }
+  }
+
+  async putFile(params: RuntimeMethods['runtime.putFile']['params']): Promise<{ size: number }> {
+    return await this.runtime().request('runtime.putFile', params);
+  }
+
+  async fetchFile(params: FileTarget): Promise<{ contentBase64: string; size: number }> {
+    return await this.runtime().request('runtime.fetchFile', params);
   }
 
   /** Stop daemons through the runtime (ordered, graceful), then the container, then undo every start step. */

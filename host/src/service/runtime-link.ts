@@ -8,6 +8,7 @@ export const RUNTIME_CONNECT_TIMEOUT_MS = 30_000;
 export interface RuntimeLinkHandlers {
   onDaemonState(status: RuntimeNotifications['runtime.daemonState']): void;
   onLog(entry: RuntimeNotifications['runtime.log']): void;
+  onExecOutput(output: RuntimeNotifications['runtime.execOutput']): void;
   onDisconnect(): void;
 }
 
@@ -35,6 +36,7 @@ export class RuntimeLink {
           onNotification: (method, params) => {
             if (method === 'runtime.daemonState') handlers.onDaemonState(params as RuntimeNotifications['runtime.daemonState']);
             else if (method === 'runtime.log') handlers.onLog(params as RuntimeNotifications['runtime.log']);
+            else if (method === 'runtime.execOutput') handlers.onExecOutput(params as RuntimeNotifications['runtime.execOutput']);
           },
         });
         peer.addMethod('runtime.hello', () => {

@@ -1,5 +1,5 @@
 import type { Manifest } from '../manifest.js';
-import type { DaemonStatus, LogEntry } from './runtime-api.js';
+import type { DaemonStatus, ExecOutput, ExecResult, LogEntry } from './runtime-api.js';
 
 /** The control API hearthd serves on its socket (JSON-RPC 2.0, one JSON message per line). */
 
@@ -81,6 +81,15 @@ export interface HostMethods {
     params: { id: string; daemon?: string; since?: number; limit?: number; follow?: boolean };
     result: { entries: LogEntry[] };
   };
+  'service.restart': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
+  /** Run a command in a daemon's filesystem; output arrives as `service.execOutput` notifications. */
+  'service.exec': {
+    params: { id: string; daemon?: string; command: string[]; env?: Record<string, string>; timeoutMs?: number };
+    result: ExecResult;
+  };
+  /** Copy a file into a running daemon's filesystem (`daemon`) or a volume (`volume`). */
+  'service.put': { params: { id: string; daemon?: string; volume?: string; path: string; contentBase64: string; mode?: number }; result: { size: number } };
+  'service.fetch': { params: { id: string; daemon?: string; volume?: string; path: string }; result: { contentBase64: string; size: number } };
   /** From now on, `event` notifications on this connection (for `services` only, if given) until it closes. */
   'events.subscribe': { params: { services?: string[] }; result: { subscribed: true } };
 }
@@ -97,6 +106,7 @@ export type HostEvent =
 /** Notifications hearthd sends to a client. */
 export interface HostNotifications {
   'service.log': { id: string; entry: LogEntry };
+  'service.execOutput': ExecOutput;
   event: HostEvent;
 }
 
@@ -111,5 +121,9 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'service.stop',
   'service.status',
   'service.logs',
+  'service.restart',
+  'service.exec',
+  'service.put',
+  'service.fetch',
   'events.subscribe',
 ];

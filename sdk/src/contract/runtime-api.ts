@@ -50,10 +50,43 @@ export interface LogEntry {
 export interface RuntimeNotifications {
   'runtime.daemonState': DaemonStatus;
   'runtime.log': LogEntry;
+  'runtime.execOutput': ExecOutput;
 }
 
 /** Methods the runtime serves to the host. */
+/** Where a file lives for put/fetch: in a running daemon's filesystem, or in a volume. */
+export type FileTarget = { daemon: string; path: string } | { volume: string; path: string };
+
+export interface ExecParams {
+  execId: string;
+  daemon: string;
+  command: string[];
+  env?: Record<string, string>;
+  /** Killed after this long. @default 60000 */
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+}
+
+export interface ExecOutput {
+  execId: string;
+  stream: 'stdout' | 'stderr';
+  /** A chunk of output, utf8. */
+  data: string;
+}
+
+/** Files move through RPC as base64; larger ones are refused (chunked transfer is future work). */
+export const MAX_TRANSFER_BYTES = 4 * 1024 * 1024;
+
 export interface RuntimeMethods {
+  /** Run a command in a running daemon's filesystem, as its user, streaming `runtime.execOutput`. */
+  'runtime.exec': { params: ExecParams; result: ExecResult };
+  'runtime.putFile': { params: FileTarget & { contentBase64: string; mode?: number }; result: { size: number } };
+  'runtime.fetchFile': { params: FileTarget; result: { contentBase64: string; size: number } };
   /** Mount and spawn all daemons in dependency order; resolves once all are spawned (not necessarily ready). */
   'runtime.start': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
   /** Stop all daemons in reverse order, unmount their filesystems, clear scratch. */
@@ -61,4 +94,4 @@ export interface RuntimeMethods {
   'runtime.status': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
 }
 
-export const RUNTIME_METHODS = ['runtime.start', 'runtime.stop', 'runtime.status'] as const;
+export const RUNTIME_METHODS = ['runtime.start', 'runtime.stop', 'runtime.status', 'runtime.exec', 'runtime.putFile', 'runtime.fetchFile'] as const;
