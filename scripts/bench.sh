@@ -7,3 +7,4 @@ bash scripts/setup.sh
 npx tsc -b
 node scripts/build-base.mjs
 node bench/dist/bench/start-to-ready.js
+node bench/dist/bench/daemons-scale.js
