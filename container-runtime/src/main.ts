@@ -1,5 +1,3 @@
-import { connect, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import {
@@ -8,12 +6,12 @@ import {
   type DaemonStatus,
   type ExecParams,
   type FileTarget,
-  type HostMethodsForRuntime,
   type LogEntry,
   type RuntimeMethods,
 } from '@hearth/sdk/contract';
 import { fetchFile, inside, putFile } from './files/transfer.js';
-import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
+import type { Handler } from '@hearth/sdk/rpc';
+import { HostConnection } from './rpc/host-connection.js';
 import { createLogger } from './log.js';
 import { runtimePaths } from './paths.js';
 import { loadPackage } from './package/load.js';
@@ -21,38 +19,21 @@ import { DaemonManager } from './daemons/manager.js';
 import { InterfaceSockets } from './relay/interfaces.js';
 
 export const RUNTIME_VERSION = '0.1.0';
-export const CONNECT_TIMEOUT_MS = 10_000;
-export const CONNECT_RETRY_MS = 50;
 export const IP_TIMEOUT_MS = 5_000;
 export const EXEC_TIMEOUT_MS = 60_000;
 
 const logger = createLogger({ component: 'runtime' });
-
-async function connectToHost(path: string): Promise<Socket> {
-  const deadline = Date.now() + CONNECT_TIMEOUT_MS;
-  for (;;) {
-    try {
-      return await new Promise<Socket>((resolve, reject) => {
-        const socket = connect(path);
-        socket.once('connect', () => resolve(socket));
-        socket.once('error', reject);
-      });
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(CONNECT_RETRY_MS);
-    }
-  }
-}
 
 async function main(): Promise<void> {
   const paths = runtimePaths();
   // The container's only network is loopback, and it starts down.
   await execa('ip', ['link', 'set', 'lo', 'up'], { timeout: IP_TIMEOUT_MS });
 
-  const peer: RpcPeer = createRpcPeer(await connectToHost(paths.hostSocket));
+  const methods: Record<string, Handler> = {};
+  const host = new HostConnection(paths.hostSocket, methods, { runtimeVersion: RUNTIME_VERSION, pid: process.pid }, logger);
   const events = {
-    onStatus: (status: DaemonStatus) => peer.notify('runtime.daemonState', status),
-    onLog: (entry: LogEntry) => peer.notify('runtime.log', entry),
+    onStatus: (status: DaemonStatus) => host.notify('runtime.daemonState', status),
+    onLog: (entry: LogEntry) => host.notify('runtime.log', entry),
   };
   // A package that fails to load is reported through runtime.start, where the host can show it.
   let manager: DaemonManager | null = null;
@@ -70,48 +51,48 @@ async function main(): Promise<void> {
     if (manager === null) throw loadError;
     return manager;
   };
-
-  peer.addMethod('runtime.start', async () => ({ daemons: await loaded().start() }));
-  peer.addMethod('runtime.stop', async () => ({ daemons: manager ? await manager.stop() : [] }));
-  peer.addMethod('runtime.status', () => ({ daemons: manager?.statuses() ?? [] }));
-  peer.addMethod('runtime.exec', async (params) => {
-    const p = params as ExecParams;
-    return await loaded()
-      .daemon(p.daemon)
-      .exec(p.command, p.env ?? {}, p.timeoutMs ?? EXEC_TIMEOUT_MS, (stream, data) => peer.notify('runtime.execOutput', { execId: p.execId, stream, data }));
-  });
   const fileTarget = (target: FileTarget): string => {
     if ('volume' in target) return inside(join(paths.volumesDir, target.volume), target.path);
     const root = loaded().daemon(target.daemon).rootDir;
     if (root === null) throw new HearthError('SERVICE_NOT_RUNNING', `daemon ${target.daemon} is not running`, { hint: 'start the service, or copy into a volume' });
     return inside(root, target.path);
   };
-  peer.addMethod('runtime.putFile', async (params) => {
-    const p = params as RuntimeMethods['runtime.putFile']['params'];
-    return { size: await putFile(fileTarget(p), Buffer.from(p.contentBase64, 'base64'), p.mode) };
-  });
-  peer.addMethod('runtime.fetchFile', async (params) => {
-    const content = await fetchFile(fileTarget(params as FileTarget));
-    return { contentBase64: content.toString('base64'), size: content.length };
-  });
+
+  Object.assign(methods, {
+    'runtime.start': async () => ({ daemons: await loaded().start() }),
+    'runtime.stop': async () => ({ daemons: manager ? await manager.stop() : [] }),
+    'runtime.status': () => ({ daemons: manager?.statuses() ?? [] }),
+    'runtime.exec': async (params: unknown) => {
+      const p = params as ExecParams;
+      return await loaded()
+        .daemon(p.daemon)
+        .exec(p.command, p.env ?? {}, p.timeoutMs ?? EXEC_TIMEOUT_MS, (stream, data) => host.notify('runtime.execOutput', { execId: p.execId, stream, data }));
+    },
+    'runtime.putFile': async (params: unknown) => {
+      const p = params as RuntimeMethods['runtime.putFile']['params'];
+      return { size: await putFile(fileTarget(p), Buffer.from(p.contentBase64, 'base64'), p.mode) };
+    },
+    'runtime.fetchFile': async (params: unknown) => {
+      const content = await fetchFile(fileTarget(params as FileTarget));
+      return { contentBase64: content.toString('base64'), size: content.length };
+    },
+  } satisfies Record<string, Handler>);
 
   let shuttingDown: Promise<void> | null = null;
   const shutdown = (reason: string): Promise<void> => {
     shuttingDown ??= (async () => {
       logger.info('shutting down', { reason });
+      host.close();
       await manager?.stop().catch((error: unknown) => logger.error('stop failed', { error: errorMessage(error) }));
       await sockets?.close();
-      peer.close();
       process.exit(0);
     })();
     return shuttingDown;
   };
-  // init.lxc forwards lxc-stop's SIGTERM; a lost host connection means nobody is in charge of us.
+  // init.lxc forwards lxc-stop's SIGTERM. Losing hearthd is not a reason to stop: it adopts us when it is back.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  void peer.closed.then(() => shutdown('the host closed the connection'));
 
-  const hello: HostMethodsForRuntime['runtime.hello']['params'] = { runtimeVersion: RUNTIME_VERSION, pid: process.pid };
-  const { serviceId } = await peer.request<HostMethodsForRuntime['runtime.hello']['result']>('runtime.hello', hello);
+  const serviceId = await host.connect();
   logger.info('connected to hearthd', { service: serviceId, daemons: manager?.statuses().map((d) => d.id) ?? [] });
 }
 

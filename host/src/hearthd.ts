@@ -10,7 +10,7 @@ import { createLogger } from './log.js';
 import { mountBase } from './base-image.js';
 import { StateStore } from './store/state.js';
 import { ServiceManager } from './service/manager.js';
-import { sweepLeftovers } from './service/sweep.js';
+import { recoverAtBoot } from './service/sweep.js';
 import { hostMethods } from './rpc/methods.js';
 import { ControlServer } from './rpc/control-server.js';
 
@@ -30,7 +30,6 @@ async function main(): Promise<void> {
   await mkdir(layout.dataDir, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
   await assertTraversable(layout.dataDir);
   const state = await StateStore.open(layout.stateFile);
-  await sweepLeftovers(layout, Object.keys(state.state.services), logger);
   const base = await mountBase(layout.baseMount, config.baseImage);
   const manager = await ServiceManager.open({
     layout,
@@ -61,11 +60,8 @@ async function main(): Promise<void> {
   }
   logger.info('hearthd ready', { socket: config.socketPath, dataDir: config.dataDir, base: config.baseImage });
 
-  // Services that were running when hearthd last stopped come back.
-  for (const [id, record] of Object.entries(state.state.services)) {
-    if (record.desired !== 'running') continue;
-    manager.start(id, false).catch((error: unknown) => logger.error('autostart failed', { service: id, error: errorMessage(error) }));
-  }
+  // Containers left running by a hearthd that died are adopted; services that should run come back.
+  await recoverAtBoot(manager, state, layout, logger);
 
   let shuttingDown = false;
   const shutdown = (signal: string): void => {

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { HearthError, errorMessage, type ExecResult, type CheckFunction, type DaemonSpec, type DaemonStatus, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
+import { Backoff, HearthError, errorMessage, type ExecResult, type CheckFunction, type DaemonSpec, type DaemonStatus, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
 import type { RuntimePaths } from '../paths.js';
 import { DaemonRoot } from '../mounts/daemon-root.js';
 import { runCheck } from '../health/checks.js';
 import { HealthTracker } from '../health/tracker.js';
-import { Backoff } from './backoff.js';
 import { CHROOT, chrootArgv, daemonArgv, daemonEnv, resolveUser } from './command.js';
 import { spawnChrooted, type Exit, type RunningProcess } from './process.js';
 

@@ -1,13 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
 import type { StateStore } from '../store/state.js';
 import { commitStaged, readInstalledImages, readInstalledManifest, removePackageFiles, stagePackage } from '../store/install.js';
 import { KeyedLock } from './keyed-lock.js';
+import { RecoverySchedule } from './recovery.js';
+import { crashPoint } from '../crash-points.js';
 import { allocatePort } from './ports.js';
 import { DAEMON_LOG_FILE, ServiceRunner, interfaceStatuses } from './runner.js';
 
@@ -29,6 +31,7 @@ export class ServiceManager {
   private readonly changes = new EventEmitter();
   /** Manifests of installed packages, read once: status and list are synchronous and frequent. */
   private readonly manifests = new Map<string, Manifest>();
+  private readonly recovery = new RecoverySchedule();
 
   private constructor(private readonly options: ManagerOptions) {
     this.changes.setMaxListeners(0);
@@ -91,6 +94,7 @@ export class ServiceManager {
         // A package dir left by an earlier crash, with no state record, is not installed: replace it.
         await removePackageFiles(layout, manifest.id);
         await commitStaged(layout, staged);
+        crashPoint('install:committed');
         this.manifests.set(manifest.id, manifest);
         await state.update((draft) => {
           draft.services[manifest.id] = {
@@ -102,6 +106,7 @@ export class ServiceManager {
             desired: 'stopped',
           };
         });
+        crashPoint('install:recorded');
         logger.info('installed', { service: manifest.id, version: manifest.version });
         this.emitEvent({ type: 'install.progress', path, phase: 'done', bytes: 0, totalBytes: 0 });
         this.emitEvent({ type: 'package.installed', id: manifest.id, version: manifest.version });
@@ -114,6 +119,7 @@ export class ServiceManager {
 
   async uninstall(id: string, purge: boolean): Promise<void> {
     const { layout, state, logger } = this.options;
+    this.recovery.cancel(id);
     await this.lock.run(id, 'uninstall', async () => {
       this.installed(id);
       await this.stopRunner(id);
@@ -145,32 +151,47 @@ export class ServiceManager {
     return { id, title: record.title, version: record.version, signer: record.signer, installedAt: record.installedAt, desired: record.desired, manifest };
   }
 
+  private async createRunner(id: string): Promise<ServiceRunner> {
+    const { layout } = this.options;
+    const record = this.installed(id);
+    return new ServiceRunner({
+      layout,
+      paths: servicePaths(layout, id),
+      manifest: this.info(id).manifest,
+      images: await readInstalledImages(layout, id),
+      ports: record.ports,
+      bindAddress: this.options.bindAddress,
+      baseRootfs: this.options.baseRootfs,
+      logger: this.options.logger.child({ service: id }),
+      onChange: () => {
+        this.changes.emit(id);
+        this.emitEvent({ type: 'service.status', status: this.status(id) });
+      },
+      onLog: (entry) => this.changes.emit(`log:${id}`, entry),
+      onRuntimeLost: () => this.recoverLater(id, 'the container runtime disconnected'),
+    });
+  }
+
+  private async setDesired(id: string, desired: 'running' | 'stopped'): Promise<void> {
+    await this.options.state.update((draft) => {
+      const s = draft.services[id];
+      if (s) s.desired = desired;
+    });
+  }
+
   async start(id: string, waitReady: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ServiceStatus> {
-    const { layout, state } = this.options;
+    this.recovery.cancel(id);
     const status = await this.lock.run(id, 'start', async () => {
-      const record = this.installed(id);
+      this.installed(id);
       if (this.runners.has(id)) return this.status(id);
-      const runner = new ServiceRunner({
-        layout,
-        paths: servicePaths(layout, id),
-        manifest: this.info(id).manifest,
-        images: await readInstalledImages(layout, id),
-        ports: record.ports,
-        bindAddress: this.options.bindAddress,
-        baseRootfs: this.options.baseRootfs,
-        logger: this.options.logger.child({ service: id }),
-        onChange: () => {
-          this.changes.emit(id);
-          this.emitEvent({ type: 'service.status', status: this.status(id) });
-        },
-        onLog: (entry) => this.changes.emit(`log:${id}`, entry),
-      });
+      // Intent first: a crash from here on leaves a service that should run, which boot converges to.
+      await this.setDesired(id, 'running');
+      crashPoint('start:recorded');
+      const runner = await this.createRunner(id);
       await runner.start();
+      crashPoint('start:container-started');
       this.runners.set(id, runner);
-      await state.update((draft) => {
-        const s = draft.services[id];
-        if (s) s.desired = 'running';
-      });
+      this.recovery.started(id);
       return this.status(id);
     });
     return waitReady ? await this.waitReady(id, timeoutMs) : status;
@@ -208,14 +229,60 @@ export class ServiceManager {
   }
 
   async stop(id: string): Promise<ServiceStatus> {
+    this.recovery.cancel(id);
     return await this.lock.run(id, 'stop', async () => {
       this.installed(id);
+      // Intent first: a crash mid-stop leaves a service that should not run, which boot stops.
+      await this.setDesired(id, 'stopped');
+      crashPoint('stop:recorded');
       await this.stopRunner(id);
-      await this.options.state.update((draft) => {
-        const s = draft.services[id];
-        if (s) s.desired = 'stopped';
-      });
       return this.status(id);
+    });
+  }
+
+  /** Take over a container an earlier hearthd left running; false (and cleaned up) when it cannot be. */
+  async adopt(id: string, initPid: number): Promise<boolean> {
+    return await this.lock.run(id, 'adopt', async () => {
+      const runner = await this.createRunner(id);
+      try {
+        await runner.adopt(initPid);
+      } catch (error) {
+        this.options.logger.warn('could not adopt the running container; it was stopped', { service: id, error: errorMessage(error) });
+        return false;
+      }
+      this.runners.set(id, runner);
+      this.recovery.started(id);
+      return true;
+    });
+  }
+
+  /**
+   * The runtime of a running service went away (killed, crashed, container gone): clean up what is
+   * left and, while the service should run, start it again after a backoff delay.
+   */
+  private recoverLater(id: string, reason: string): void {
+    const record = this.options.state.service(id);
+    if (record?.desired !== 'running') return;
+    const delay = this.recovery.failed(id);
+    if (delay === null) {
+      this.options.logger.error('the service keeps failing; not restarting it again', { service: id, reason });
+      return;
+    }
+    this.options.logger.warn('restarting the service after a failure', { service: id, reason, delayMs: delay });
+    this.recovery.schedule(id, delay, () => {
+      void this.lock
+        .run(id, 'recover', async () => {
+          await this.stopRunner(id);
+          if (this.options.state.service(id)?.desired !== 'running') return;
+          const runner = await this.createRunner(id);
+          await runner.start();
+          this.runners.set(id, runner);
+          this.recovery.started(id);
+        })
+        .catch((error: unknown) => {
+          this.options.logger.error('restart after a failure failed', { service: id, error: errorMessage(error) });
+          this.recoverLater(id, errorMessage(error));
+        });
     });
   }
 
@@ -300,6 +367,7 @@ export class ServiceManager {
 
   /** Stop every running service (hearthd shutting down). */
   async stopAll(): Promise<void> {
+    this.recovery.cancelAll();
     for (const id of [...this.runners.keys()]) {
       try {
         await this.lock.run(id, 'shutdown', () => this.stopRunner(id));

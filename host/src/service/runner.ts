@@ -23,11 +23,12 @@ import type { Logger } from '../log.js';
 import { TRAVERSABLE_DIR_MODE, containerName, type Layout, type ServicePaths } from '../layout.js';
 import { DEFAULT_IDMAP, renderContainerConfig } from '../system/lxc-config.js';
 import { lxcInitPid, lxcStart, lxcStop, removeMonitorCgroups, type LxcTarget } from '../system/lxc.js';
-import { mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
+import { mountPoints, mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
 import { RuntimeLink } from './runtime-link.js';
 import { CleanupStack } from './cleanup.js';
 import { RotatingLog } from '../logs/rotating-log.js';
+import { crashPoint } from '../crash-points.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
@@ -58,6 +59,8 @@ export interface RunnerContext {
   onChange: () => void;
   /** Called for every line a daemon writes, after it is persisted. */
   onLog: (entry: LogEntry) => void;
+  /** The runtime went away while the service should be running (it crashed, or the container died). */
+  onRuntimeLost: () => void;
 }
 
 /**
@@ -81,18 +84,33 @@ export class ServiceRunner {
     return { lxcPath: this.ctx.layout.lxcDir, name: containerName(this.ctx.manifest.id) };
   }
 
+  /** Start the service from nothing: mounts, container, runtime, daemons, relays. */
   async start(): Promise<void> {
+    await this.undoOnFailure(() => this.startSteps());
+  }
+
+  /**
+   * Take over a container that is still running from an earlier hearthd (which crashed or was
+   * killed): its mounts and run dir are reused, the runtime reconnects to the new socket.
+   */
+  async adopt(initPid: number): Promise<void> {
+    await this.undoOnFailure(() => this.adoptSteps(initPid));
+  }
+
+  private async undoOnFailure(steps: () => Promise<void>): Promise<void> {
     try {
-      await this.startSteps();
+      await steps();
     } catch (error) {
       this.ctx.logger.error('start failed, undoing', { error: String(error) });
+      this.stopping = true;
       await this.cleanup.run((e) => this.ctx.logger.warn('cleanup step failed', { error: String(e) }));
+      this.stopped = true;
       throw error;
     }
   }
 
   private async startSteps(): Promise<void> {
-    const { paths, manifest } = this.ctx;
+    const { paths } = this.ctx;
     const target = this.target;
     if ((await lxcInitPid(target)) !== null) {
       throw new HearthError('SERVICE_RUNNING', `container ${target.name} is already running`, {
@@ -100,28 +118,70 @@ export class ServiceRunner {
       });
     }
     await rm(paths.runDir, { recursive: true, force: true });
+    await this.prepareDirs();
+    this.openLog();
+    await this.mountImages(true);
+    const link = await this.listenForRuntime();
+    await writeFile(paths.configFile, renderContainerConfig(this.containerSpec()));
+    await lxcStart(target, paths.configFile);
+    this.pushContainerStop();
+    this.initPid = await lxcInitPid(target);
+    const runtime = await this.awaitRuntime(link);
+    const result = await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
+    this.fillDaemons(result.daemons);
+    await this.offerInterfaces();
+  }
+
+  private async adoptSteps(initPid: number): Promise<void> {
+    await this.prepareDirs();
+    this.openLog();
+    await this.mountImages(false);
+    const link = await this.listenForRuntime();
+    this.pushContainerStop();
+    this.initPid = initPid;
+    const runtime = await this.awaitRuntime(link);
+    const result = await runtime.request<RuntimeMethods['runtime.status']['result']>('runtime.status', {});
+    this.fillDaemons(result.daemons);
+    await this.offerInterfaces();
+    this.ctx.logger.info('adopted a running container', { initPid, daemons: result.daemons.map((d) => `${d.id}:${d.state}`) });
+  }
+
+  private async prepareDirs(): Promise<void> {
+    const { paths, manifest } = this.ctx;
     this.cleanup.push(() => rm(paths.runDir, { recursive: true, force: true }));
     for (const dir of [paths.rpcDir, paths.scratchDir, paths.logsDir, this.ctx.layout.lxcDir, paths.imagesDir]) {
       await mkdir(dir, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
     }
     for (const volume of manifest.volumes) await mkdir(join(paths.volumesDir, volume), { recursive: true, mode: TRAVERSABLE_DIR_MODE });
+  }
 
-    const log = new RotatingLog(join(paths.logsDir, DAEMON_LOG_FILE));
+  private openLog(): void {
+    const log = new RotatingLog(join(this.ctx.paths.logsDir, DAEMON_LOG_FILE));
     this.log = log;
     this.cleanup.push(() => {
       this.log = null; // lines still in flight after this are dropped, not written to a closed file
       log.close();
       return Promise.resolve();
     });
+  }
 
+  /** Mount each image out of the archive, or (adopting) check that it still is mounted. */
+  private async mountImages(mount: boolean): Promise<void> {
+    const mounted = mount ? [] : await mountPoints();
     for (const image of this.ctx.images) {
-      const mountPoint = join(paths.imagesDir, image.id);
-      await mkdir(mountPoint, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
-      await mountSquashfs(paths.archive, mountPoint, { offset: image.offset, size: image.size });
+      const mountPoint = join(this.ctx.paths.imagesDir, image.id);
+      if (mount) {
+        await mkdir(mountPoint, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
+        await mountSquashfs(this.ctx.paths.archive, mountPoint, { offset: image.offset, size: image.size });
+      } else if (!mounted.includes(mountPoint)) {
+        throw new HearthError('CONTAINER_FAILED', `image ${image.id} is no longer mounted at ${mountPoint}`, { hint: 'the service is restarted instead' });
+      }
       this.cleanup.push(() => unmount(mountPoint));
     }
+  }
 
-    this.link = await RuntimeLink.listen(join(paths.rpcDir, HOST_SOCKET_NAME), manifest.id, {
+  private async listenForRuntime(): Promise<RuntimeLink> {
+    const link = await RuntimeLink.listen(join(this.ctx.paths.rpcDir, HOST_SOCKET_NAME), this.ctx.manifest.id, {
       onDaemonState: (status) => this.setDaemon(status),
       onLog: (entry) => {
         this.log?.append(JSON.stringify(entry));
@@ -129,44 +189,49 @@ export class ServiceRunner {
       },
       onExecOutput: (output) => this.execs.get(output.execId)?.(output),
       onDisconnect: () => {
-        if (!this.stopping) {
-          this.message = 'the container runtime disconnected';
-          this.ctx.logger.warn(this.message);
-          this.ctx.onChange();
-        }
+        if (this.stopping) return;
+        this.message = 'the container runtime disconnected';
+        this.ctx.logger.warn(this.message);
+        this.ctx.onChange();
+        this.ctx.onRuntimeLost();
       },
     });
-    const link = this.link;
+    this.link = link;
     this.cleanup.push(() => link.close());
+    return link;
+  }
 
-    await writeFile(paths.configFile, renderContainerConfig(this.containerSpec()));
-    await lxcStart(target, paths.configFile);
+  private pushContainerStop(): void {
+    const target = this.target;
     this.cleanup.push(async () => {
       await lxcStop(target);
       await removeMonitorCgroups(target.name);
     });
-    this.initPid = await lxcInitPid(target);
+  }
 
+  /** The runtime's hello, unless the container dies first or it takes too long. */
+  private async awaitRuntime(link: RuntimeLink): Promise<RpcPeer> {
+    const target = this.target;
     const died = new AbortController();
     const watch = setInterval(() => {
       void lxcInitPid(target).then((pid) => {
-        if (pid === null) died.abort(new HearthError('CONTAINER_FAILED', `container ${target.name} exited during start`, {
-          hint: `see ${join(paths.logsDir, 'runtime.log')}`,
-        }));
+        if (pid === null) {
+          died.abort(new HearthError('CONTAINER_FAILED', `container ${target.name} exited during start`, { hint: `see ${join(this.ctx.paths.logsDir, 'runtime.log')}` }));
+        }
       });
     }, CONTAINER_POLL_MS);
     try {
-      const runtime = await link.waitConnected(died.signal);
-      const result = await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
-      this.fillDaemons(result.daemons);
+      return await link.waitConnected(died.signal);
     } finally {
       clearInterval(watch);
     }
+  }
 
-    for (const [ifaceId, iface] of Object.entries(manifest.interfaces)) {
+  private async offerInterfaces(): Promise<void> {
+    for (const [ifaceId, iface] of Object.entries(this.ctx.manifest.interfaces)) {
       const port = this.ctx.ports[ifaceId];
       if (port === undefined) continue;
-      const relay = await InterfaceRelay.listen(this.ctx.bindAddress, port, join(paths.rpcDir, interfaceSocketName(ifaceId)));
+      const relay = await InterfaceRelay.listen(this.ctx.bindAddress, port, join(this.ctx.paths.rpcDir, interfaceSocketName(ifaceId)));
       this.cleanup.push(() => relay.close());
       this.ctx.logger.info('interface offered', { interface: ifaceId, address: `${this.ctx.bindAddress}:${port}`, port: iface.port });
     }
@@ -257,6 +322,7 @@ export class ServiceRunner {
       try {
         const result = await runtime.request<RuntimeMethods['runtime.stop']['result']>('runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
         this.fillDaemons(result.daemons);
+        crashPoint('stop:daemons-stopped');
       } catch (error) {
         this.ctx.logger.warn('runtime.stop failed; stopping the container anyway', { error: String(error) });
       }
@@ -270,8 +336,9 @@ export class ServiceRunner {
 
   status(version: string): ServiceStatus {
     const daemons = [...this.daemons.values()];
-    const failed = daemons.find((d) => d.state === 'failed' || d.state === 'exited');
-    const ready = daemons.length > 0 && daemons.every((d) => d.state === 'ready');
+    const failed = daemons.find((d) => d.state === 'failed');
+    // Ready: every daemon passes its readiness check and every task has finished.
+    const ready = daemons.length > 0 && daemons.every((d) => (d.kind === 'task' ? d.state === 'exited' : d.state === 'ready'));
     let state: ServiceState = ready ? 'running' : 'starting';
     if (failed || (this.message !== undefined && !this.stopping)) state = 'failed';
     if (this.stopping) state = this.stopped ? 'stopped' : 'stopping';
@@ -279,7 +346,7 @@ export class ServiceRunner {
       id: this.ctx.manifest.id,
       version,
       state,
-      ready: ready && !this.stopping,
+      ready: ready && state === 'running',
       container: this.initPid === null || this.stopped ? null : { name: this.target.name, initPid: this.initPid },
       daemons,
       interfaces: interfaceStatuses(this.ctx.manifest, this.ctx.ports, this.ctx.bindAddress),

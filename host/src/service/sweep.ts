@@ -2,33 +2,56 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { containerName, type Layout } from '../layout.js';
-import { lxcStop, removeMonitorCgroups } from '../system/lxc.js';
+import { lxcInitPid, lxcStop, removeMonitorCgroups } from '../system/lxc.js';
 import { mountsUnder, unmount } from '../system/mounts.js';
+import type { StateStore } from '../store/state.js';
+import type { ServiceManager } from './manager.js';
 
 /**
- * At boot, undo what a previous hearthd left behind when it died: containers still running,
- * image mounts, run dirs, half-done installs in tmp. Each finding is logged.
+ * hearthd's boot: containers an earlier hearthd left running are adopted when their service
+ * should run; everything else it left (containers, image mounts, run dirs, half-done installs) is
+ * undone, each finding logged; then services that should run and are not running are started.
  */
-export async function sweepLeftovers(layout: Layout, serviceIds: string[], logger: Logger): Promise<void> {
-  let runDirs: string[] = [];
-  try {
-    runDirs = await readdir(layout.runDir);
-  } catch {
-    runDirs = [];
+export async function recoverAtBoot(manager: ServiceManager, state: StateStore, layout: Layout, logger: Logger): Promise<void> {
+  const adopted = new Set<string>();
+  for (const [id, record] of Object.entries(state.state.services)) {
+    const pid = await lxcInitPid({ lxcPath: layout.lxcDir, name: containerName(id) });
+    if (pid !== null && record.desired === 'running' && (await manager.adopt(id, pid))) adopted.add(id);
   }
+  await sweepLeftovers(layout, Object.keys(state.state.services), adopted, logger);
+  for (const [id, record] of Object.entries(state.state.services)) {
+    if (record.desired !== 'running' || adopted.has(id)) continue;
+    manager.start(id, false).catch((error: unknown) => logger.error('autostart failed', { service: id, error: String(error) }));
+  }
+}
+
+async function sweepLeftovers(layout: Layout, serviceIds: string[], keep: ReadonlySet<string>, logger: Logger): Promise<void> {
+  const runDirs = await readdir(layout.runDir).catch(() => [] as string[]);
   for (const id of new Set([...serviceIds, ...runDirs])) {
+    if (keep.has(id)) continue;
     const target = { lxcPath: layout.lxcDir, name: containerName(id) };
-    await lxcStop(target).catch((error: unknown) => logger.warn('could not stop leftover container', { service: id, error: String(error) }));
+    if ((await lxcInitPid(target)) !== null) {
+      logger.warn('stopping a leftover container', { service: id });
+      await lxcStop(target).catch((error: unknown) => logger.warn('could not stop leftover container', { service: id, error: String(error) }));
+    }
     const cgroups = await removeMonitorCgroups(target.name);
     if (cgroups.length > 0) logger.warn('removed leftover monitor cgroups', { service: id, cgroups });
+    for (const mount of await mountsUnder(join(layout.runDir, id))) {
+      logger.warn('unmounting a leftover mount', { mount });
+      await unmount(mount);
+    }
   }
-  for (const mount of await mountsUnder(layout.runDir)) {
-    logger.warn('unmounting leftover mount', { mount });
-    await unmount(mount);
-  }
-  for (const dir of runDirs) {
-    logger.warn('removing leftover run dir', { dir: join(layout.runDir, dir) });
+  for (const dir of runDirs.filter((d) => !keep.has(d))) {
+    logger.warn('removing a leftover run dir', { dir: join(layout.runDir, dir) });
     await rm(join(layout.runDir, dir), { recursive: true, force: true });
   }
+  // A package renamed into place by an install that died before recording it is not installed.
+  for (const dir of await readdir(layout.packagesDir).catch(() => [] as string[])) {
+    if (serviceIds.includes(dir)) continue;
+    logger.warn('removing a package an interrupted install left unrecorded', { service: dir });
+    await rm(join(layout.packagesDir, dir), { recursive: true, force: true });
+  }
+  const staged = await readdir(layout.tmpDir).catch(() => [] as string[]);
+  if (staged.length > 0) logger.warn('removing half-done installs', { entries: staged });
   await rm(layout.tmpDir, { recursive: true, force: true });
 }

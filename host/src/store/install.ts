@@ -9,6 +9,7 @@ import { verifyArchive } from '@hearth/sdk/archive';
 import { TRAVERSABLE_DIR_MODE, type Layout } from '../layout.js';
 import type { InstalledImage } from '../service/runner.js';
 import { fsyncDir } from './atomic.js';
+import { crashPoint } from '../crash-points.js';
 
 export interface StagedPackage {
   manifest: Manifest;
@@ -66,8 +67,10 @@ export async function stagePackage(layout: Layout, archivePath: string, onProgre
   try {
     const archive = join(dir, 'package.hpk');
     await copyWithProgress(archivePath, archive, info.size, onProgress);
+    crashPoint('install:copied');
     onProgress('verifying', 0, info.size);
     const verified = await verifyArchive(archive);
+    crashPoint('install:verified');
     onProgress('verifying', info.size, info.size);
     const packageDir = join(dir, 'package');
     for (const [name, data] of verified.files) {

@@ -7,3 +7,4 @@ export { validateManifest, MAX_MANIFEST_BYTES, type Manifest } from '../manifest
 export type { DaemonSpec, MountSpec, RestartPolicy } from '../daemons.js';
 export type { HealthCheckSpec, CheckResult, CheckFunction } from '../health.js';
 export { waves } from '../graph.js';
+export { Backoff, type RestartDecision } from '../backoff.js';

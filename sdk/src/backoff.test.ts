@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_RESTART } from '@hearth/sdk';
+import { DEFAULT_RESTART } from './daemons.js';
 import { Backoff } from './backoff.js';
 
 const always = { mode: 'always' as const, ...DEFAULT_RESTART };

@@ -1,4 +1,4 @@
-import type { RestartPolicy } from '@hearth/sdk/contract';
+import type { RestartPolicy } from './daemons.js';
 
 export type RestartDecision =
   | { restart: true; delayMs: number; crashes: number }
