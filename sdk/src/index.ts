@@ -1,6 +1,6 @@
 /** @hearth/sdk: what package authors import. */
 export { defineManifest, validateManifest, SDK_VERSION } from './manifest.js';
-export type { Manifest, ManifestInput, ImageDeclaration, ImageSource, InterfaceDeclaration } from './manifest.js';
+export type { Manifest, ManifestInput, ImageDeclaration, ImageSource, InterfaceDeclaration, Resources } from './manifest.js';
 export { Daemons, DEFAULT_RESTART, DEFAULT_STOP_TIMEOUT_MS } from './daemons.js';
 export type { DaemonOptions, TaskOptions, DaemonSpec, MountSpec, MainFunction, RestartPolicy } from './daemons.js';
 export { healthChecks, DEFAULT_CHECK_TIMING } from './health.js';

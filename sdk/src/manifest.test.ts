@@ -6,7 +6,7 @@ const minimal = { id: 'demo', title: 'Demo', version: '1.0.0', images: { main: {
 describe('validateManifest', () => {
   test('fills defaults, and its output validates again unchanged (pack time, then install time)', () => {
     const once = validateManifest(minimal);
-    expect(once).toMatchObject({ description: '', license: '', volumes: [], interfaces: {}, sdkVersion: '0.1.0' });
+    expect(once).toMatchObject({ description: '', license: '', volumes: [], interfaces: {}, resources: { memoryMiB: null, cpus: null, pids: 1024 }, sdkVersion: '0.1.0' });
     expect(validateManifest(JSON.parse(JSON.stringify(once)))).toEqual(once);
   });
 
@@ -17,6 +17,8 @@ describe('validateManifest', () => {
     [{ ...minimal, volumes: ['data', 'data'] }, 'manifest.volumes is ["data","data"]: expected unique ids'],
     [{ ...minimal, interfaces: { web: { name: 'Web', port: 70000 } } }, 'manifest.interfaces.web.port is 70000: expected an integer port 1-65535'],
     [{ ...minimal, interfaces: { web: { name: 'Web', port: 80, protocol: 'udp' } } }, `manifest.interfaces.web.protocol is "udp": expected 'http' or 'tcp'`],
+    [{ ...minimal, resources: { memoryMiB: 8 } }, 'manifest.resources.memoryMiB is 8: expected an integer from 16 to 1048576'],
+    [{ ...minimal, resources: { disk: 5 } }, 'manifest.resources.disk is 5: unknown; expected memoryMiB, cpus or pids'],
   ])('names the field, the value and what is allowed: %#', (input, message) => {
     expect(() => validateManifest(input)).toThrow(message);
   });

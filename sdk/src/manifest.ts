@@ -29,6 +29,17 @@ export interface ManifestInput {
   /** Ids of persistent volumes, mounted at `/media/hearth/volumes/<id>` and into daemons that ask. */
   volumes?: readonly string[];
   interfaces?: Record<string, InterfaceDeclaration>;
+  /** Limits for the whole service (its one container). */
+  resources?: Resources;
+}
+
+export interface Resources {
+  /** Memory limit; a daemon past it is killed and reported as out of memory. @default no limit */
+  memoryMiB?: number;
+  /** CPU time as a number of CPUs (0.5 = half of one). @default no limit */
+  cpus?: number;
+  /** Processes and threads. @default 1024 */
+  pids?: number;
 }
 
 /** The validated manifest as stored in `manifest.json` of an archive. */
@@ -41,8 +52,11 @@ export interface Manifest {
   images: Record<string, ImageDeclaration>;
   volumes: string[];
   interfaces: Record<string, Required<InterfaceDeclaration>>;
+  resources: { memoryMiB: number | null; cpus: number | null; pids: number };
   sdkVersion: string;
 }
+
+export const DEFAULT_PIDS = 1024;
 
 export const SDK_VERSION = '0.1.0';
 export const MAX_MANIFEST_BYTES = 256 * 1024;
@@ -119,6 +133,21 @@ export function validateManifest(input: unknown): Manifest {
     interfaces[ifaceId] = { name: str(decl, 'name', `interfaces.${ifaceId}.name`), port, protocol };
   }
 
+  const resourcesIn = input['resources'] ?? {};
+  if (!isRecord(resourcesIn)) fail('resources', resourcesIn, 'expected { memoryMiB?, cpus?, pids? }');
+  const number = (key: string, min: number, max: number, integer: boolean): number | null => {
+    const v = resourcesIn[key];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      fail(`resources.${key}`, v, `expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+    }
+    return v;
+  };
+  for (const key of Object.keys(resourcesIn)) {
+    if (!['memoryMiB', 'cpus', 'pids'].includes(key)) fail(`resources.${key}`, resourcesIn[key], 'unknown; expected memoryMiB, cpus or pids');
+  }
+  const resources = { memoryMiB: number('memoryMiB', 16, 1024 * 1024, true), cpus: number('cpus', 0.01, 1024, false), pids: number('pids', 16, 4_194_304, true) ?? DEFAULT_PIDS };
+
   const sdkVersion = input['sdkVersion'] ?? SDK_VERSION;
   if (typeof sdkVersion !== 'string' || !SEMVER_RE.test(sdkVersion)) fail('sdkVersion', sdkVersion, 'expected a semantic version');
 
@@ -131,6 +160,7 @@ export function validateManifest(input: unknown): Manifest {
     images,
     volumes,
     interfaces,
+    resources,
     sdkVersion,
   };
 }

@@ -8,6 +8,7 @@ import { runCheck } from '../health/checks.js';
 import { HealthTracker } from '../health/tracker.js';
 import { CHROOT, chrootArgv, daemonArgv, daemonEnv, resolveUser } from './command.js';
 import { spawnChrooted, type Exit, type RunningProcess } from './process.js';
+import { memoryLimitMiB, oomKills } from './oom.js';
 
 export const KILL_WAIT_MS = 5_000;
 /** While a daemon starts, readiness is polled this often (at most), so ready is noticed early. */
@@ -124,6 +125,7 @@ export class Daemon {
     const generation = ++this.generation;
     const userspec = await resolveUser(root.root, this.spec.user ?? this.image.user);
     const env = daemonEnv(this.image, this.spec.env);
+    const oomBefore = await oomKills();
     const proc = spawnChrooted(chrootArgv(root.root, userspec, daemonArgv(this.spec, this.image)), env, (stream, line) => {
       this.lastLines.push(line);
       if (this.lastLines.length > LAST_LINES_KEPT) this.lastLines.shift();
@@ -131,7 +133,12 @@ export class Daemon {
     });
     this.proc = proc;
     this.livenessKill = null;
-    void proc.exited.then((exit) => this.onExit(generation, proc, exit));
+    void proc.exited.then(async (exit) => {
+      // A SIGKILL while the container's OOM-kill count went up is the memory limit, not a crash.
+      const oomAfter = exit.signal === 'SIGKILL' ? await oomKills() : null;
+      const outOfMemory = oomBefore !== null && oomAfter !== null && oomAfter > oomBefore;
+      this.onExit(generation, proc, exit, outOfMemory ? await memoryLimitMiB() : undefined);
+    });
     if (this.spec.kind === 'task') {
       this.set({ state: 'starting', pid: proc.pid, message: 'running', restarts: this.backoff.crashes });
       return;
@@ -169,12 +176,14 @@ export class Daemon {
     attempt();
   }
 
-  private onExit(generation: number, proc: RunningProcess, exit: Exit): void {
+  /** `oomLimitMiB` is set (null: limit unknown) when the kernel killed it for memory. */
+  private onExit(generation: number, proc: RunningProcess, exit: Exit, oomLimitMiB?: number | null): void {
     if (generation !== this.generation) return;
     this.clearTimers();
     this.proc = null;
     if (!this.wanted) return;
-    const how = this.livenessKill ?? describeExit(exit);
+    const oom = oomLimitMiB === undefined ? null : `was killed by the kernel: out of memory${oomLimitMiB === null ? '' : ` (the service's limit is ${oomLimitMiB} MiB)`}`;
+    const how = oom ?? this.livenessKill ?? describeExit(exit);
     const exitFacts = { ...(exit.code !== null && { exitCode: exit.code }), ...(exit.signal !== null && { signal: exit.signal }) };
     if (this.spec.kind === 'task' && exit.code === 0) {
       this.set({ state: 'exited', message: 'finished', exitCode: 0 });

@@ -262,6 +262,9 @@ export class ServiceRunner {
       binds,
       consoleLog: join(paths.logsDir, 'runtime.log'),
       lxcLog: join(paths.logsDir, 'lxc.log'),
+      pidsMax: manifest.resources.pids,
+      ...(manifest.resources.memoryMiB !== null && { memoryLimitBytes: manifest.resources.memoryMiB * 1024 * 1024 }),
+      ...(manifest.resources.cpus !== null && { cpus: manifest.resources.cpus }),
     };
   }
 

@@ -4,7 +4,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { HearthError, type InstallPhase, type Manifest } from '@hearth/sdk/contract';
+import { HearthError, validateManifest, type InstallPhase, type Manifest } from '@hearth/sdk/contract';
 import { verifyArchive } from '@hearth/sdk/archive';
 import { TRAVERSABLE_DIR_MODE, type Layout } from '../layout.js';
 import type { InstalledImage } from '../service/runner.js';
@@ -115,6 +115,7 @@ export async function readInstalledImages(layout: Layout, id: string): Promise<I
   return parsed.images;
 }
 
+/** Validated again on read: a manifest stored by an older hearth gets the fields added since, with their defaults. */
 export async function readInstalledManifest(layout: Layout, id: string): Promise<Manifest> {
-  return JSON.parse(await readFile(join(layout.packagesDir, id, 'package', 'manifest.json'), 'utf8')) as Manifest;
+  return validateManifest(JSON.parse(await readFile(join(layout.packagesDir, id, 'package', 'manifest.json'), 'utf8')));
 }

@@ -15,8 +15,12 @@ export interface ContainerSpec {
   consoleLog: string;
   lxcLog: string;
   memoryLimitBytes?: number;
+  /** CPU time in CPUs (CFS quota over a 100 ms period). */
+  cpus?: number;
   pidsMax?: number;
 }
+
+export const CPU_PERIOD_US = 100_000;
 
 export const DEFAULT_IDMAP = { hostId: 100_000, count: 65_536 } as const;
 export const DEFAULT_PIDS_MAX = 1024;
@@ -52,7 +56,9 @@ export function renderContainerConfig(spec: ContainerSpec): string {
       return `lxc.mount.entry = ${assertPlain(b.source, 'bind source')} ${target} none bind,${b.readonly ? 'ro' : 'rw'},idmap=container,create=dir 0 0`;
     }),
     `lxc.cgroup.pids.max = ${spec.pidsMax ?? DEFAULT_PIDS_MAX}`,
+    // cgroup v1 keys: lxc.cgroup2.* is silently ignored on these hosts (ENVIRONMENT.md).
     ...(spec.memoryLimitBytes === undefined ? [] : [`lxc.cgroup.memory.limit_in_bytes = ${spec.memoryLimitBytes}`]),
+    ...(spec.cpus === undefined ? [] : [`lxc.cgroup.cpu.cfs_period_us = ${CPU_PERIOD_US}`, `lxc.cgroup.cpu.cfs_quota_us = ${Math.round(spec.cpus * CPU_PERIOD_US)}`]),
     `lxc.console.logfile = ${assertPlain(spec.consoleLog, 'console log')}`,
     `lxc.console.size = ${CONSOLE_LOG_BYTES}`,
     'lxc.console.rotate = 1',

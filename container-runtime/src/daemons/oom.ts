@@ -1,0 +1,20 @@
+import { readFile } from 'node:fs/promises';
+
+/** The container's own memory cgroup (cgroup v1, visible inside with cgroup:mixed). */
+export const MEMORY_CGROUP = '/sys/fs/cgroup/memory';
+
+/** How many processes the kernel has OOM-killed in this container so far; null when unknown. */
+export async function oomKills(cgroup = MEMORY_CGROUP): Promise<number | null> {
+  const text = await readFile(`${cgroup}/memory.oom_control`, 'utf8').catch(() => null);
+  const match = text ? /^oom_kill (\d+)$/m.exec(text) : null;
+  return match?.[1] ? Number(match[1]) : null;
+}
+
+/** The container's memory limit in MiB, or null when there is none. */
+export async function memoryLimitMiB(cgroup = MEMORY_CGROUP): Promise<number | null> {
+  const text = await readFile(`${cgroup}/memory.limit_in_bytes`, 'utf8').catch(() => null);
+  if (text === null) return null;
+  const bytes = Number(text.trim());
+  // An unlimited cgroup reports a huge page-rounded value.
+  return Number.isFinite(bytes) && bytes < 2 ** 60 ? Math.round(bytes / 1024 / 1024) : null;
+}

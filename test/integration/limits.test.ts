@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { LogEntry, ServiceStatus } from '@hearth/sdk/contract';
+import { TestHearthd } from '../support/hearthd.js';
+import { keygen, packDir } from '../support/packages.js';
+import { FIXTURES, isRoot } from '../support/repo.js';
+
+const POLL = { timeout: 60_000, interval: 200 };
+
+describe.skipIf(!isRoot)('resource limits from the manifest', () => {
+  let work: string;
+  let hearthd: TestHearthd;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'hearth-limits-'));
+    const key = await keygen(join(work, 'key.pem'));
+    // The limits fixture reuses the supervision fixture's image and its build script.
+    const archive = await packDir(join(FIXTURES, 'limits'), '../supervision/build-images.sh', key, join(work, 'limits.hpk'));
+    hearthd = await TestHearthd.start(19_600 + Math.floor(Math.random() * 200));
+    await hearthd.json('install', archive);
+    await hearthd.json('start', 'limits', '--no-wait');
+  });
+
+  afterAll(async () => {
+    await hearthd?.cli('uninstall', 'limits', '--purge', '--yes');
+    await hearthd?.[Symbol.asyncDispose]();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('memory, CPU and pids limits apply to the container and are visible from inside', async () => {
+    const lines = async (): Promise<string[]> =>
+      (await hearthd.cli('logs', 'limits', '--daemon', 'observer', '--json')).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as LogEntry).line);
+    await expect.poll(async () => (await lines()).length, POLL).toBeGreaterThan(0);
+    expect((await lines())[0]).toBe(`memory ${64 * 1024 * 1024} pids 200 quota 50000`);
+  });
+
+  test('a daemon that allocates past the limit is reported failed with "out of memory", and the host is unharmed', async () => {
+    await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', 'limits')).daemons.find((d) => d.id === 'hog')?.state, POLL).toBe('failed');
+    const status = await hearthd.json<ServiceStatus>('status', 'limits');
+    const hog = status.daemons.find((d) => d.id === 'hog');
+    expect(hog?.message).toContain("was killed by the kernel: out of memory (the service's limit is 64 MiB)");
+    expect(hog?.signal).toBe('SIGKILL');
+    // The rest of the service, the container's runtime and hearthd are still there.
+    expect(status.daemons.find((d) => d.id === 'observer')?.state).toBe('ready');
+    expect((await hearthd.json<{ version: string }>('server')).version).toBe('0.1.0');
+  });
+});
