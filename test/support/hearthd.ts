@@ -15,41 +15,68 @@ export interface CliResult {
   stderr: string;
 }
 
-/** A hearthd of its own (data dir, socket, port range) for one test file; stop it with `await using`. */
+/**
+ * A hearthd of its own (data dir, socket, port range) for one test file; stop it with `await using`.
+ * It can be killed with SIGKILL and started again on the same data dir, as after a crash.
+ */
 export class TestHearthd implements AsyncDisposable {
+  private process: ResultPromise | null = null;
+  private output = '';
+
   private constructor(
     readonly dir: string,
     readonly dataDir: string,
     readonly socket: string,
-    private readonly process: ResultPromise,
-    private output: () => string,
+    private readonly portBase: number,
   ) {}
 
-  static async start(portBase: number): Promise<TestHearthd> {
+  static async start(portBase: number, env: Record<string, string> = {}): Promise<TestHearthd> {
     const dir = await mkdtemp(join(tmpdir(), 'hearth-test-'));
     await chmod(dir, 0o711); // containers (unprivileged uids) must pass through to the data dir
-    const dataDir = join(dir, 'data');
-    const socket = join(dir, 'hearthd.sock');
-    let output = '';
-    const child = execa('node', [HEARTHD, '--data-dir', dataDir, '--socket', socket, '--port-base', String(portBase)], {
+    const hearthd = new TestHearthd(dir, join(dir, 'data'), join(dir, 'hearthd.sock'), portBase);
+    await hearthd.launch(env);
+    return hearthd;
+  }
+
+  /** Start hearthd (again) on this data dir; `env` may set HEARTH_CRASH_AT. */
+  async launch(env: Record<string, string> = {}): Promise<void> {
+    await rm(this.socket, { force: true });
+    const child = execa('node', [HEARTHD, '--data-dir', this.dataDir, '--socket', this.socket, '--port-base', String(this.portBase)], {
       reject: false,
       buffer: false,
       stdin: 'ignore',
+      env,
     });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.process = child;
     const deadline = Date.now() + HEARTHD_READY_TIMEOUT_MS;
-    while (!existsSync(socket)) {
+    while (!existsSync(this.socket)) {
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`hearthd did not start:\n${output}`);
+        throw new Error(`hearthd did not start:\n${this.output}`);
       }
       await sleep(50);
     }
-    return new TestHearthd(dir, dataDir, socket, child, () => output);
   }
 
   get log(): string {
-    return this.output();
+    return this.output;
+  }
+
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /** Wait for hearthd to exit by itself (a crash point), then forget it. */
+  async exited(): Promise<void> {
+    await this.process;
+    this.process = null;
+  }
+
+  /** SIGKILL, as a crash would. */
+  async kill9(): Promise<void> {
+    this.process?.kill('SIGKILL');
+    await this.exited();
   }
 
   /** Run the `hearth` CLI against this hearthd. */
@@ -66,12 +93,13 @@ export class TestHearthd implements AsyncDisposable {
   }
 
   async stop(): Promise<void> {
-    if (this.process.exitCode === null) {
-      this.process.kill('SIGTERM');
-      const timer = setTimeout(() => this.process.kill('SIGKILL'), HEARTHD_STOP_TIMEOUT_MS);
-      await this.process;
-      clearTimeout(timer);
-    }
+    const child = this.process;
+    if (child === null || child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), HEARTHD_STOP_TIMEOUT_MS);
+    await child;
+    clearTimeout(timer);
+    this.process = null;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

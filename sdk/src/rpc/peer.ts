@@ -119,11 +119,20 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
       dispatcher.addMethod(name, handler);
     },
     async request<R>(method: string, params: object = {}, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<R> {
-      const response = await client
-        .timeout(timeoutMs, (id) =>
-          createJSONRPCErrorResponse(id, -32053, `${method} got no answer within ${timeoutMs} ms`, { code: 'TIMEOUT' }),
-        )
-        .requestAdvanced({ jsonrpc: '2.0', id: ++lastId, method, params });
+      let response: JSONRPCResponse;
+      try {
+        response = await client
+          .timeout(timeoutMs, (id) =>
+            createJSONRPCErrorResponse(id, -32053, `${method} got no answer within ${timeoutMs} ms`, { code: 'TIMEOUT' }),
+          )
+          .requestAdvanced({ jsonrpc: '2.0', id: ++lastId, method, params });
+      } catch (error) {
+        if (error instanceof HearthError) throw error;
+        throw new HearthError('HOST_UNREACHABLE', `the connection closed before ${method} was answered`, {
+          hint: 'the other side stopped or crashed; check whether the operation happened before retrying',
+          cause: error,
+        });
+      }
       if (response.error) throw HearthError.fromRpcError(response.error);
       return response.result as R;
     },
