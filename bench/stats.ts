@@ -15,7 +15,7 @@ export function summarize(name: string, samples: number[]): Summary {
 }
 
 export function printTable(title: string, rows: Summary[], baseline: Summary): void {
-  const fmt = (n: number): string => n.toFixed(1);
+  const fmt = (n: number): string => (n < 1 ? n.toFixed(3) : n.toFixed(1));
   const lines = [
     ['scenario', 'runs', 'median ms', 'min ms', 'max ms', `× ${baseline.name}`],
     ...rows.map((r) => [r.name, String(r.runs), fmt(r.medianMs), fmt(r.minMs), fmt(r.maxMs), (r.medianMs / baseline.medianMs).toFixed(2)]),

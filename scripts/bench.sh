@@ -8,3 +8,4 @@ npx tsc -b
 node scripts/build-base.mjs
 node bench/dist/bench/start-to-ready.js
 node bench/dist/bench/daemons-scale.js
+node bench/dist/bench/host-overhead.js
