@@ -18,12 +18,20 @@ function parseJson(data: Buffer, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** The exact bytes hearth-pack writes for a signature document. */
+export function serializeSignature(doc: SignatureDocument): Buffer {
+  return Buffer.from(`${JSON.stringify({ format: doc.format, algorithm: doc.algorithm, publicKey: doc.publicKey, signature: doc.signature }, null, 2)}\n`);
+}
+
 export function parseSignature(data: Buffer): SignatureDocument {
   const doc = parseJson(data, 'signature.json');
   if (doc['format'] !== SIGNATURE_FORMAT || doc['algorithm'] !== 'ed25519' || typeof doc['publicKey'] !== 'string' || typeof doc['signature'] !== 'string') {
     throw new HearthError('ARCHIVE_BAD_SIGNATURE', `signature.json is not a ${SIGNATURE_FORMAT} ed25519 signature`, { hint: HINT });
   }
-  return { format: SIGNATURE_FORMAT, algorithm: 'ed25519', publicKey: doc['publicKey'], signature: doc['signature'] };
+  const parsed: SignatureDocument = { format: SIGNATURE_FORMAT, algorithm: 'ed25519', publicKey: doc['publicKey'], signature: doc['signature'] };
+  // signature.json is not covered by the signature: only its one canonical spelling is accepted.
+  if (!serializeSignature(parsed).equals(data)) throw new HearthError('ARCHIVE_BAD_SIGNATURE', 'signature.json is not in its canonical form', { hint: HINT });
+  return parsed;
 }
 
 /** The index is signed, so a malformed one means a buggy packer, not an attacker; still refuse it clearly. */

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { HearthError, type ErrorCode } from '../errors.js';
 import { verifyArchive } from './reader.js';
 import { publicKeyOf } from './signing.js';
+import { serializeSignature } from './documents.js';
+import type { SignatureDocument } from './format.js';
 import { assemble, headerWithType, members, newKey, writeValid } from './test-archives.js';
 
 let dir: string;
@@ -64,9 +66,8 @@ describe('verifyArchive', () => {
   test('a signature.json that names another key than the one that signed is ARCHIVE_BAD_SIGNATURE', async () => {
     const path = await writeValid(dir);
     const list = await members(path);
-    const doc = JSON.parse(list[0]!.data.toString()) as { publicKey: string };
-    doc.publicKey = publicKeyOf(newKey());
-    list[0]!.data = Buffer.from(JSON.stringify(doc));
+    const doc = JSON.parse(list[0]!.data.toString()) as SignatureDocument;
+    list[0]!.data = serializeSignature({ ...doc, publicKey: publicKeyOf(newKey()) });
     expect(await codeOf(await assemble(path, list))).toBe('ARCHIVE_BAD_SIGNATURE');
   });
 
@@ -118,6 +119,22 @@ describe('verifyArchive', () => {
     const big = [...list.slice(0, 2), { name: 'manifest.json', data: Buffer.alloc(300 * 1024, 0x20) }, ...list.slice(3)];
     // The index no longer matches, but the size bound is checked first.
     expect(await codeOf(await assemble(join(dir, 'big.hpk'), big))).toMatch(/ARCHIVE_OVERSIZE|ARCHIVE_DIGEST_MISMATCH/);
+  });
+
+  test('signature.json spelled differently (still valid JSON, same values) is refused', async () => {
+    const path = await writeValid(dir);
+    const list = await members(path);
+    list[0]!.data = Buffer.from(JSON.stringify(JSON.parse(list[0]!.data.toString())));
+    expect(await codeOf(await assemble(join(dir, 'respelled.hpk'), list))).toBe('ARCHIVE_BAD_SIGNATURE');
+  });
+
+  test('non-zero padding after a member is refused', async () => {
+    const path = await writeValid(dir, 'pad.hpk', newKey(), Buffer.alloc(8000, 7));
+    const bytes = await readFile(path);
+    const { images } = await verifyArchive(path);
+    bytes[images[0]!.offset + 8000 + 10] = 1;
+    await writeFile(path, bytes);
+    expect(await codeOf(path)).toBe('ARCHIVE_DIGEST_MISMATCH');
   });
 
   test('bytes after the end marker are refused', async () => {

@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { ImageConfig } from '../contract/paths.js';
 import { HearthError, type ErrorCode } from '../errors.js';
 import { MAX_MANIFEST_BYTES, validateManifest, type Manifest } from '../manifest.js';
-import { BLOCK, decodeHeader, isSafeMemberName, isZeroBlock, paddedSize, type TarHeader } from './tar.js';
+import { BLOCK, decodeHeader, encodeHeader, isSafeMemberName, isZeroBlock, paddedSize, type TarHeader } from './tar.js';
 import { MEMBER_LIMITS, expectedMembers, type IndexDocument, type IndexMember, type SignatureDocument } from './format.js';
 import { fingerprint, verifyBytes } from './signing.js';
 import { parseImageConfig, parseIndex, parseSignature } from './documents.js';
@@ -77,9 +77,20 @@ class Reader {
     if (header.hasPrefix || !isSafeMemberName(header.name)) {
       fail('ARCHIVE_UNSAFE_PATH', `member name ${JSON.stringify(header.name)} at byte ${offset} is not a plain relative path`, { member: header.name, offset });
     }
+    // Only the header hearth-pack writes is accepted: no field may carry anything unhashed.
+    if (!encodeHeader(header.name, header.size).equals(this.block)) {
+      fail('ARCHIVE_DIGEST_MISMATCH', `the header of ${header.name} at byte ${offset} differs from the canonical one`, { member: header.name, offset });
+    }
     const dataEnd = offset + BLOCK + header.size;
-    if (dataEnd > this.fileSize) fail('ARCHIVE_TRUNCATED', `member ${header.name} needs ${header.size} bytes but ${this.path} ends at byte ${this.fileSize}`, { member: header.name });
-    this.position = offset + BLOCK + paddedSize(header.size);
+    const next = offset + BLOCK + paddedSize(header.size);
+    if (next > this.fileSize) fail('ARCHIVE_TRUNCATED', `member ${header.name} needs ${header.size} bytes but ${this.path} ends at byte ${this.fileSize}`, { member: header.name });
+    if (next > dataEnd) {
+      // The padding after the data is not hashed, so it must be zeros.
+      const padding = Buffer.alloc(next - dataEnd);
+      await this.readAt(padding, padding.length, dataEnd);
+      if (!isZeroBlock(padding)) fail('ARCHIVE_DIGEST_MISMATCH', `the padding after ${header.name} is not zeros`, { member: header.name });
+    }
+    this.position = next;
     return { ...header, offset };
   }
 
@@ -104,8 +115,11 @@ class Reader {
     return hash.digest('hex');
   }
 
-  /** After the end marker only zero bytes may follow (tar writers pad to a record). */
+  /** The end marker is two zero blocks, complete; only zero bytes may follow (tar writers pad to a record). */
   async checkTrailer(): Promise<void> {
+    if (this.fileSize - this.position < 2 * BLOCK) {
+      fail('ARCHIVE_TRUNCATED', `${this.path} ends inside its end-of-archive marker`, { offset: this.fileSize });
+    }
     let position = this.position;
     while (position < this.fileSize) {
       const length = Math.min(this.chunk.length, this.fileSize - position);

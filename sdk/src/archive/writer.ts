@@ -5,6 +5,7 @@ import type { Manifest } from '../manifest.js';
 import { BLOCK, encodeHeader, paddedSize } from './tar.js';
 import { INDEX_FORMAT, SIGNATURE_FORMAT, expectedMembers, type IndexDocument, type SignatureDocument } from './format.js';
 import { publicKeyOf, signBytes } from './signing.js';
+import { serializeSignature } from './documents.js';
 
 export const COPY_CHUNK_BYTES = 1024 * 1024;
 
@@ -82,7 +83,7 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<{ size
     publicKey: publicKeyOf(options.privateKey),
     signature: signBytes(options.privateKey, indexBytes),
   };
-  const signatureBytes = Buffer.from(`${JSON.stringify(signature, null, 2)}\n`);
+  const signatureBytes = serializeSignature(signature);
 
   const tmp = `${options.out}.tmp-${randomBytes(6).toString('hex')}`;
   const out = await open(tmp, 'wx', 0o644);
