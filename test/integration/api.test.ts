@@ -63,7 +63,7 @@ describe.skipIf(!isRoot)('the control API refuses bad input by name and stays up
 
   test('a flood from 50 concurrent clients is answered in full and hearthd stays up', async () => {
     const perClient = 20;
-    const clients = Array.from({ length: 50 }, (_, c) => {
+    const clients = Array.from({ length: 50 }, () => {
       const lines = Array.from({ length: perClient }, (_, i) => (i % 5 === 4 ? request(i, 'no.such') : request(i, 'package.list')));
       return exchange(hearthd.socket, lines.join(''), perClient);
     });
