@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   try {
     const key = await keygen(join(work, 'key.pem'));
     await using hearthd = await TestHearthd.start(18_900);
+    await hearthd.trust(key);
     await using client = await HostClient.connect(hearthd.socket);
     const rows = [];
     const medians = new Map<number, number>();

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
 
     // SERVICES copies of hello-world under their own ids.
     const key = await keygen(join(work, 'key.pem'));
+    await hearthd.trust(key);
     await execa('bash', [join(EXAMPLES, 'hello-world/build-image.sh')]);
     const image = join(EXAMPLES, 'hello-world/image');
     for (let i = 0; i < SERVICES; i += 1) {

@@ -53,8 +53,10 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run the benchmark as root: it starts containers');
   const work = await mkdtemp(join(tmpdir(), 'hearth-bench-'));
   try {
-    const archive = await packExample('hello-world', await keygen(join(work, 'key.pem')), join(work, 'hello-world.hpk'));
+    const key = await keygen(join(work, 'key.pem'));
+    const archive = await packExample('hello-world', key, join(work, 'hello-world.hpk'));
     await using hearthd = await TestHearthd.start(18_800);
+    await hearthd.trust(key);
     await hearthd.json('install', archive);
     await using client = await HostClient.connect(hearthd.socket);
     const hearth = await measure(RUNS, async () => {

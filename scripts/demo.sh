@@ -35,6 +35,9 @@ else
   [ -S "$SOCKET" ] || { echo "demo: hearthd did not start; see $LOG" >&2; tail -5 "$LOG" >&2; exit 1; }
 fi
 
+# The demo signs with its own key; trust it on this host (idempotent).
+hearth trust add "$KEY" --name "demo key" >/dev/null
+
 for pkg in hello-world; do
   if hearth status "$pkg" >/dev/null 2>&1; then
     echo "== $pkg is installed; reinstalling the fresh build (volumes are kept)"

@@ -69,16 +69,26 @@ export interface ServicePaths {
   logsDir: string;
 }
 
-export function servicePaths(layout: Layout, id: string): ServicePaths {
+/**
+ * An installed version lives in `packages/<id>/<installDir>/`, so an update commits the new
+ * version beside the old and switches with one state write. (Installs from before versioned
+ * dirs have no installDir and live in `packages/<id>/` itself.)
+ */
+export function installDirOf(layout: Layout, id: string, installDir?: string): string {
+  return installDir === undefined ? join(layout.packagesDir, id) : join(layout.packagesDir, id, installDir);
+}
+
+export function servicePaths(layout: Layout, id: string, installDir?: string): ServicePaths {
   const runDir = join(layout.runDir, id);
+  const installed = installDirOf(layout, id, installDir);
   return {
     runDir,
     rpcDir: join(runDir, 'rpc'),
     scratchDir: join(runDir, 'scratch'),
     imagesDir: join(runDir, 'images'),
     configFile: join(runDir, 'container.conf'),
-    packageDir: join(layout.packagesDir, id, 'package'),
-    archive: join(layout.packagesDir, id, 'package.hpk'),
+    packageDir: join(installed, 'package'),
+    archive: join(installed, 'package.hpk'),
     volumesDir: join(layout.volumesDir, id),
     logsDir: join(layout.logsDir, id),
   };

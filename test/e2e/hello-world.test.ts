@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { cgroupsOf, containerRunning, hostUid, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
-import { claimedKeyOf, keygen, packExample, withClaimedKey, withFlippedByte } from '../support/packages.js';
+import { claimedKeyOf, fingerprintOf, keygen, packExample, packVersion, withClaimedKey, withFlippedByte } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 
 const PORT_BASE = 18_400 + Math.floor(Math.random() * 500);
@@ -17,14 +17,17 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
   let hearthd: TestHearthd;
   let archive: string;
   let otherKeyArchive: string;
+  let key: string;
+  let otherKey: string;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-e2e-'));
-    const key = await keygen(join(work, 'publisher.pem'));
-    const otherKey = await keygen(join(work, 'other.pem'));
+    key = await keygen(join(work, 'publisher.pem'));
+    otherKey = await keygen(join(work, 'other.pem'));
     archive = await packExample('hello-world', key, join(work, 'hello-world.hpk'));
     otherKeyArchive = await packExample('hello-world', otherKey, join(work, 'hello-world-other.hpk'));
     hearthd = await TestHearthd.start(PORT_BASE);
+    await hearthd.trust(key);
   });
 
   // Each test starts from nothing installed, whatever the one before it left after a failure.
@@ -114,6 +117,55 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
     expect(notRunning.stderr).toContain('hello-world is not running');
     await hearthd.json('uninstall', 'hello-world', '--purge', '--yes');
     expect(existsSync(join(hearthd.dataDir, 'volumes', 'hello-world'))).toBe(false);
+  });
+
+  describe('publisher trust and updates', () => {
+    test('a package signed by a key the host does not trust is refused with the command that trusts it', async () => {
+      const result = await hearthd.cli('--json', 'install', otherKeyArchive);
+      expect(result.exitCode).toBe(1);
+      const { error } = JSON.parse(result.stdout) as { error: { code: string; hint: string } };
+      expect(error.code).toBe('UNTRUSTED_SIGNER');
+      expect(error.hint).toMatch(/hearth trust add [A-Za-z0-9+/=]{44}/);
+      expect(await hearthd.json<PackageSummary[]>('ls')).toEqual([]);
+      expect((await hearthd.json<PackageSummary>('install', otherKeyArchive, '--allow-untrusted')).id).toBe('hello-world');
+    });
+
+    test('an update to 1.1.0 by the same publisher replaces the package, keeps the volume and restarts the running service', async () => {
+      const v11 = await packVersion('hello-world', '1.1.0', key, join(work, 'hello-world-1.1.0.hpk'));
+      await hearthd.json('install', archive);
+      await hearthd.json('start', 'hello-world');
+      const note = join(work, 'note.txt');
+      await writeFile(note, 'kept\n');
+      await hearthd.json('cp', '--volume', 'data', note, 'hello-world:/note.txt');
+
+      const updated = await hearthd.json<PackageSummary>('update', 'hello-world', v11);
+      expect(updated).toMatchObject({ id: 'hello-world', version: '1.1.0', updatedFrom: '1.0.0' });
+      await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', 'hello-world')).ready, { timeout: 30_000 }).toBe(true);
+      const status = await hearthd.json<ServiceStatus>('status', 'hello-world');
+      expect(status.version).toBe('1.1.0');
+      expect((await fetch(status.interfaces[0]!.url)).status).toBe(200);
+      expect(readFileSync(join(hearthd.dataDir, 'volumes', 'hello-world', 'data', 'note.txt'), 'utf8')).toBe('kept\n');
+      // Only the new version's files remain.
+      expect(readdirSync(join(hearthd.dataDir, 'packages', 'hello-world'))).toHaveLength(1);
+
+      const again = await hearthd.cli('--json', 'install', v11);
+      expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'PACKAGE_ALREADY_INSTALLED' } });
+    });
+
+    test('an update signed by another key is refused, even when that key is trusted', async () => {
+      await hearthd.json('install', archive);
+      await hearthd.trust(otherKey);
+      const result = await hearthd.cli('--json', 'update', 'hello-world', await packVersion('hello-world', '1.2.0', otherKey, join(work, 'other-1.2.0.hpk')));
+      expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'SIGNER_CHANGED' } });
+      expect((await hearthd.json<ServiceStatus>('status', 'hello-world')).version).toBe('1.0.0');
+      await hearthd.json('trust', 'remove', await fingerprintOf(otherKey));
+    });
+
+    test('a valid archive of another package under the expected name is refused as PACKAGE_ID_MISMATCH', async () => {
+      const result = await hearthd.cli('--json', 'update', 'other-app', archive);
+      expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'PACKAGE_ID_MISMATCH' } });
+      expect(await hearthd.json<PackageSummary[]>('ls')).toEqual([]);
+    });
   });
 
   describe('bad input gets a clear error and changes nothing', () => {

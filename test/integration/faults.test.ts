@@ -40,8 +40,10 @@ describe.skipIf(!isRoot)('crash safety: kill -9 of hearthd and of the runtime', 
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-faults-'));
-    archive = await packExample(ID, await keygen(join(work, 'key.pem')), join(work, 'hello-world.hpk'));
+    const key = await keygen(join(work, 'key.pem'));
+    archive = await packExample(ID, key, join(work, 'hello-world.hpk'));
     hearthd = await TestHearthd.start(19_800 + Math.floor(Math.random() * 100));
+    await hearthd.trust(key);
   });
 
   afterEach(async () => {

@@ -19,6 +19,7 @@ describe.skipIf(!isRoot)('resource limits from the manifest', () => {
     // The limits fixture reuses the supervision fixture's image and its build script.
     const archive = await packDir(join(FIXTURES, 'limits'), '../supervision/build-images.sh', key, join(work, 'limits.hpk'));
     hearthd = await TestHearthd.start(19_600 + Math.floor(Math.random() * 200));
+    await hearthd.trust(key);
     await hearthd.json('install', archive);
     await hearthd.json('start', 'limits', '--no-wait');
   });

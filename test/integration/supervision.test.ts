@@ -28,8 +28,10 @@ describe.skipIf(!isRoot)('the service manager, with real daemons in a real conta
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-supervision-'));
-    const archive = await packDir(join(FIXTURES, 'supervision'), 'build-images.sh', await keygen(join(work, 'key.pem')), join(work, 'supervision.hpk'));
+    const key = await keygen(join(work, 'key.pem'));
+    const archive = await packDir(join(FIXTURES, 'supervision'), 'build-images.sh', key, join(work, 'supervision.hpk'));
     hearthd = await TestHearthd.start(PORT_BASE);
+    await hearthd.trust(key);
     await hearthd.json('install', archive);
     const started = await hearthd.json<ServiceStatus>('start', 'supervision', '--no-wait');
     initPid = started.container!.initPid;

@@ -85,6 +85,11 @@ export class TestHearthd implements AsyncDisposable {
     return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
   }
 
+  /** Trust the publisher key in `pem` on this host, as `hearth trust add` does. */
+  async trust(pem: string): Promise<void> {
+    await this.json('trust', 'add', pem, '--name', 'test publisher');
+  }
+
   /** Run the CLI with --json and parse stdout, failing with stderr when the command failed. */
   async json<T>(...args: string[]): Promise<T> {
     const result = await this.cli('--json', ...args);

@@ -1,13 +1,19 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { EXAMPLES, HEARTH_PACK } from './repo.js';
+import { EXAMPLES, FIXTURES, HEARTH_PACK } from './repo.js';
 
 export const PACK_TIMEOUT_MS = 300_000;
 
 export async function keygen(out: string): Promise<string> {
   await execa('node', [HEARTH_PACK, 'keygen', '--out', out], { timeout: PACK_TIMEOUT_MS });
   return out;
+}
+
+/** The fingerprint of a key file's public key, as `hearth-pack pubkey` prints it. */
+export async function fingerprintOf(pem: string): Promise<string> {
+  const { stdout } = await execa('node', [HEARTH_PACK, 'pubkey', '--key', pem, '--json'], { timeout: PACK_TIMEOUT_MS });
+  return (JSON.parse(stdout) as { fingerprint: string }).fingerprint;
 }
 
 /** Build an example's image and pack it with `hearth-pack`, as its author would. */
@@ -48,4 +54,21 @@ export async function claimedKeyOf(archive: string): Promise<string> {
   const match = /"publicKey"\s*:\s*"([A-Za-z0-9+/=]+)"/.exec((await readFile(archive)).subarray(0, 4096).toString('latin1'));
   if (!match?.[1]) throw new Error(`no publicKey in ${archive}`);
   return match[1];
+}
+
+/**
+ * Pack a copy of an example with another version in its manifest (an update to install). The copy
+ * lives under test/fixtures/.work so the package still resolves @hearth/sdk.
+ */
+export async function packVersion(name: string, version: string, key: string, out: string): Promise<string> {
+  const dir = join(FIXTURES, '.work', `${name}-${version}`);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (const entry of ['package.json', 'src', 'build-image.sh']) await cp(join(EXAMPLES, name, entry), join(dir, entry), { recursive: true });
+  const entry = join(dir, 'src/index.ts');
+  const source = await readFile(entry, 'utf8');
+  const changed = source.replace(/version: '[^']+'/, `version: '${version}'`);
+  if (changed === source) throw new Error(`no version to change in ${entry}`);
+  await writeFile(entry, changed);
+  return await packDir(dir, 'build-image.sh', key, out);
 }

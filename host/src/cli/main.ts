@@ -3,13 +3,18 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SOCKET_PATH, HearthError, errorMessage, type ErrorCode, type HostNotifications, type LogEntry } from '@hearth/sdk/contract';
 import { HostClient } from './client.js';
-import { formatInfo, formatLogEntry, formatServer, formatServices, formatStatus } from './format.js';
+import { formatInfo, formatLogEntry, formatServer, formatServices, formatStatus, table } from './format.js';
+import { publicKeyFrom } from './keys.js';
 import { parseSince } from './since.js';
 import { installProgress } from './progress.js';
 
 const USAGE = `usage: hearth <command> [options]
 commands:
-  install <file.hpk>          verify and install a package
+  install <file.hpk> [--allow-untrusted]
+                              verify and install a package, or update an installed one
+  update <id> <file.hpk>      install a new version of <id> (refuses any other package)
+  trust add <key> [--name N]  trust a publisher: base64 public key, its .pem, or an .hpk it signed
+  trust list | trust remove <fingerprint>
   uninstall <id> [--purge [--yes]]
                               remove a package; its volumes are kept unless --purge (asks first)
   ls                          services: version, state, health, ports (alias: list)
@@ -54,6 +59,8 @@ async function main(argv: string[]): Promise<void> {
         purge: { type: 'boolean', default: false },
         'no-wait': { type: 'boolean', default: false },
         yes: { type: 'boolean', short: 'y', default: false },
+        'allow-untrusted': { type: 'boolean', default: false },
+        name: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         daemon: { type: 'string' },
         since: { type: 'string' },
@@ -87,8 +94,13 @@ async function main(argv: string[]): Promise<void> {
     await fn(client);
   };
   switch (command) {
-    case 'install': {
-      const file = resolve(oneArg('the .hpk file'));
+    case 'install':
+    case 'update': {
+      const [expectId, fileArg] = command === 'update' ? args : [undefined, ...args];
+      if (fileArg === undefined || args.length !== (command === 'update' ? 2 : 1)) {
+        throw usageError(command === 'update' ? 'update takes the package id and the .hpk file' : 'install takes exactly one argument: the .hpk file');
+      }
+      const file = resolve(fileArg);
       const onEvent = values.json ? () => undefined : installProgress();
       await using client = await HostClient.connect(socket, (method, params) => {
         const event = params as HostNotifications['event'];
@@ -96,9 +108,33 @@ async function main(argv: string[]): Promise<void> {
         if (method === 'event' && event.type === 'install.progress' && event.path === file) onEvent(event);
       });
       await client.call('events.subscribe', { services: [] });
-      const pkg = await client.call('package.install', { path: file });
-      print(pkg, `installed ${pkg.id} ${pkg.version} (signer ${pkg.signer.slice(0, 16)})`);
+      const pkg = await client.call('package.install', {
+        path: file,
+        ...(values['allow-untrusted'] && { allowUntrusted: true }),
+        ...(expectId !== undefined && { expectId }),
+      });
+      print(pkg, `${pkg.updatedFrom ? `updated ${pkg.id} ${pkg.updatedFrom} → ${pkg.version}` : `installed ${pkg.id} ${pkg.version}`} (signer ${pkg.signer.slice(0, 16)})`);
       return;
+    }
+    case 'trust': {
+      const [sub, arg] = args;
+      if (sub === 'list' && args.length === 1) {
+        return run(async (c) => {
+          const { keys } = await c.call('trust.list', {});
+          print(keys, keys.length === 0 ? 'no trusted keys' : table(['FINGERPRINT', 'NAME', 'ADDED'], keys.map((k) => [k.fingerprint, k.name || '-', k.addedAt])));
+        });
+      }
+      if (sub === 'add' && arg !== undefined && args.length === 2) {
+        const publicKey = await publicKeyFrom(arg);
+        return run(async (c) => {
+          const key = await c.call('trust.add', { publicKey, ...(values.name !== undefined && { name: values.name }) });
+          print(key, `trusted ${key.fingerprint}${key.name ? ` (${key.name})` : ''}`);
+        });
+      }
+      if (sub === 'remove' && arg !== undefined && args.length === 2) {
+        return run(async (c) => print(await c.call('trust.remove', { fingerprint: arg }), `no longer trusted: ${arg}`));
+      }
+      throw usageError('trust takes: add <key> | list | remove <fingerprint>');
     }
     case 'uninstall': {
       const id = oneArg('the package id');

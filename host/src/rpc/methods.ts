@@ -2,7 +2,7 @@ import { isAbsolute } from 'node:path';
 import type { HostMethodName, HostMethods, HostNotifications, ServerInfo } from '@hearth/sdk/contract';
 import type { RpcCaller } from '@hearth/sdk/rpc';
 import type { ServiceManager } from '../service/manager.js';
-import { parseParams, serviceId } from './params.js';
+import { parseParams, serviceId, serviceIdOptional } from './params.js';
 
 type Implementation = {
   [M in HostMethodName]: (params: unknown, caller: RpcCaller) => Promise<HostMethods[M]['result']> | HostMethods[M]['result'];
@@ -27,8 +27,10 @@ export function hostMethods(manager: ServiceManager, server: Omit<ServerInfo, 's
     'package.install': async (params) => {
       const p = parseParams('package.install', params, {
         path: { kind: 'string', check: (v: string) => (isAbsolute(v) ? null : 'must be an absolute path on the host') },
+        allowUntrusted: { kind: 'boolean', optional: true },
+        expectId: serviceIdOptional,
       });
-      return await manager.install(p.path);
+      return await manager.install(p.path, p);
     },
     'package.uninstall': async (params) => {
       const p = parseParams('package.uninstall', params, { id: serviceId, purge: { kind: 'boolean', optional: true } });
@@ -122,6 +124,19 @@ export function hostMethods(manager: ServiceManager, server: Omit<ServerInfo, 's
         path: { kind: 'string', check: absolutePath },
       });
       return await manager.fetchFile(p.id, p);
+    },
+    'trust.add': async (params) => {
+      const p = parseParams('trust.add', params, { publicKey: { kind: 'string' }, name: { kind: 'string', optional: true } });
+      return await manager.trustKey(p.publicKey, p.name ?? '');
+    },
+    'trust.list': (params) => {
+      parseParams('trust.list', params, {});
+      return { keys: manager.trustedKeys() };
+    },
+    'trust.remove': async (params) => {
+      const p = parseParams('trust.remove', params, { fingerprint: { kind: 'string', check: (v: string) => (/^[0-9a-f]{64}$/.test(v) ? null : 'expected 64 hex digits') } });
+      await manager.untrustKey(p.fingerprint);
+      return { fingerprint: p.fingerprint };
     },
     'events.subscribe': (params, caller) => {
       const p = parseParams('events.subscribe', params, { services: { kind: 'string[]', optional: true } });

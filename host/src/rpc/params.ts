@@ -66,3 +66,5 @@ export const serviceId = {
   kind: 'string',
   check: (v: string) => (/^[a-z][a-z0-9-]{0,62}$/.test(v) ? null : 'expected a package id: lowercase letters, digits and dashes'),
 } satisfies Field;
+
+export const serviceIdOptional = { ...serviceId, optional: true } as const satisfies Field;

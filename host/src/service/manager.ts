@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, errorMessage, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, type TrustedKeyInfo, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
 import type { StateStore } from '../store/state.js';
-import { commitStaged, readInstalledImages, readInstalledManifest, removePackageFiles, stagePackage } from '../store/install.js';
+import { commitStaged, readInstalledImages, readInstalledManifest, removeInstalledVersion, removePackageFiles, stagePackage } from '../store/install.js';
+import { checkInstallable, type InstallOptions } from './trust.js';
+import { fingerprint } from '@hearth/sdk/archive';
 import { KeyedLock } from './keyed-lock.js';
 import { RecoverySchedule } from './recovery.js';
 import { crashPoint } from '../crash-points.js';
@@ -39,8 +41,8 @@ export class ServiceManager {
 
   static async open(options: ManagerOptions): Promise<ServiceManager> {
     const manager = new ServiceManager(options);
-    for (const id of Object.keys(options.state.state.services)) {
-      manager.manifests.set(id, await readInstalledManifest(options.layout, id));
+    for (const [id, record] of Object.entries(options.state.state.services)) {
+      manager.manifests.set(id, await readInstalledManifest(options.layout, id, record.installDir));
     }
     return manager;
   }
@@ -70,32 +72,38 @@ export class ServiceManager {
     return () => this.changes.off('event', listener);
   }
 
-  async install(path: string): Promise<PackageSummary> {
-    const { layout, state, logger } = this.options;
+  /**
+   * Install a package, or update an installed one to another version. The archive is verified and
+   * its signer checked before anything reaches the store; an update must be signed by the key that
+   * signed the installed version, and a running service is stopped and started again on the new one.
+   */
+  async install(path: string, options: InstallOptions = {}): Promise<PackageSummary> {
+    const { layout, state } = this.options;
     const staged = await stagePackage(layout, path, (phase, bytes, totalBytes) =>
       this.emitEvent({ type: 'install.progress', path, phase, bytes, totalBytes }),
     );
     const { manifest } = staged;
+    let restart = false;
     try {
-      return await this.lock.run(manifest.id, 'install', async () => {
-        if (state.service(manifest.id) !== undefined) {
-          throw new HearthError('PACKAGE_ALREADY_INSTALLED', `${manifest.id} is already installed`, {
-            hint: `uninstall it first with \`hearth uninstall ${manifest.id}\` (volumes are kept)`,
-            details: { id: manifest.id },
-          });
-        }
-        const taken = new Set(Object.values(state.state.services).flatMap((s) => Object.values(s.ports)));
+      const summary = await this.lock.run(manifest.id, 'install', async () => {
+        const existing = state.service(manifest.id);
+        checkInstallable(staged, existing, state.state.trusted, options);
+        const taken = new Set(Object.entries(state.state.services).flatMap(([id, s]) => (id === manifest.id ? [] : Object.values(s.ports))));
         const ports: Record<string, number> = {};
         for (const ifaceId of Object.keys(manifest.interfaces)) {
-          const port = await allocatePort(this.options.bindAddress, this.options.portBase, taken);
+          const port = existing?.ports[ifaceId] ?? (await allocatePort(this.options.bindAddress, this.options.portBase, taken));
           taken.add(port);
           ports[ifaceId] = port;
         }
-        // A package dir left by an earlier crash, with no state record, is not installed: replace it.
-        await removePackageFiles(layout, manifest.id);
-        await commitStaged(layout, staged);
+        if (existing) {
+          restart = this.runners.has(manifest.id);
+          await this.stopRunner(manifest.id);
+        } else {
+          // Files an earlier crash left with no state record are not an install: clear them.
+          await removePackageFiles(layout, manifest.id);
+        }
+        const installDir = await commitStaged(layout, staged);
         crashPoint('install:committed');
-        this.manifests.set(manifest.id, manifest);
         await state.update((draft) => {
           draft.services[manifest.id] = {
             version: manifest.version,
@@ -103,18 +111,56 @@ export class ServiceManager {
             signer: staged.signer,
             installedAt: new Date().toISOString(),
             ports,
-            desired: 'stopped',
+            desired: existing?.desired ?? 'stopped',
+            installDir,
           };
         });
         crashPoint('install:recorded');
-        logger.info('installed', { service: manifest.id, version: manifest.version });
+        this.manifests.set(manifest.id, manifest);
+        if (existing) await removeInstalledVersion(layout, manifest.id, existing.installDir);
+        this.options.logger.info(existing ? 'updated' : 'installed', { service: manifest.id, version: manifest.version, from: existing?.version });
         this.emitEvent({ type: 'install.progress', path, phase: 'done', bytes: 0, totalBytes: 0 });
         this.emitEvent({ type: 'package.installed', id: manifest.id, version: manifest.version });
-        return { id: manifest.id, title: manifest.title, version: manifest.version, signer: staged.signer };
+        return {
+          id: manifest.id,
+          title: manifest.title,
+          version: manifest.version,
+          signer: staged.signer,
+          ...(existing && { updatedFrom: existing.version }),
+        };
       });
+      if (restart) await this.start(manifest.id, false);
+      return summary;
     } finally {
       await rm(staged.dir, { recursive: true, force: true });
     }
+  }
+
+  trustKey(publicKey: string, name: string): Promise<TrustedKeyInfo> {
+    const raw = Buffer.from(publicKey, 'base64');
+    if (raw.length !== 32 || raw.toString('base64') !== publicKey) {
+      throw new HearthError('INVALID_PARAMS', 'publicKey must be a raw ed25519 public key in base64 (44 characters)', {
+        hint: 'hearth-pack keygen prints it; `hearth trust add` also takes a .pem key file or an .hpk signed by it',
+      });
+    }
+    const entry = { publicKey, name, addedAt: new Date().toISOString() };
+    const fp = fingerprint(publicKey);
+    return this.options.state.update((draft) => {
+      draft.trusted[fp] = entry;
+    }).then(() => ({ fingerprint: fp, ...entry }));
+  }
+
+  trustedKeys(): TrustedKeyInfo[] {
+    return Object.entries(this.options.state.state.trusted).map(([fp, key]) => ({ fingerprint: fp, ...key }));
+  }
+
+  async untrustKey(fp: string): Promise<void> {
+    if (this.options.state.state.trusted[fp] === undefined) {
+      throw new HearthError('INVALID_PARAMS', `no trusted key has the fingerprint ${fp}`, { hint: 'see `hearth trust list`' });
+    }
+    await this.options.state.update((draft) => {
+      delete draft.trusted[fp];
+    });
   }
 
   async uninstall(id: string, purge: boolean): Promise<void> {
@@ -156,9 +202,9 @@ export class ServiceManager {
     const record = this.installed(id);
     return new ServiceRunner({
       layout,
-      paths: servicePaths(layout, id),
+      paths: servicePaths(layout, id, record.installDir),
       manifest: this.info(id).manifest,
-      images: await readInstalledImages(layout, id),
+      images: await readInstalledImages(layout, id, record.installDir),
       ports: record.ports,
       bindAddress: this.options.bindAddress,
       baseRootfs: this.options.baseRootfs,

@@ -18,14 +18,16 @@ export async function recoverAtBoot(manager: ServiceManager, state: StateStore, 
     const pid = await lxcInitPid({ lxcPath: layout.lxcDir, name: containerName(id) });
     if (pid !== null && record.desired === 'running' && (await manager.adopt(id, pid))) adopted.add(id);
   }
-  await sweepLeftovers(layout, Object.keys(state.state.services), adopted, logger);
+  const installDirs = new Map(Object.entries(state.state.services).map(([id, r]) => [id, r.installDir]));
+  await sweepLeftovers(layout, installDirs, adopted, logger);
   for (const [id, record] of Object.entries(state.state.services)) {
     if (record.desired !== 'running' || adopted.has(id)) continue;
     manager.start(id, false).catch((error: unknown) => logger.error('autostart failed', { service: id, error: String(error) }));
   }
 }
 
-async function sweepLeftovers(layout: Layout, serviceIds: string[], keep: ReadonlySet<string>, logger: Logger): Promise<void> {
+async function sweepLeftovers(layout: Layout, installDirs: ReadonlyMap<string, string | undefined>, keep: ReadonlySet<string>, logger: Logger): Promise<void> {
+  const serviceIds = [...installDirs.keys()];
   const runDirs = await readdir(layout.runDir).catch(() => [] as string[]);
   for (const id of new Set([...serviceIds, ...runDirs])) {
     if (keep.has(id)) continue;
@@ -47,9 +49,19 @@ async function sweepLeftovers(layout: Layout, serviceIds: string[], keep: Readon
   }
   // A package renamed into place by an install that died before recording it is not installed.
   for (const dir of await readdir(layout.packagesDir).catch(() => [] as string[])) {
-    if (serviceIds.includes(dir)) continue;
-    logger.warn('removing a package an interrupted install left unrecorded', { service: dir });
-    await rm(join(layout.packagesDir, dir), { recursive: true, force: true });
+    if (!serviceIds.includes(dir)) {
+      logger.warn('removing a package an interrupted install left unrecorded', { service: dir });
+      await rm(join(layout.packagesDir, dir), { recursive: true, force: true });
+      continue;
+    }
+    // Versions beside the recorded one: an interrupted update's new one, or its old one.
+    const current = installDirs.get(dir);
+    if (current === undefined) continue;
+    for (const version of await readdir(join(layout.packagesDir, dir))) {
+      if (version === current) continue;
+      logger.warn('removing an unrecorded version an interrupted update left', { service: dir, dir: version });
+      await rm(join(layout.packagesDir, dir, version), { recursive: true, force: true });
+    }
   }
   const staged = await readdir(layout.tmpDir).catch(() => [] as string[]);
   if (staged.length > 0) logger.warn('removing half-done installs', { entries: staged });

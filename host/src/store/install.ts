@@ -6,14 +6,16 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HearthError, validateManifest, type InstallPhase, type Manifest } from '@hearth/sdk/contract';
 import { verifyArchive } from '@hearth/sdk/archive';
-import { TRAVERSABLE_DIR_MODE, type Layout } from '../layout.js';
+import { TRAVERSABLE_DIR_MODE, installDirOf, type Layout } from '../layout.js';
 import type { InstalledImage } from '../service/runner.js';
 import { fsyncDir } from './atomic.js';
 import { crashPoint } from '../crash-points.js';
 
 export interface StagedPackage {
   manifest: Manifest;
+  /** Fingerprint of the publisher key. */
   signer: string;
+  signerPublicKey: string;
   images: InstalledImage[];
   /** Directory in the store's tmp dir holding the complete package, ready to be renamed into place. */
   dir: string;
@@ -80,24 +82,30 @@ export async function stagePackage(layout: Layout, archivePath: string, onProgre
     }
     const images = verified.images.map(({ id, offset, size }) => ({ id, offset, size }));
     await writeFile(join(dir, LAYOUT_FILE), `${JSON.stringify({ images }, null, 2)}\n`);
-    return { manifest: verified.manifest, signer: verified.signer.fingerprint, images, dir };
+    return { manifest: verified.manifest, signer: verified.signer.fingerprint, signerPublicKey: verified.signer.publicKey, images, dir };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
 }
 
-/** Move a staged package into place with one rename: readers see no package or the whole one. */
-export async function commitStaged(layout: Layout, staged: StagedPackage): Promise<void> {
-  await mkdir(layout.packagesDir, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
+/**
+ * Move a staged package into `packages/<id>/<version>-<random>/` with one rename: readers see no
+ * package or the whole one. It counts as installed once the state names that dir.
+ */
+export async function commitStaged(layout: Layout, staged: StagedPackage): Promise<string> {
+  const parent = join(layout.packagesDir, staged.manifest.id);
+  await mkdir(parent, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
   await chmod(staged.dir, TRAVERSABLE_DIR_MODE); // staged private; installed, its package/ is bound into the container
-  const target = join(layout.packagesDir, staged.manifest.id);
-  await rename(staged.dir, target);
-  await fsyncDir(layout.packagesDir);
+  const installDir = `${staged.manifest.version}-${randomBytes(4).toString('hex')}`;
+  await rename(staged.dir, join(parent, installDir));
+  await fsyncDir(parent);
+  return installDir;
 }
 
-export async function removePackageFiles(layout: Layout, id: string): Promise<void> {
-  const target = join(layout.packagesDir, id);
+/** Remove `packages/<id>` (all versions), or one version dir of it. */
+export async function removePackageFiles(layout: Layout, id: string, installDir?: string): Promise<void> {
+  const target = installDir === undefined ? join(layout.packagesDir, id) : join(layout.packagesDir, id, installDir);
   // Rename first so a crash mid-delete never leaves a half package under its real name.
   const doomed = join(layout.tmpDir, `remove-${id}-${randomBytes(6).toString('hex')}`);
   await mkdir(layout.tmpDir, { recursive: true, mode: 0o700 });
@@ -110,12 +118,23 @@ export async function removePackageFiles(layout: Layout, id: string): Promise<vo
   await rm(doomed, { recursive: true, force: true });
 }
 
-export async function readInstalledImages(layout: Layout, id: string): Promise<InstalledImage[]> {
-  const parsed = JSON.parse(await readFile(join(layout.packagesDir, id, LAYOUT_FILE), 'utf8')) as { images: InstalledImage[] };
+export async function readInstalledImages(layout: Layout, id: string, installDir?: string): Promise<InstalledImage[]> {
+  const parsed = JSON.parse(await readFile(join(installDirOf(layout, id, installDir), LAYOUT_FILE), 'utf8')) as { images: InstalledImage[] };
   return parsed.images;
 }
 
 /** Validated again on read: a manifest stored by an older hearth gets the fields added since, with their defaults. */
-export async function readInstalledManifest(layout: Layout, id: string): Promise<Manifest> {
-  return validateManifest(JSON.parse(await readFile(join(layout.packagesDir, id, 'package', 'manifest.json'), 'utf8')));
+export async function readInstalledManifest(layout: Layout, id: string, installDir?: string): Promise<Manifest> {
+  return validateManifest(JSON.parse(await readFile(join(installDirOf(layout, id, installDir), 'package', 'manifest.json'), 'utf8')));
+}
+
+/** Remove the files of a version that was replaced (an update committed its successor). */
+export async function removeInstalledVersion(layout: Layout, id: string, installDir: string | undefined): Promise<void> {
+  if (installDir !== undefined) {
+    await removePackageFiles(layout, id, installDir);
+    return;
+  }
+  // An install from before versioned dirs keeps its files in packages/<id>/ itself, beside the new version's dir.
+  const dir = join(layout.packagesDir, id);
+  for (const name of ['package.hpk', 'package', LAYOUT_FILE]) await rm(join(dir, name), { recursive: true, force: true });
 }

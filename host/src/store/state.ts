@@ -12,15 +12,26 @@ export interface ServiceRecord {
   /** Host port assigned to each interface; kept for the life of the install. */
   ports: Record<string, number>;
   desired: 'running' | 'stopped';
+  /** Directory under packages/<id>/ of the installed version. */
+  installDir?: string;
+}
+
+export interface TrustedKey {
+  /** Raw ed25519 public key, base64. */
+  publicKey: string;
+  name: string;
+  addedAt: string;
 }
 
 export interface State {
   format: 'hearth-state-v1';
   services: Record<string, ServiceRecord>;
+  /** Publisher keys whose packages install without --allow-untrusted, by fingerprint. */
+  trusted: Record<string, TrustedKey>;
 }
 
 export function emptyState(): State {
-  return { format: 'hearth-state-v1', services: {} };
+  return { format: 'hearth-state-v1', services: {}, trusted: {} };
 }
 
 export async function loadState(path: string): Promise<State> {
@@ -37,7 +48,7 @@ export async function loadState(path: string): Promise<State> {
       hint: 'restore it from a backup or move it away to start with an empty state',
     });
   }
-  return { format: parsed.format, services: parsed.services };
+  return { format: parsed.format, services: parsed.services, trusted: parsed.trusted ?? {} };
 }
 
 /** Serializes writers so two updates never race on the temp file or lose each other's change. */

@@ -12,6 +12,15 @@ export interface PackageSummary {
   version: string;
   /** Hex sha256 of the signer's raw ed25519 public key. */
   signer: string;
+  /** Set when this install replaced another version. */
+  updatedFrom?: string;
+}
+
+export interface TrustedKeyInfo {
+  fingerprint: string;
+  publicKey: string;
+  name: string;
+  addedAt: string;
 }
 
 export type ServiceState = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed';
@@ -66,7 +75,11 @@ export interface ServerInfo {
 
 export interface HostMethods {
   'server.info': { params: Record<string, never>; result: ServerInfo };
-  'package.install': { params: { path: string }; result: PackageSummary };
+  /**
+   * Install, or update an installed package to another version (same signer required). A signer
+   * the host does not trust is refused unless `allowUntrusted`; `expectId` refuses any other package.
+   */
+  'package.install': { params: { path: string; allowUntrusted?: boolean; expectId?: string }; result: PackageSummary };
   'package.uninstall': { params: { id: string; purge?: boolean }; result: { id: string } };
   'package.list': { params: Record<string, never>; result: { packages: ServiceSummary[] } };
   'package.info': { params: { id: string }; result: PackageInfo };
@@ -90,6 +103,9 @@ export interface HostMethods {
   /** Copy a file into a running daemon's filesystem (`daemon`) or a volume (`volume`). */
   'service.put': { params: { id: string; daemon?: string; volume?: string; path: string; contentBase64: string; mode?: number }; result: { size: number } };
   'service.fetch': { params: { id: string; daemon?: string; volume?: string; path: string }; result: { contentBase64: string; size: number } };
+  'trust.add': { params: { publicKey: string; name?: string }; result: TrustedKeyInfo };
+  'trust.list': { params: Record<string, never>; result: { keys: TrustedKeyInfo[] } };
+  'trust.remove': { params: { fingerprint: string }; result: { fingerprint: string } };
   /** From now on, `event` notifications on this connection (for `services` only, if given) until it closes. */
   'events.subscribe': { params: { services?: string[] }; result: { subscribed: true } };
 }
@@ -125,5 +141,8 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'service.exec',
   'service.put',
   'service.fetch',
+  'trust.add',
+  'trust.list',
+  'trust.remove',
   'events.subscribe',
 ];

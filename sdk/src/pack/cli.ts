@@ -2,13 +2,14 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { HearthError, errorMessage } from '../errors.js';
-import { generatePrivateKeyPem } from '../archive/signing.js';
+import { fingerprint, generatePrivateKeyPem, loadPrivateKey, publicKeyOf } from '../archive/signing.js';
 import { verifyArchive } from '../archive/reader.js';
 import { packPackage } from './pack.js';
 
 const USAGE = `usage:
   hearth-pack [DIR] --key KEY.pem [--out FILE.hpk]   pack the package in DIR (default .)
   hearth-pack keygen --out KEY.pem                    make an ed25519 signing key (mode 0600)
+  hearth-pack pubkey --key KEY.pem                    print its public key, for hearth trust add
   hearth-pack verify FILE.hpk                         check signature and every digest
   hearth-pack inspect FILE.hpk                        show manifest, images and signer
 options: --json (one JSON value on stdout)`;
@@ -53,7 +54,18 @@ async function main(argv: string[]): Promise<void> {
       }
       throw error;
     }
-    print({ key: values.out }, `wrote ${values.out}`);
+    const publicKey = publicKeyOf(await loadPrivateKey(values.out));
+    print(
+      { key: values.out, publicKey, fingerprint: fingerprint(publicKey) },
+      `wrote ${values.out}\npublic key: ${publicKey}\nhosts trust packages signed with it after: hearth trust add ${publicKey}`,
+    );
+    return;
+  }
+
+  if (command === 'pubkey') {
+    if (!values.key || rest.length > 0) throw usageError('pubkey takes --key KEY.pem');
+    const publicKey = publicKeyOf(await loadPrivateKey(values.key));
+    print({ publicKey, fingerprint: fingerprint(publicKey) }, publicKey);
     return;
   }
 

@@ -1,0 +1,47 @@
+import { HearthError } from '@hearth/sdk/contract';
+import type { StagedPackage } from '../store/install.js';
+import type { ServiceRecord, TrustedKey } from '../store/state.js';
+
+export interface InstallOptions {
+  /** Install even though no trusted key signed it (first install only; updates need the same key). */
+  allowUntrusted?: boolean;
+  /** Refuse the archive unless it is this package (an update of a named service). */
+  expectId?: string;
+}
+
+/** Whether a verified archive may be installed here, as a new package or as an update. Throws why not. */
+export function checkInstallable(
+  staged: StagedPackage,
+  existing: ServiceRecord | undefined,
+  trusted: Record<string, TrustedKey>,
+  options: InstallOptions,
+): void {
+  const { manifest, signer, signerPublicKey } = staged;
+  if (options.expectId !== undefined && options.expectId !== manifest.id) {
+    throw new HearthError('PACKAGE_ID_MISMATCH', `the archive is package ${manifest.id}, not ${options.expectId}`, {
+      hint: 'check that you picked the right file; a file name says nothing about what is inside',
+      details: { expected: options.expectId, found: manifest.id },
+    });
+  }
+  if (existing) {
+    if (existing.signer !== signer) {
+      throw new HearthError('SIGNER_CHANGED', `${manifest.id} ${manifest.version} is signed by ${signer.slice(0, 16)}, but the installed version was signed by ${existing.signer.slice(0, 16)}`, {
+        hint: 'an update must come from the same publisher key; if the publisher really changed keys, uninstall (volumes are kept) and install again',
+        details: { installed: existing.signer, archive: signer },
+      });
+    }
+    if (existing.version === manifest.version) {
+      throw new HearthError('PACKAGE_ALREADY_INSTALLED', `${manifest.id} ${manifest.version} is already installed`, {
+        hint: `to reinstall, uninstall first: hearth uninstall ${manifest.id} (volumes are kept)`,
+        details: { id: manifest.id, version: manifest.version },
+      });
+    }
+    return;
+  }
+  if (trusted[signer] === undefined && !options.allowUntrusted) {
+    throw new HearthError('UNTRUSTED_SIGNER', `${manifest.id} is signed by a key this host does not trust (${signer.slice(0, 16)})`, {
+      hint: `if you trust its publisher: hearth trust add ${signerPublicKey} — or install this once with --allow-untrusted`,
+      details: { fingerprint: signer, publicKey: signerPublicKey },
+    });
+  }
+}
