@@ -1,7 +1,29 @@
 import { HearthError } from './errors.js';
 
-/** Where an image's root filesystem comes from at pack time. Paths are relative to the package folder. */
-export type ImageSource = { type: 'directory'; path: string };
+/**
+ * Where an image's root filesystem comes from at pack time. Paths are relative to the package folder.
+ * - `directory`: a tree on disk (owners are not kept: everything is root's)
+ * - `tarball`: a rootfs `.tar` / `.tar.gz`
+ * - `oci-layout`: an OCI image layout directory (`skopeo copy docker://postgres:16 oci:dir:16`)
+ * - `docker-archive`: a `docker save` file
+ * - `debootstrap`: a Debian system built from Debian's repositories
+ */
+export type ImageSource =
+  | { type: 'directory'; path: string }
+  | { type: 'tarball'; path: string }
+  | { type: 'oci-layout'; path: string; tag?: string }
+  | { type: 'docker-archive'; path: string; tag?: string }
+  | {
+      type: 'debootstrap';
+      /** @example 'bookworm' */
+      suite: string;
+      /** @default 'minbase' */
+      variant?: 'minbase' | 'buildd' | 'fakechroot';
+      /** Extra packages. @default [] */
+      packages?: string[];
+      /** @default 'http://deb.debian.org/debian' */
+      mirror?: string;
+    };
 
 export interface ImageDeclaration {
   source: ImageSource;
@@ -94,6 +116,38 @@ function checkId(value: unknown, path: string): string {
   return value;
 }
 
+const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]*$/;
+
+function validateSource(source: Record<string, unknown>, path: string): ImageSource {
+  const type = source['type'];
+  const tag = source['tag'];
+  if (tag !== undefined && (typeof tag !== 'string' || tag.length === 0)) fail(`${path}.tag`, tag, 'expected a non-empty string');
+  const withTag = tag === undefined ? {} : { tag: tag };
+  switch (type) {
+    case 'directory':
+    case 'tarball':
+      return { type, path: str(source, 'path', `${path}.path`) };
+    case 'oci-layout':
+    case 'docker-archive':
+      return { type, path: str(source, 'path', `${path}.path`), ...withTag };
+    case 'debootstrap': {
+      const suite = str(source, 'suite', `${path}.suite`);
+      if (!/^[a-z][a-z0-9-]*$/.test(suite)) fail(`${path}.suite`, suite, 'expected a Debian suite name like bookworm');
+      const variant = source['variant'] ?? 'minbase';
+      if (variant !== 'minbase' && variant !== 'buildd' && variant !== 'fakechroot') fail(`${path}.variant`, variant, "expected 'minbase', 'buildd' or 'fakechroot'");
+      const packages = source['packages'] ?? [];
+      if (!Array.isArray(packages) || !packages.every((p) => typeof p === 'string' && PACKAGE_RE.test(p))) {
+        fail(`${path}.packages`, packages, 'expected an array of Debian package names');
+      }
+      const mirror = source['mirror'] ?? 'http://deb.debian.org/debian';
+      if (typeof mirror !== 'string' || !/^https?:\/\/[^\s]+$/.test(mirror)) fail(`${path}.mirror`, mirror, 'expected an http(s) URL');
+      return { type, suite, variant, packages: packages as string[], mirror };
+    }
+    default:
+      fail(`${path}.type`, type, "expected 'directory', 'tarball', 'oci-layout', 'docker-archive' or 'debootstrap'");
+  }
+}
+
 /** Validate untrusted manifest data (from a package module or an archive); errors name the field path. */
 export function validateManifest(input: unknown): Manifest {
   if (!isRecord(input)) fail('', input, 'expected an object');
@@ -108,9 +162,7 @@ export function validateManifest(input: unknown): Manifest {
   for (const [imageId, decl] of Object.entries(imagesIn)) {
     checkId(imageId, `images.${imageId}`);
     if (!isRecord(decl) || !isRecord(decl['source'])) fail(`images.${imageId}.source`, decl, 'expected { source: {...} }');
-    const source = decl['source'];
-    if (source['type'] !== 'directory') fail(`images.${imageId}.source.type`, source['type'], "expected 'directory'");
-    images[imageId] = { source: { type: 'directory', path: str(source, 'path', `images.${imageId}.source.path`) } };
+    images[imageId] = { source: validateSource(decl['source'], `images.${imageId}.source`) };
   }
 
   const volumesIn = input['volumes'] ?? [];

@@ -7,7 +7,10 @@ import { verifyArchive } from '../archive/reader.js';
 import { packPackage } from './pack.js';
 
 const USAGE = `usage:
-  hearth-pack [DIR] --key KEY.pem [--out FILE.hpk]   pack the package in DIR (default .)
+  hearth-pack [DIR] --key KEY.pem [--out FILE.hpk] [--no-cache]
+                                                      pack the package in DIR (default .); images from
+                                                      tarballs, OCI layouts, docker save and debootstrap
+                                                      are cached in DIR/.hearth-cache by input digest
   hearth-pack keygen --out KEY.pem                    make an ed25519 signing key (mode 0600)
   hearth-pack pubkey --key KEY.pem                    print its public key, for hearth trust add
   hearth-pack verify FILE.hpk                         check signature and every digest
@@ -29,7 +32,13 @@ async function main(argv: string[]): Promise<void> {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { key: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        key: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'no-cache': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     });
   } catch (error) {
     throw usageError(errorMessage(error));
@@ -103,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
     dir: command ?? '.',
     keyPath: values.key,
     ...(values.out !== undefined && { out: values.out }),
+    cache: !values['no-cache'],
     onProgress: (s) => process.stderr.write(`  ${s.step.padEnd(28)} ${mib(s.bytes).padStart(10)}  ${(s.elapsedMs / 1000).toFixed(2)} s\n`),
   });
   print(

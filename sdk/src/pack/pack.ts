@@ -20,6 +20,8 @@ export interface PackOptions {
   /** Output file; default `<id>.hpk` in the current directory. */
   out?: string;
   onProgress?: (step: PackStep) => void;
+  /** Reuse cached image builds whose inputs are unchanged. @default true */
+  cache?: boolean;
 }
 
 export interface PackResult {
@@ -61,9 +63,9 @@ export async function packPackage(options: PackOptions): Promise<PackResult> {
     for (const id of Object.keys(manifest.images).sort()) {
       const decl = manifest.images[id];
       if (!decl) continue;
-      const squashfs = join(work, `${id}.squashfs`);
-      const config = await timed(`image ${id}`, () => buildImage(dir, id, decl, squashfs), async () => (await stat(squashfs)).size);
-      members.push({ name: `images/${id}.json`, data: Buffer.from(`${JSON.stringify(config, null, 2)}\n`) }, { name: `images/${id}.squashfs`, path: squashfs });
+      const built = await timed(`image ${id} (${decl.source.type})`, () => buildImage(dir, id, decl, work, options.cache ?? true), async (b) => (await stat(b.squashfs)).size);
+      if (built.cached) options.onProgress?.({ step: `image ${id}: unchanged inputs, cached build reused`, bytes: 0, elapsedMs: 0 });
+      members.push({ name: `images/${id}.json`, data: Buffer.from(`${JSON.stringify(built.config, null, 2)}\n`) }, { name: `images/${id}.squashfs`, path: built.squashfs });
     }
     const out = resolve(options.out ?? `${manifest.id}.hpk`);
     const { size } = await timed('sign and write', () => writeArchive({ out, privateKey, manifest, members }), (r) => r.size);
