@@ -9,3 +9,4 @@ node scripts/build-base.mjs
 node bench/dist/bench/start-to-ready.js
 node bench/dist/bench/daemons-scale.js
 node bench/dist/bench/host-overhead.js
+node bench/dist/bench/archive-throughput.js
