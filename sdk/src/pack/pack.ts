@@ -7,6 +7,7 @@ import { loadPrivateKey } from '../archive/signing.js';
 import { writeArchive, type MemberSource } from '../archive/writer.js';
 import { bundlePackage, importBundle, readPackageEntry } from './bundle.js';
 import { buildImage } from './images.js';
+import { assertTypeChecks } from './typecheck.js';
 
 export interface PackStep {
   step: string;
@@ -45,7 +46,9 @@ export async function packPackage(options: PackOptions): Promise<PackResult> {
     return value;
   };
 
-  const code = await timed('bundle scripts/index.js', async () => bundlePackage(await readPackageEntry(dir)), (c) => c.length);
+  const entry = await readPackageEntry(dir);
+  await timed('type-check', () => Promise.resolve(assertTypeChecks(dir, entry)), () => 0);
+  const code = await timed('bundle scripts/index.js', async () => bundlePackage(entry), (c) => c.length);
   const mod = await importBundle(code);
   const manifest = validateManifest(mod['manifest']);
   if (typeof mod['main'] !== 'function') {
