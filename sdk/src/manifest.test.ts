@@ -10,6 +10,12 @@ describe('validateManifest', () => {
     expect(validateManifest(JSON.parse(JSON.stringify(once)))).toEqual(once);
   });
 
+  test('accepts semver ranges as npm writes them', () => {
+    for (const range of ['*', '^1.2.0', '~1.2', '>=1.0.0 <2.0.0', '1.x', '^1.0.0 || ^2.0.0', '16']) {
+      expect(validateManifest({ ...minimal, dependencies: { postgres: { version: range } } }).dependencies).toEqual({ postgres: { version: range } });
+    }
+  });
+
   test.each([
     [{ ...minimal, id: 'Demo' }, 'manifest.id is "Demo": expected lowercase letters, digits and dashes'],
     [{ ...minimal, version: '1.0' }, 'manifest.version is "1.0": expected a semantic version like 1.2.3'],
@@ -18,6 +24,10 @@ describe('validateManifest', () => {
     [{ ...minimal, interfaces: { web: { name: 'Web', port: 70000 } } }, 'manifest.interfaces.web.port is 70000: expected an integer port 1-65535'],
     [{ ...minimal, interfaces: { web: { name: 'Web', port: 80, protocol: 'udp' } } }, `manifest.interfaces.web.protocol is "udp": expected 'http' or 'tcp'`],
     [{ ...minimal, resources: { memoryMiB: 8 } }, 'manifest.resources.memoryMiB is 8: expected an integer from 16 to 1048576'],
+    [{ ...minimal, dependencies: { postgres: { version: 'latest' } } }, 'manifest.dependencies.postgres.version is "latest": expected a semver range'],
+    [{ ...minimal, dependencies: { demo: { version: '*' } } }, 'manifest.dependencies.demo is "demo": a package cannot depend on itself'],
+    [{ ...minimal, upstreamUrl: 'ftp://x' }, 'manifest.upstreamUrl is "ftp://x": expected an http(s) URL'],
+    [{ ...minimal, images: { main: { source: { type: 'debootstrap', suite: 'bookworm', packages: ['ok', 'not ok'] } } } }, 'manifest.images.main.source.packages'],
     [{ ...minimal, resources: { disk: 5 } }, 'manifest.resources.disk is 5: unknown; expected memoryMiB, cpus or pids'],
   ])('names the field, the value and what is allowed: %#', (input, message) => {
     expect(() => validateManifest(input)).toThrow(message);

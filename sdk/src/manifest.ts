@@ -47,12 +47,21 @@ export interface ManifestInput {
   version: string;
   description?: string;
   license?: string;
+  /** Where the software comes from: https://… */
+  upstreamUrl?: string;
+  /** Where this package's source lives: https://… */
+  packageUrl?: string;
   images: Record<string, ImageDeclaration>;
   /** Ids of persistent volumes, mounted at `/media/hearth/volumes/<id>` and into daemons that ask. */
   volumes?: readonly string[];
   interfaces?: Record<string, InterfaceDeclaration>;
   /** Limits for the whole service (its one container). */
   resources?: Resources;
+  /**
+   * Other packages this one needs installed, by id, with a semver range (`^1.2.0`, `>=16 <17`, `*`).
+   * @example { postgres: { version: '^16.0.0' } }
+   */
+  dependencies?: Record<string, { version: string }>;
 }
 
 export interface Resources {
@@ -73,8 +82,11 @@ export interface Manifest {
   license: string;
   images: Record<string, ImageDeclaration>;
   volumes: string[];
+  upstreamUrl: string;
+  packageUrl: string;
   interfaces: Record<string, Required<InterfaceDeclaration>>;
   resources: { memoryMiB: number | null; cpus: number | null; pids: number };
+  dependencies: Record<string, { version: string }>;
   sdkVersion: string;
 }
 
@@ -114,6 +126,14 @@ function checkId(value: unknown, path: string): string {
     fail(path, value, 'expected lowercase letters, digits and dashes, starting with a letter, at most 63 characters');
   }
   return value;
+}
+
+const RANGE_PART_RE = /^(\*|x|(\^|~|>=|<=|>|<|=)?v?\d+(\.(\d+|x|\*))?(\.(\d+|x|\*))?(-[0-9A-Za-z.-]+)?)$/;
+
+/** npm-style ranges: `*`, `^1.2.0`, `~1.2`, `>=1.0.0 <2.0.0`, alternatives with `||`. */
+export function isSemverRange(range: string): boolean {
+  const alternatives = range.split('||').map((a) => a.trim());
+  return alternatives.every((a) => a.length > 0 && a.split(/\s+/).every((part) => RANGE_PART_RE.test(part)));
 }
 
 const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]*$/;
@@ -200,6 +220,23 @@ export function validateManifest(input: unknown): Manifest {
   }
   const resources = { memoryMiB: number('memoryMiB', 16, 1024 * 1024, true), cpus: number('cpus', 0.01, 1024, false), pids: number('pids', 16, 4_194_304, true) ?? DEFAULT_PIDS };
 
+  const dependenciesIn = input['dependencies'] ?? {};
+  if (!isRecord(dependenciesIn)) fail('dependencies', dependenciesIn, 'expected an object of { version } by package id');
+  const dependencies: Manifest['dependencies'] = {};
+  for (const [depId, dep] of Object.entries(dependenciesIn)) {
+    checkId(depId, `dependencies.${depId}`);
+    if (depId === id) fail(`dependencies.${depId}`, depId, 'a package cannot depend on itself');
+    const range = isRecord(dep) ? dep['version'] : undefined;
+    if (typeof range !== 'string' || !isSemverRange(range)) fail(`dependencies.${depId}.version`, range, 'expected a semver range like ^1.2.0, ~1.2, >=1.0.0 <2.0.0 or *');
+    dependencies[depId] = { version: range };
+  }
+  const url = (key: string): string => {
+    const v = input[key];
+    if (v === undefined || v === '') return '';
+    if (typeof v !== 'string' || !/^https?:\/\/\S+$/.test(v)) fail(key, v, 'expected an http(s) URL');
+    return v;
+  };
+
   const sdkVersion = input['sdkVersion'] ?? SDK_VERSION;
   if (typeof sdkVersion !== 'string' || !SEMVER_RE.test(sdkVersion)) fail('sdkVersion', sdkVersion, 'expected a semantic version');
 
@@ -209,10 +246,13 @@ export function validateManifest(input: unknown): Manifest {
     version,
     description: str(input, 'description', 'description', true),
     license: str(input, 'license', 'license', true),
+    upstreamUrl: url('upstreamUrl'),
+    packageUrl: url('packageUrl'),
     images,
     volumes,
     interfaces,
     resources,
+    dependencies,
     sdkVersion,
   };
 }

@@ -1,4 +1,4 @@
-import { HearthError } from '@hearth/sdk/contract';
+import { HearthError, satisfies } from '@hearth/sdk/contract';
 import type { StagedPackage } from '../store/install.js';
 import type { ServiceRecord, TrustedKey } from '../store/state.js';
 
@@ -9,14 +9,29 @@ export interface InstallOptions {
   expectId?: string;
 }
 
+/** Every dependency is installed, in a version its range accepts. */
+function checkDependencies(staged: StagedPackage, installed: Record<string, ServiceRecord>): void {
+  for (const [depId, { version: range }] of Object.entries(staged.manifest.dependencies)) {
+    const dep = installed[depId];
+    if (dep === undefined || !satisfies(dep.version, range)) {
+      throw new HearthError('DEPENDENCY_MISSING', `${staged.manifest.id} needs ${depId} ${range}, but ${dep ? `${depId} ${dep.version} is installed` : `${depId} is not installed`}`, {
+        hint: `install ${depId} (${range}) first`,
+        details: { dependency: depId, range, installed: dep?.version ?? null },
+      });
+    }
+  }
+}
+
 /** Whether a verified archive may be installed here, as a new package or as an update. Throws why not. */
 export function checkInstallable(
   staged: StagedPackage,
-  existing: ServiceRecord | undefined,
+  installed: Record<string, ServiceRecord>,
   trusted: Record<string, TrustedKey>,
   options: InstallOptions,
 ): void {
   const { manifest, signer, signerPublicKey } = staged;
+  const existing = installed[manifest.id];
+  checkDependencies(staged, installed);
   if (options.expectId !== undefined && options.expectId !== manifest.id) {
     throw new HearthError('PACKAGE_ID_MISMATCH', `the archive is package ${manifest.id}, not ${options.expectId}`, {
       hint: 'check that you picked the right file; a file name says nothing about what is inside',

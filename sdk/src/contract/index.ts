@@ -8,3 +8,4 @@ export type { DaemonSpec, MountSpec, RestartPolicy } from '../daemons.js';
 export type { HealthCheckSpec, CheckResult, CheckFunction } from '../health.js';
 export { waves } from '../graph.js';
 export { Backoff, type RestartDecision } from '../backoff.js';
+export { satisfies, compareVersions } from '../semver.js';
