@@ -80,6 +80,19 @@ describe.skipIf(!isRoot)('the service manager, with real daemons in a real conta
     expect((await logs()).filter((e) => e.daemon === 'crasher' && e.line === 'crashing now')).toHaveLength(3);
   });
 
+  test('an HTTP readiness check passes, and a failing liveness check restarts the daemon', async () => {
+    await expect.poll(async () => (await daemon('flaky'))?.restarts ?? 0, POLL).toBeGreaterThan(0);
+    expect(hearthd.log).not.toContain('"daemon":"flaky","error"');
+    await expect.poll(async () => (await daemon('flaky'))?.state, POLL).toBe('ready');
+    const runtimeLog = await readFile(join(hearthd.dataDir, 'logs', 'supervision', 'runtime.log'), 'utf8');
+    expect(runtimeLog).toContain('liveness check failed; restarting');
+  });
+
+  test("a function health check reports the package function's message", async () => {
+    await expect.poll(async () => (await daemon('by-function'))?.state, POLL).toBe('not-ready');
+    expect((await daemon('by-function'))?.message).toBe('the package function says no (1 failure in a row)');
+  });
+
   test('an orphan that left its daemon is adopted and reaped by init.lxc', async () => {
     await expect.poll(async () => (await logs()).some((e) => e.daemon === 'forker' && e.line === 'forked'), POLL).toBe(true);
     // The orphan's parent on the host is the container's init.
