@@ -1,11 +1,38 @@
+import { styleText } from 'node:util';
 import type { LogEntry, PackageInfo, ServerInfo, ServiceStatus, ServiceSummary } from '@hearth/sdk/contract';
 
+/** Colour only for people: a terminal, and NO_COLOR unset. */
+const useColour = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;
+
+const STATE_COLOURS: Record<string, Parameters<typeof styleText>[0]> = {
+  running: 'green',
+  ready: 'green',
+  exited: 'green',
+  starting: 'yellow',
+  waiting: 'yellow',
+  restarting: 'yellow',
+  stopping: 'yellow',
+  'not-ready': 'red',
+  failed: 'red',
+  stopped: 'gray',
+};
+
+/** A state word, coloured on a terminal; padding is applied before colouring so columns line up. */
+export function state(word: string, width = 0): string {
+  const padded = word.padEnd(width);
+  const colour = STATE_COLOURS[word];
+  return useColour && colour ? styleText(colour, padded) : padded;
+}
+
 /** Columns padded to their widest cell; the last column is not padded. */
-export function table(headers: string[], rows: string[][]): string {
+export function table(headers: string[], rows: string[][], colourColumns: number[] = []): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
+  const cell = (c: string, i: number, last: boolean, header: boolean): string => {
+    const width = last ? 0 : (widths[i] ?? 0);
+    return !header && colourColumns.includes(i) ? state(c, width) : c.padEnd(width);
+  };
+  const line = (cells: string[], header: boolean): string => cells.map((c, i) => cell(c, i, i === cells.length - 1, header)).join('  ').trimEnd();
+  return [line(headers, true), ...rows.map((r) => line(r, false))].join('\n');
 }
 
 export function formatServices(services: ServiceSummary[]): string {
@@ -16,9 +43,10 @@ export function formatServices(services: ServiceSummary[]): string {
       s.id,
       s.version,
       s.state,
-      s.state === 'stopped' ? '-' : s.ready ? 'ready' : 'not ready',
+      s.state === 'stopped' ? '-' : s.ready ? 'ready' : 'not-ready',
       s.interfaces.map((i) => `${i.hostAddress}:${i.hostPort}->${i.port}/${i.protocol}`).join(', ') || '-',
     ]),
+    [2, 3],
   );
 }
 
@@ -48,7 +76,7 @@ export function formatServer(info: ServerInfo): string {
 }
 
 export function formatStatus(status: ServiceStatus): string {
-  const lines = [`${status.id} ${status.version}: ${status.state}${status.ready ? ', ready' : ''}`];
+  const lines = [`${status.id} ${status.version}: ${state(status.state)}${status.ready ? `, ${state('ready')}` : ''}`];
   if (status.message) lines.push(`  ${status.message}`);
   if (status.container) lines.push(`  container ${status.container.name} (init pid ${status.container.initPid})`);
   if (status.daemons.length > 0) {
@@ -56,6 +84,7 @@ export function formatStatus(status: ServiceStatus): string {
       table(
         ['  DAEMON', 'STATE', 'DETAIL'],
         status.daemons.map((d) => [`  ${d.id}`, d.state, d.message ?? '']),
+        [1],
       ),
     );
   }

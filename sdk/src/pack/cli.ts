@@ -113,8 +113,13 @@ async function main(argv: string[]): Promise<void> {
     keyPath: values.key,
     ...(values.out !== undefined && { out: values.out }),
     cache: !values['no-cache'],
-    onProgress: (s) => process.stderr.write(`  ${s.step.padEnd(28)} ${mib(s.bytes).padStart(10)}  ${(s.elapsedMs / 1000).toFixed(2)} s\n`),
+    onProgress: (s) => process.stderr.write(`  ${s.step} … ${mib(s.bytes)} in ${(s.elapsedMs / 1000).toFixed(2)} s\n`),
   });
+  if (!values.json) {
+    const width = Math.max(...result.steps.map((s) => s.step.length), 4);
+    process.stderr.write(`\n  ${'STEP'.padEnd(width)}  ${'SIZE'.padStart(10)}  ${'TIME'.padStart(8)}\n`);
+    for (const s of result.steps) process.stderr.write(`  ${s.step.padEnd(width)}  ${mib(s.bytes).padStart(10)}  ${`${(s.elapsedMs / 1000).toFixed(2)} s`.padStart(8)}\n`);
+  }
   print(
     { out: result.out, id: result.manifest.id, version: result.manifest.version, size: result.size, steps: result.steps },
     `packed ${result.manifest.id} ${result.manifest.version} → ${result.out} (${mib(result.size)})`,
