@@ -27,6 +27,13 @@ export type ImageSource =
 
 export interface ImageDeclaration {
   source: ImageSource;
+  /**
+   * Files copied on top of the source, like a Dockerfile COPY: `from` relative to the package
+   * folder (a file or a directory), `to` absolute in the image. Not for `directory` sources (put
+   * the files in the directory).
+   * @example [{ from: 'build/app', to: '/opt/app' }]
+   */
+  add?: { from: string; to: string }[];
 }
 
 export interface InterfaceDeclaration {
@@ -182,7 +189,18 @@ export function validateManifest(input: unknown): Manifest {
   for (const [imageId, decl] of Object.entries(imagesIn)) {
     checkId(imageId, `images.${imageId}`);
     if (!isRecord(decl) || !isRecord(decl['source'])) fail(`images.${imageId}.source`, decl, 'expected { source: {...} }');
-    images[imageId] = { source: validateSource(decl['source'], `images.${imageId}.source`) };
+    const source = validateSource(decl['source'], `images.${imageId}.source`);
+    const addIn = decl['add'] ?? [];
+    if (!Array.isArray(addIn)) fail(`images.${imageId}.add`, addIn, 'expected an array of { from, to }');
+    const add = addIn.map((entry: unknown, i) => {
+      const where = `images.${imageId}.add[${i}]`;
+      if (!isRecord(entry)) fail(where, entry, 'expected { from, to }');
+      const to = str(entry, 'to', `${where}.to`);
+      if (!to.startsWith('/') || to.split('/').includes('..')) fail(`${where}.to`, to, 'expected an absolute path inside the image, without ..');
+      return { from: str(entry, 'from', `${where}.from`), to };
+    });
+    if (add.length > 0 && source.type === 'directory') fail(`images.${imageId}.add`, addIn, "not for 'directory' sources: put the files in the directory");
+    images[imageId] = add.length > 0 ? { source, add } : { source };
   }
 
   const volumesIn = input['volumes'] ?? [];

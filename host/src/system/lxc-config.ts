@@ -49,6 +49,8 @@ export function renderContainerConfig(spec: ContainerSpec): string {
     `lxc.init.cmd = /sbin/init.lxc -n ${spec.name} -- ${spec.initCommand}`,
     'lxc.mount.entry = tmpfs run tmpfs rw,nosuid,nodev,mode=755 0 0',
     'lxc.mount.entry = tmpfs tmp tmpfs rw,nosuid,nodev,mode=1777 0 0',
+    // POSIX shared memory (PostgreSQL and others): shared by every daemon, like /run.
+    'lxc.mount.entry = tmpfs dev/shm tmpfs rw,nosuid,nodev,mode=1777,create=dir 0 0',
     // The base is read-only, so the mount points for binds are made in a tmpfs first.
     'lxc.mount.entry = tmpfs media/hearth tmpfs rw,nosuid,nodev,mode=755 0 0',
     ...spec.binds.map((b) => {

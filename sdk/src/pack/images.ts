@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { cp, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
 import type { ImageConfig } from '../contract/paths.js';
@@ -38,12 +38,23 @@ async function hashFile(hash: ReturnType<typeof createHash>, path: string): Prom
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) hash.update(chunk);
 }
 
+/** Names, modes and contents of a file or a directory tree, in a stable order. */
+async function hashTree(hash: ReturnType<typeof createHash>, path: string): Promise<void> {
+  const info = await lstat(path).catch(() => null);
+  if (info === null) throw new HearthError('PACK_FAILED', `${path} does not exist`, { hint: 'build the files the image adds first' });
+  hash.update(`${path}\0${info.mode}\0`);
+  if (info.isDirectory()) for (const name of (await readdir(path)).sort()) await hashTree(hash, join(path, name));
+  else if (info.isFile()) await hashFile(hash, path);
+}
+
 /**
  * The digest of everything an image is built from; null for a plain directory (hashing a tree
  * costs about what packing it does). OCI blobs are content-addressed, so their index names them.
  */
-async function inputDigest(packageDir: string, source: ImageSource): Promise<string | null> {
-  const hash = createHash('sha256').update(`${RECIPE}\n${JSON.stringify(source)}\n`);
+async function inputDigest(packageDir: string, decl: ImageDeclaration): Promise<string | null> {
+  const { source } = decl;
+  const hash = createHash('sha256').update(`${RECIPE}\n${JSON.stringify(decl)}\n`);
+  for (const { from } of decl.add ?? []) await hashTree(hash, sourcePath(packageDir, from));
   switch (source.type) {
     case 'directory':
       return null;
@@ -136,7 +147,7 @@ export async function buildImage(packageDir: string, id: string, decl: ImageDecl
     await mksquashfs(id, path, squashfs, true);
     return { squashfs, config: DEFAULT_IMAGE_CONFIG, cached: false };
   }
-  const digest = await inputDigest(packageDir, source);
+  const digest = await inputDigest(packageDir, decl);
   const cacheDir = join(packageDir, CACHE_DIR, `${id}-${(digest ?? '').slice(0, 32)}`);
   if (useCache && existsSync(join(cacheDir, 'config.json'))) {
     return { squashfs: join(cacheDir, 'image.squashfs'), config: JSON.parse(await readFile(join(cacheDir, 'config.json'), 'utf8')) as ImageConfig, cached: true };
@@ -146,6 +157,11 @@ export async function buildImage(packageDir: string, id: string, decl: ImageDecl
   await mkdir(join(building, 'root'), { recursive: true });
   try {
     const { config, owners } = await materialize(packageDir, id, source, join(building, 'root'));
+    for (const { from, to } of decl.add ?? []) {
+      const target = join(building, 'root', to);
+      await mkdir(dirname(target), { recursive: true });
+      await cp(sourcePath(packageDir, from), target, { recursive: true, verbatimSymlinks: true });
+    }
     await mksquashfs(id, join(building, 'root'), join(building, 'image.squashfs'), !owners);
     await rm(join(building, 'root'), { recursive: true, force: true });
     await writeFile(join(building, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
