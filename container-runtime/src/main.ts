@@ -7,6 +7,7 @@ import {
   type ExecParams,
   type FileTarget,
   type LogEntry,
+  type PackageActions,
   type RuntimeMethods,
 } from '@hearth/sdk/contract';
 import { fetchFile, inside, putFile } from './files/transfer.js';
@@ -37,11 +38,13 @@ async function main(): Promise<void> {
   };
   // A package that fails to load is reported through runtime.start, where the host can show it.
   let manager: DaemonManager | null = null;
+  let actions: PackageActions | null = null;
   let sockets: InterfaceSockets | null = null;
   let loadError: unknown = null;
   try {
     const pkg = await loadPackage(paths.packageDir);
     manager = new DaemonManager(pkg.daemons, pkg.images, paths, events, logger);
+    actions = pkg.actions;
     sockets = await InterfaceSockets.listen(paths.rpcDir, pkg.manifest.interfaces);
   } catch (error) {
     loadError = error;
@@ -67,6 +70,28 @@ async function main(): Promise<void> {
       return await loaded()
         .daemon(p.daemon)
         .exec(p.command, p.env ?? {}, p.timeoutMs ?? EXEC_TIMEOUT_MS, (stream, data) => host.notify('runtime.execOutput', { execId: p.execId, stream, data }));
+    },
+    'runtime.listActions': () => ({ actions: actions?.list() ?? [] }),
+    'runtime.runAction': async (params: unknown) => {
+      const p = params as RuntimeMethods['runtime.runAction']['params'];
+      if (actions === null) throw new HearthError('INVALID_PARAMS', 'this package has no actions');
+      const daemons = loaded();
+      // An action's commands run like `hearth exec`, output collected instead of streamed.
+      const run = actions.run(p.action, p.input, async (daemon, command, options = {}) => {
+        let stdout = '';
+        let stderr = '';
+        const result = await daemons.daemon(daemon).exec(command, options.env ?? {}, options.timeoutMs ?? EXEC_TIMEOUT_MS, (stream, data) => {
+          if (stream === 'stdout') stdout += data;
+          else stderr += data;
+        });
+        return { exitCode: result.exitCode, stdout, stderr };
+      });
+      try {
+        return await run;
+      } catch (error) {
+        if (error instanceof HearthError) throw error;
+        throw new HearthError('ACTION_FAILED', `action ${p.action} failed: ${errorMessage(error)}`, { hint: 'see the service logs' });
+      }
     },
     'runtime.putFile': async (params: unknown) => {
       const p = params as RuntimeMethods['runtime.putFile']['params'];

@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p build/app
-for entry in server migrate; do
-  npx --no-install esbuild "app/$entry.ts" --bundle --platform=node --format=cjs --target=node18 \
+for entry in server migrate export; do
+  # --minify drops the path comments, so the bundle (and the cached image) is the same wherever it is built.
+  npx --no-install esbuild "app/$entry.ts" --bundle --minify --platform=node --format=cjs --target=node18 \
     --external:pg-native --log-level=warning --outfile="build/app/$entry.cjs"
 done
 rm -rf build/tools.tmp

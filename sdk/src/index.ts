@@ -8,3 +8,5 @@ export type { HealthCheck, HealthCheckSpec, CheckStrategy, CheckTiming, CheckRes
 export { waves } from './graph.js';
 export { HearthError, ERROR_CODES, isHearthError } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export { Actions, parseInput } from './actions.js';
+export type { ActionDefinition, ActionContext, ActionResult, ActionInfo, InputSchema, InputField, InputOf, ExecOutcome } from './actions.js';

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -60,15 +61,18 @@ export async function claimedKeyOf(archive: string): Promise<string> {
  * Pack a copy of an example with another version in its manifest (an update to install). The copy
  * lives under test/fixtures/.work so the package still resolves @hearth/sdk.
  */
-export async function packVersion(name: string, version: string, key: string, out: string): Promise<string> {
+export async function packVersion(name: string, version: string, key: string, out: string, buildScript = 'build-image.sh'): Promise<string> {
   const dir = join(FIXTURES, '.work', `${name}-${version}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  for (const entry of ['package.json', 'src', 'build-image.sh']) await cp(join(EXAMPLES, name, entry), join(dir, entry), { recursive: true });
+  // The image build cache comes along: unchanged images are not built again.
+  for (const entry of ['package.json', 'src', 'app', buildScript, '.hearth-cache']) {
+    if (existsSync(join(EXAMPLES, name, entry))) await cp(join(EXAMPLES, name, entry), join(dir, entry), { recursive: true, verbatimSymlinks: true });
+  }
   const entry = join(dir, 'src/index.ts');
   const source = await readFile(entry, 'utf8');
   const changed = source.replace(/version: '[^']+'/, `version: '${version}'`);
   if (changed === source) throw new Error(`no version to change in ${entry}`);
   await writeFile(entry, changed);
-  return await packDir(dir, 'build-image.sh', key, out);
+  return await packDir(dir, buildScript, key, out);
 }

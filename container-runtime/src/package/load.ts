@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { daemonsOfModule, type ImageConfig, type Manifest, type PackageDaemons } from '@hearth/sdk/contract';
+import { actionsOfModule, daemonsOfModule, type ImageConfig, type Manifest, type PackageActions, type PackageDaemons } from '@hearth/sdk/contract';
 
 export interface LoadedPackage {
   manifest: Manifest;
   daemons: PackageDaemons;
+  actions: PackageActions | null;
   images: Map<string, ImageConfig>;
 }
 
@@ -17,5 +18,5 @@ export async function loadPackage(packageDir: string): Promise<LoadedPackage> {
     images.set(id, JSON.parse(await readFile(join(packageDir, 'images', `${id}.json`), 'utf8')) as ImageConfig);
   }
   const mod: unknown = await import(pathToFileURL(join(packageDir, 'index.mjs')).href);
-  return { manifest, daemons: await daemonsOfModule(mod), images };
+  return { manifest, daemons: await daemonsOfModule(mod), actions: actionsOfModule(mod), images };
 }

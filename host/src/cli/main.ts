@@ -28,6 +28,9 @@ commands:
                               run a command in a daemon's filesystem; exits with its code
   cp <id>:<path> <file> | cp <file> <id>:<path> [--daemon D | --volume V]
                               copy a file out of or into a running service (up to 4 MiB)
+  actions <id>                what a running service offers to do, and their inputs
+  action <id> <action> [--input KEY=VALUE ...]
+                              run an action
   logs <id> [--daemon D] [--since T] [--tail N] [-f]
                               daemon output; T is 30s, 10m, 2h, 1d or a date; -f follows
 options:
@@ -67,6 +70,7 @@ async function main(argv: string[]): Promise<void> {
         tail: { type: 'string' },
         follow: { type: 'boolean', short: 'f', default: false },
         volume: { type: 'string' },
+        input: { type: 'string', multiple: true },
         timeout: { type: 'string' },
       },
     });
@@ -224,6 +228,29 @@ async function main(argv: string[]): Promise<void> {
           await writeFile(to, Buffer.from(result.contentBase64, 'base64'));
           print({ size: result.size }, `copied ${result.size} bytes to ${to}`);
         }
+      });
+    }
+    case 'actions': {
+      const id = oneArg('the package id');
+      return run(async (c) => {
+        const { actions } = await c.call('action.list', { id });
+        const describe = (a: (typeof actions)[number]): string =>
+          [`${a.id}: ${a.name} — ${a.description}`, ...Object.entries(a.input).map(([k, f]) => `    --input ${k}=<${f.type}>${f.required ? ' (required)' : f.default !== undefined ? ` (default ${String(f.default)})` : ''}${f.description ? `  ${f.description}` : ''}`)].join('\n');
+        print(actions, actions.length === 0 ? `${id} has no actions` : actions.map(describe).join('\n'));
+      });
+    }
+    case 'action': {
+      const [id, action] = args;
+      if (id === undefined || action === undefined || args.length !== 2) throw usageError('action takes the package id and the action id');
+      const input: Record<string, string> = {};
+      for (const pair of values.input ?? []) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw usageError(`--input ${JSON.stringify(pair)} must be KEY=VALUE`);
+        input[pair.slice(0, eq)] = pair.slice(eq + 1);
+      }
+      return run(async (c) => {
+        const result = await c.call('action.run', { id, action, input });
+        print(result, result.message);
       });
     }
     case 'logs': {

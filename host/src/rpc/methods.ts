@@ -125,6 +125,18 @@ export function hostMethods(manager: ServiceManager, server: Omit<ServerInfo, 's
       });
       return await manager.fetchFile(p.id, p);
     },
+    'action.list': async (params) => {
+      const p = parseParams('action.list', params, { id: serviceId });
+      return await manager.listActions(p.id);
+    },
+    'action.run': async (params) => {
+      const p = parseParams('action.run', params, {
+        id: serviceId,
+        action: { kind: 'string' },
+        input: { kind: 'input', optional: true },
+      });
+      return await manager.runAction(p.id, p.action, p.input ?? {});
+    },
     'trust.add': async (params) => {
       const p = parseParams('trust.add', params, { publicKey: { kind: 'string' }, name: { kind: 'string', optional: true } });
       return await manager.trustKey(p.publicKey, p.name ?? '');

@@ -1,7 +1,7 @@
 import { HearthError } from '@hearth/sdk/contract';
 
 /** A small schema for RPC params: each field's type and whether it may be left out. */
-type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'env';
+type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'env' | 'input';
 type Field = { kind: Kind; optional?: true; check?: (value: never) => string | null };
 type Schema = Record<string, Field>;
 type TypeOf<K extends Kind> = K extends 'string'
@@ -12,7 +12,9 @@ type TypeOf<K extends Kind> = K extends 'string'
       ? string[]
       : K extends 'env'
         ? Record<string, string>
-        : number;
+        : K extends 'input'
+          ? Record<string, string | number | boolean>
+          : number;
 export type Parsed<S extends Schema> = {
   [F in keyof S as S[F]['optional'] extends true ? never : F]: TypeOf<S[F]['kind']>;
 } & {
@@ -29,6 +31,7 @@ const DESCRIBE: Record<Kind, string> = {
   number: 'a number',
   'string[]': 'an array of strings',
   env: 'an object of string values',
+  input: 'an object of string, number or boolean values',
 };
 
 /** Validate params at the boundary: unknown fields, missing fields and wrong types are all refused by name. */
@@ -50,8 +53,11 @@ export function parseParams<S extends Schema>(method: string, params: unknown, s
     const ok =
       field.kind === 'string[]'
         ? Array.isArray(value) && value.every((v) => typeof v === 'string')
-        : field.kind === 'env'
-          ? typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')
+        : field.kind === 'env' || field.kind === 'input'
+          ? typeof value === 'object' &&
+            value !== null &&
+            !Array.isArray(value) &&
+            Object.values(value).every((v) => typeof v === 'string' || (field.kind === 'input' && (typeof v === 'number' || typeof v === 'boolean')))
           : typeof value === field.kind && (field.kind !== 'number' || Number.isFinite(value));
     if (!ok) {
       throw invalid(method, `param ${JSON.stringify(key)} must be ${DESCRIBE[field.kind]}, got ${JSON.stringify(value)}`, { param: key, value });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, errorMessage, type TrustedKeyInfo, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, type ActionInfo, type ActionResult, type TrustedKeyInfo, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
@@ -353,6 +353,16 @@ export class ServiceManager {
   async exec(id: string, params: Omit<ExecParams, 'execId' | 'daemon'> & { daemon?: string }, onOutput: (output: ExecOutput) => void): Promise<ExecResult> {
     const runner = this.running(id);
     return await runner.exec({ ...params, daemon: params.daemon ?? runner.defaultDaemon() }, onOutput);
+  }
+
+  async listActions(id: string): Promise<{ actions: ActionInfo[] }> {
+    return await this.running(id).listActions();
+  }
+
+  async runAction(id: string, action: string, input: Record<string, unknown>): Promise<ActionResult> {
+    const runner = this.running(id);
+    this.options.logger.info('running an action', { service: id, action });
+    return await runner.runAction({ action, input });
   }
 
   /** `volume` if given, else a daemon's filesystem (the named one, or the first). */

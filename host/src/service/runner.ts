@@ -33,6 +33,7 @@ import { crashPoint } from '../crash-points.js';
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
 export const EXEC_TIMEOUT_MS = 60_000;
+export const ACTION_TIMEOUT_MS = 10 * 60_000;
 /** Extra time an RPC waits beyond the operation's own timeout, for the answer to travel. */
 export const RPC_MARGIN_MS = 5_000;
 export const RUNTIME_STOP_TIMEOUT_MS = 90_000;
@@ -306,6 +307,14 @@ export class ServiceRunner {
     } finally {
       this.execs.delete(execId);
     }
+  }
+
+  async listActions(): Promise<RuntimeMethods['runtime.listActions']['result']> {
+    return await this.runtime().request('runtime.listActions', {});
+  }
+
+  async runAction(params: RuntimeMethods['runtime.runAction']['params']): Promise<RuntimeMethods['runtime.runAction']['result']> {
+    return await this.runtime().request('runtime.runAction', params, ACTION_TIMEOUT_MS);
   }
 
   async putFile(params: RuntimeMethods['runtime.putFile']['params']): Promise<{ size: number }> {

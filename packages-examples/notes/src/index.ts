@@ -1,4 +1,4 @@
-import { Daemons, defineManifest, healthChecks } from '@hearth/sdk';
+import { Actions, Daemons, defineManifest, healthChecks } from '@hearth/sdk';
 
 export const manifest = defineManifest({
   id: 'notes',
@@ -66,3 +66,15 @@ export const main = () =>
       mounts: [{ volume: 'files', path: '/files' }],
       ready: healthChecks.http(8080, '/healthz'),
     });
+
+/** What a user can do to a running notes service: `hearth action notes export --input pretty=true`. */
+export const actions = Actions.of<typeof manifest, 'web'>().add('export', {
+  name: 'Export notes',
+  description: 'Write every note as JSON to exports/notes.json in the files volume',
+  input: { pretty: { type: 'boolean', description: 'indent the JSON', default: false } },
+  run: async ({ input, exec }) => {
+    const result = await exec('web', ['node', '/opt/notes/export.cjs', ...(input.pretty ? ['--pretty'] : [])]);
+    if (result.exitCode !== 0) throw new Error(result.stderr.trim() || `exited ${result.exitCode}`);
+    return { message: result.stdout.trim() };
+  },
+});

@@ -1,5 +1,6 @@
 import type { Manifest } from '../manifest.js';
 import type { DaemonStatus, ExecOutput, ExecResult, LogEntry } from './runtime-api.js';
+import type { ActionInfo, ActionResult } from '../actions.js';
 
 /** The control API hearthd serves on its socket (JSON-RPC 2.0, one JSON message per line). */
 
@@ -103,6 +104,10 @@ export interface HostMethods {
   /** Copy a file into a running daemon's filesystem (`daemon`) or a volume (`volume`). */
   'service.put': { params: { id: string; daemon?: string; volume?: string; path: string; contentBase64: string; mode?: number }; result: { size: number } };
   'service.fetch': { params: { id: string; daemon?: string; volume?: string; path: string }; result: { contentBase64: string; size: number } };
+  /** The actions a running service offers, with their input schemas. */
+  'action.list': { params: { id: string }; result: { actions: ActionInfo[] } };
+  /** Run an action; input values may be strings (from a CLI) and are converted by the schema. */
+  'action.run': { params: { id: string; action: string; input?: Record<string, string | number | boolean> }; result: ActionResult };
   'trust.add': { params: { publicKey: string; name?: string }; result: TrustedKeyInfo };
   'trust.list': { params: Record<string, never>; result: { keys: TrustedKeyInfo[] } };
   'trust.remove': { params: { fingerprint: string }; result: { fingerprint: string } };
@@ -141,6 +146,8 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'service.exec',
   'service.put',
   'service.fetch',
+  'action.list',
+  'action.run',
   'trust.add',
   'trust.list',
   'trust.remove',

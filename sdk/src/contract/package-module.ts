@@ -1,6 +1,7 @@
 import type { DaemonSpec } from '../daemons.js';
 import type { CheckFunction } from '../health.js';
 import { HearthError } from '../errors.js';
+import type { ActionInfo, ActionResult, ExecOutcome } from '../actions.js';
 
 export interface PackageDaemons {
   specs: DaemonSpec[];
@@ -26,4 +27,19 @@ export async function daemonsOfModule(mod: unknown): Promise<PackageDaemons> {
   const specs = (daemons.toSpec as () => DaemonSpec[]).call(daemons);
   const lookup = daemons.checkFunction as (ref: string) => CheckFunction | undefined;
   return { specs, checkFunction: (ref) => lookup.call(daemons, ref) };
+}
+
+export interface PackageActions {
+  list(): ActionInfo[];
+  run(id: string, input: Record<string, unknown>, exec: (daemon: string, command: string[], options?: { env?: Record<string, string>; timeoutMs?: number }) => Promise<ExecOutcome>): Promise<ActionResult>;
+}
+
+/** The module's `actions` export, if it has one (checked by shape: the package bundles its own SDK). */
+export function actionsOfModule(mod: unknown): PackageActions | null {
+  const actions = (mod as { actions?: unknown } | null)?.actions as { list?: unknown; run?: unknown } | undefined;
+  if (actions === undefined) return null;
+  if (typeof actions.list !== 'function' || typeof actions.run !== 'function') {
+    throw new HearthError('MANIFEST_INVALID', 'the package exports `actions` that are not Actions', { hint: 'export const actions = Actions.of<typeof manifest, Daemon>().add(...)' });
+  }
+  return actions as unknown as PackageActions;
 }

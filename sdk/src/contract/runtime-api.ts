@@ -1,3 +1,5 @@
+import type { ActionInfo, ActionResult } from '../actions.js';
+
 /**
  * JSON-RPC between hearthd and the container-runtime, over `host.sock` in the container's RPC dir.
  * The runtime connects; then both sides are servers and clients on the one connection.
@@ -83,6 +85,8 @@ export interface ExecOutput {
 export const MAX_TRANSFER_BYTES = 4 * 1024 * 1024;
 
 export interface RuntimeMethods {
+  'runtime.listActions': { params: Record<string, never>; result: { actions: ActionInfo[] } };
+  'runtime.runAction': { params: { action: string; input: Record<string, unknown> }; result: ActionResult };
   /** Run a command in a running daemon's filesystem, as its user, streaming `runtime.execOutput`. */
   'runtime.exec': { params: ExecParams; result: ExecResult };
   'runtime.putFile': { params: FileTarget & { contentBase64: string; mode?: number }; result: { size: number } };

@@ -38,12 +38,12 @@ async function hashFile(hash: ReturnType<typeof createHash>, path: string): Prom
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) hash.update(chunk);
 }
 
-/** Names, modes and contents of a file or a directory tree, in a stable order. */
-async function hashTree(hash: ReturnType<typeof createHash>, path: string): Promise<void> {
+/** Relative names, modes and contents of a file or a directory tree, in a stable order (not where it lives). */
+async function hashTree(hash: ReturnType<typeof createHash>, path: string, name = '.'): Promise<void> {
   const info = await lstat(path).catch(() => null);
   if (info === null) throw new HearthError('PACK_FAILED', `${path} does not exist`, { hint: 'build the files the image adds first' });
-  hash.update(`${path}\0${info.mode}\0`);
-  if (info.isDirectory()) for (const name of (await readdir(path)).sort()) await hashTree(hash, join(path, name));
+  hash.update(`${name}\0${info.mode}\0`);
+  if (info.isDirectory()) for (const child of (await readdir(path)).sort()) await hashTree(hash, join(path, child), `${name}/${child}`);
   else if (info.isFile()) await hashFile(hash, path);
 }
 

@@ -1,0 +1,110 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { LogEntry, PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
+import { TestHearthd } from '../support/hearthd.js';
+import { keygen, packDir, packVersion } from '../support/packages.js';
+import { EXAMPLES, isRoot } from '../support/repo.js';
+
+const ID = 'notes';
+const READY = { timeout: 180_000, interval: 250 };
+
+/**
+ * The use case of the whole design: PostgreSQL and a web app from different images (both built
+ * from debootstrap recipes) plus a busybox task image, in one container, driven through the CLI.
+ * The first run builds the Debian images (about a minute each); later runs reuse the cache.
+ */
+describe.skipIf(!isRoot)('notes: an app and PostgreSQL from different images in one container', () => {
+  let work: string;
+  let key: string;
+  let archive: string;
+  let hearthd: TestHearthd;
+
+  const url = async (): Promise<string> => (await hearthd.json<ServiceStatus>('status', ID)).interfaces[0]!.url;
+  const notes = async (): Promise<{ body: string; created_at?: string }[]> => (await (await fetch(`${await url()}notes`)).json()) as { body: string }[];
+  const startReady = async (): Promise<void> => {
+    await hearthd.json('start', ID, '--no-wait');
+    await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', ID)).ready, READY).toBe(true);
+  };
+  const dbLogs = async (): Promise<string[]> =>
+    (await hearthd.cli('logs', ID, '--daemon', 'db', '--json', '--tail', '10000')).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as LogEntry).line);
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'hearth-notes-'));
+    key = await keygen(join(work, 'key.pem'));
+    archive = await packDir(join(EXAMPLES, ID), 'build.sh', key, join(work, 'notes.hpk'));
+    hearthd = await TestHearthd.start(20_300 + Math.floor(Math.random() * 100));
+    await hearthd.trust(key);
+  }, 900_000);
+
+  afterAll(async () => {
+    await hearthd?.cli('uninstall', ID, '--purge', '--yes');
+    await hearthd?.[Symbol.asyncDispose]();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('a note survives a restart and a reinstall, PostgreSQL stops cleanly, and purge removes the data', async () => {
+    await hearthd.json<PackageSummary>('install', archive);
+    await startReady();
+    const status = await hearthd.json<ServiceStatus>('status', ID);
+    expect(Object.fromEntries(status.daemons.map((d) => [d.id, d.state]))).toEqual({
+      'prepare-files': 'exited',
+      'db-dirs': 'exited',
+      initdb: 'exited',
+      db: 'ready',
+      migrate: 'exited',
+      web: 'ready',
+    });
+
+    const created = await fetch(`${await url()}notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: 'buy milk' }) });
+    expect(created.status).toBe(201);
+    expect((await notes()).map((n) => n.body)).toEqual(['buy milk']);
+
+    await hearthd.json('restart', ID, '--no-wait');
+    await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', ID)).ready, READY).toBe(true);
+    expect((await notes()).map((n) => n.body)).toEqual(['buy milk']);
+
+    await hearthd.json('stop', ID);
+    expect((await dbLogs()).some((l) => l.includes('database system is shut down'))).toBe(true);
+    expect((await dbLogs()).some((l) => l.includes('received fast shutdown request'))).toBe(true);
+    const runtimeLog = await readFile(join(hearthd.dataDir, 'logs', ID, 'runtime.log'), 'utf8');
+    expect(runtimeLog).not.toMatch(/did not stop in time.*"daemon":"db"/);
+
+    await hearthd.json('uninstall', ID);
+    await hearthd.json('install', archive);
+    await startReady();
+    expect((await notes()).map((n) => n.body)).toEqual(['buy milk']);
+
+    const exported = await hearthd.json<{ message: string }>('action', ID, 'export', '--input', 'pretty=true');
+    expect(exported.message).toBe('exported 1 notes to /files/exports/notes.json (the files volume)');
+    const file = join(hearthd.dataDir, 'volumes', ID, 'files', 'exports', 'notes.json');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject([{ body: 'buy milk' }]);
+    const badInput = await hearthd.cli('action', ID, 'export', '--input', 'pretty=maybe');
+    expect(badInput.stderr).toContain('input pretty must be a boolean, got "maybe"');
+
+    await hearthd.json('stop', ID);
+    await hearthd.json('uninstall', ID, '--purge', '--yes');
+    expect(existsSync(join(hearthd.dataDir, 'volumes', ID))).toBe(false);
+  });
+
+  test('updating 1.0.0 with data to 1.1.0 runs its schema migration and keeps the data', async () => {
+    await hearthd.json('install', archive);
+    await startReady();
+    await fetch(`${await url()}notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: 'kept across the update' }) });
+    expect((await notes())[0]).not.toHaveProperty('created_at');
+
+    const v11 = await packVersion(ID, '1.1.0', key, join(work, 'notes-1.1.0.hpk'), 'build.sh');
+    expect(await hearthd.json<PackageSummary>('update', ID, v11)).toMatchObject({ version: '1.1.0', updatedFrom: '1.0.0' });
+    await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', ID)).ready, READY).toBe(true);
+    const migrated = await notes();
+    expect(migrated.map((n) => n.body)).toEqual(['kept across the update']);
+    expect(migrated[0]?.created_at).toMatch(/^\d{4}-\d\d-\d\d/);
+    const migrateLog = (await hearthd.cli('logs', ID, '--daemon', 'migrate', '--json', '--tail', '100')).stdout;
+    expect(migrateLog).toContain('migrated to version 2');
+  });
+});
