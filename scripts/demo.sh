@@ -21,9 +21,14 @@ hearth() { node host/dist/cli/main.js --socket "$SOCKET" "$@"; }
 mkdir -p .hearth-keys build/packages /run/hearth /var/log/hearth
 [ -f "$KEY" ] || node sdk/dist/pack/cli.js keygen --out "$KEY"
 
-echo "== packing packages-examples/hello-world"
-bash packages-examples/hello-world/build-image.sh
-node sdk/dist/pack/cli.js packages-examples/hello-world --key "$KEY" --out build/packages/hello-world.hpk
+# Each example: its build script, then hearth-pack. The notes example's Debian images take a
+# minute or two the first time (debootstrap); after that they come from the pack cache.
+for spec in hello-world:build-image.sh notes:build.sh; do
+  pkg=${spec%%:*}
+  echo "== packing packages-examples/$pkg"
+  bash "packages-examples/$pkg/${spec#*:}"
+  node sdk/dist/pack/cli.js "packages-examples/$pkg" --key "$KEY" --out "build/packages/$pkg.hpk"
+done
 
 if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
   echo "== hearthd already running (pid $(cat "$PIDFILE"))"
@@ -35,10 +40,11 @@ else
   [ -S "$SOCKET" ] || { echo "demo: hearthd did not start; see $LOG" >&2; tail -5 "$LOG" >&2; exit 1; }
 fi
 
+urls=()
 # The demo signs with its own key; trust it on this host (idempotent).
 hearth trust add "$KEY" --name "demo key" >/dev/null
 
-for pkg in hello-world; do
+for pkg in hello-world notes; do
   if hearth status "$pkg" >/dev/null 2>&1; then
     echo "== $pkg is installed; reinstalling the fresh build (volumes are kept)"
     hearth uninstall "$pkg" >/dev/null
@@ -48,9 +54,13 @@ for pkg in hello-world; do
   hearth start "$pkg"
   url=$(hearth --json status "$pkg" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).interfaces[0].url))')
   echo "== GET $url"
-  curl -fsS "$url" | head -3
+  curl -fsS "$url" | head -c 300
   echo
-  echo "$pkg is running at $url"
+  urls+=("$pkg is running at $url")
 done
+echo
+hearth ls
+echo
+printf '%s\n' "${urls[@]}"
 echo
 echo "hearthd keeps running (pid $(cat "$PIDFILE")). Stop it and its services with: sudo npm run demo:stop"

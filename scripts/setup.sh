@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # gcc + libc6-dev: the tests build a small static helper (test/fixtures/usock.c) for their images.
-PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev)
+# debootstrap: Debian-based images (the notes example's PostgreSQL and Node).
+PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

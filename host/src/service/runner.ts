@@ -71,6 +71,8 @@ export interface RunnerContext {
 export class ServiceRunner {
   private readonly daemons = new Map<string, DaemonStatus>();
   private readonly execs = new Map<string, (output: ExecOutput) => void>();
+  /** Daemons in the order the package declares them (from the runtime's answers), for display. */
+  private order: string[] = [];
   private readonly cleanup = new CleanupStack();
   private link: RuntimeLink | null = null;
   private log: RotatingLog | null = null;
@@ -274,6 +276,7 @@ export class ServiceRunner {
    * (a daemon can turn ready while the response is on its way): notifications win.
    */
   private fillDaemons(snapshot: DaemonStatus[]): void {
+    this.order = snapshot.map((d) => d.id);
     for (const status of snapshot) if (!this.daemons.has(status.id)) this.setDaemon(status);
   }
 
@@ -347,7 +350,8 @@ export class ServiceRunner {
   }
 
   status(version: string): ServiceStatus {
-    const daemons = [...this.daemons.values()];
+    const rank = (id: string): number => (this.order.includes(id) ? this.order.indexOf(id) : this.order.length);
+    const daemons = [...this.daemons.values()].sort((a, b) => rank(a.id) - rank(b.id));
     const failed = daemons.find((d) => d.state === 'failed');
     // Ready: every daemon passes its readiness check and every task has finished.
     const ready = daemons.length > 0 && daemons.every((d) => (d.kind === 'task' ? d.state === 'exited' : d.state === 'ready'));
