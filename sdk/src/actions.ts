@@ -26,7 +26,7 @@ export interface ExecOutcome {
 /** What an action's code may do: run commands in the service's daemons. */
 export interface ActionContext<S extends InputSchema, Daemon extends string> {
   input: InputOf<S>;
-  exec(daemon: Daemon, command: string[], options?: { env?: Record<string, string>; timeoutMs?: number }): Promise<ExecOutcome>;
+  exec: (daemon: Daemon, command: string[], options?: { env?: Record<string, string>; timeoutMs?: number }) => Promise<ExecOutcome>;
 }
 
 export interface ActionResult {
@@ -41,7 +41,7 @@ export interface ActionDefinition<S extends InputSchema, Daemon extends string> 
   description: string;
   /** @default {} */
   input?: S;
-  run(ctx: ActionContext<S, Daemon>): Promise<ActionResult> | ActionResult;
+  run: (ctx: ActionContext<S, Daemon>) => Promise<ActionResult> | ActionResult;
 }
 
 /** An action as the host lists it (plain data). */
