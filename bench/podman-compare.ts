@@ -67,6 +67,8 @@ async function rootfsTarballs(): Promise<{ busybox: string; debian: string; big:
   await cp('/bin/busybox', join(bb, 'bin/busybox'));
   for (const a of ['sh', 'httpd', 'sleep']) await execa('ln', ['-sf', 'busybox', join(bb, 'bin', a)]);
   await writeFile(join(bb, 'www/index.html'), 'hello\n');
+  // Podman's infra container runs this (its pause image cannot be pulled here); it stops on SIGTERM.
+  await writeFile(join(bb, 'bin/pause'), '#!/bin/sh\ntrap "exit 0" TERM\nsleep 2147483647 &\nwait\n', { mode: 0o755 });
   const deb = join(CACHE, 'debian');
   if (!existsSync(join(deb, 'usr/bin/busybox'))) {
     process.stderr.write('building the Debian rootfs (debootstrap, once)…\n');
@@ -116,15 +118,15 @@ class Podman {
   }
   async setup(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    await writeFile(join(this.dir, 'containers.conf'), '[containers]\nnetns="none"\ndefault_ulimits=["nofile=20000:20000"]\n[engine]\nevents_logger="file"\n');
+    // Lowered limits: without CAP_SYS_RESOURCE runc cannot set Podman's defaults here (ENVIRONMENT.md).
+    await writeFile(join(this.dir, 'containers.conf'), '[containers]\nnetns="none"\ndefault_ulimits=["nofile=20000:20000","nproc=4096:4096"]\n[engine]\nevents_logger="file"\n');
   }
   async createPod(name: string): Promise<void> {
-    await this.run(['pod', 'create', '--name', name, '--infra-image', 'localhost/bb:1', '--infra-command', '/bin/sleep', '--infra-command', '2147483647']).catch(async () => {
-      await this.run(['pod', 'create', '--name', name, '--infra-image', 'localhost/bb:1', '--infra-command', '["/bin/sleep","2147483647"]']);
-    });
-    await this.run(['create', '--pod', name, '--name', `${name}-web1`, 'localhost/bb:1', '/bin/httpd', '-f', '-p', String(PORTS[0]), '-h', '/www']);
-    await this.run(['create', '--pod', name, '--name', `${name}-web2`, 'localhost/bb:1', '/bin/httpd', '-f', '-p', String(PORTS[1]), '-h', '/www']);
-    await this.run(['create', '--pod', name, '--name', `${name}-deb`, 'localhost/deb:1', 'busybox', 'httpd', '-f', '-p', String(PORTS[2]), '-h', '/srv']);
+    await this.run(['pod', 'create', '--name', name, '--infra-image', 'localhost/bb:1', '--infra-command', '/bin/pause']);
+    // --init (catatonit) as PID 1, as users do: a daemon as PID 1 would ignore SIGTERM and wait out the stop timeout.
+    await this.run(['create', '--init', '--pod', name, '--name', `${name}-web1`, 'localhost/bb:1', '/bin/httpd', '-f', '-p', String(PORTS[0]), '-h', '/www']);
+    await this.run(['create', '--init', '--pod', name, '--name', `${name}-web2`, 'localhost/bb:1', '/bin/httpd', '-f', '-p', String(PORTS[1]), '-h', '/www']);
+    await this.run(['create', '--init', '--pod', name, '--name', `${name}-deb`, 'localhost/deb:1', 'busybox', 'httpd', '-f', '-p', String(PORTS[2]), '-h', '/srv']);
   }
   /** Start, then the same readiness as hearth's: an HTTP GET to each daemon's port in the pod's network. */
   async startReady(name: string): Promise<void> {
@@ -222,7 +224,12 @@ async function main(): Promise<void> {
     // Density: N services running at once; time to start them all, memory the system adds.
     const lxcDir = join(hearthd.dataDir, 'lxc');
     const hearthMem = (): number => pidsWhere((c) => c.includes(lxcDir) || c.startsWith('/sbin/init.lxc') || c.startsWith('/usr/bin/node /usr/lib/hearth/runtime.mjs')).reduce((sum, pid) => sum + pss(pid), 0);
-    const podmanMem = (): number => pidsWhere((c) => c.startsWith('/usr/bin/conmon') || c.startsWith('/bin/sleep 2147483647') || c.includes('catatonit')).reduce((sum, pid) => sum + pss(pid), 0);
+    const podmanRoot = join(work, 'podman');
+    const podmanMem = (): number =>
+      pidsWhere((c) => (c.startsWith('/usr/bin/conmon') && c.includes(podmanRoot)) || c.startsWith('/bin/sh /bin/pause') || c.startsWith('sleep 2147483647') || c.includes('catatonit')).reduce(
+        (sum, pid) => sum + pss(pid),
+        0,
+      );
     const densityRows: [string, Stats | null, Stats | null][] = [];
     const memoryRows: [string, Stats | null, Stats | null][] = [];
     for (let i = 1; i < maxN; i += 1) await client.call('package.install', { path: archives[i] ?? '' });
@@ -249,7 +256,7 @@ async function main(): Promise<void> {
       memoryRows.push([`${n} service(s): PSS added, per service`, one(hMem / n), podman ? one(pMem / n) : null]);
     }
     table('density: time to start N services one after another', 'ms', densityRows);
-    table('memory per service: PSS of what each system adds (hearth: LXC monitor + init.lxc + runtime; podman: conmon ×4 + infra); daemons not counted', 'MiB', memoryRows);
+    table('memory per service: PSS of what each system adds (hearth: LXC monitor + init.lxc + runtime; podman: conmon ×4 + infra + catatonit ×3); daemons not counted', 'MiB', memoryRows);
 
     // Install: a ~200 MB package against podman import of the same tarballs.
     const bigDir = join(WORK_PACKAGES, 'big');

@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { TestHearthd } from '../support/hearthd.js';
 import { cgroupsOf, containerRunning, hostUid, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
 import { claimedKeyOf, fingerprintOf, keygen, packExample, packVersion, withClaimedKey, withFlippedByte } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
+import { exchange, request } from '../support/rpc.js';
 
 const PORT_BASE = 18_400 + Math.floor(Math.random() * 500);
 
@@ -210,28 +210,10 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
     });
 
     test('an unknown RPC method gets METHOD_NOT_FOUND with the known methods, and hearthd keeps serving', async () => {
-      const reply = await rawRpc(hearthd.socket, { jsonrpc: '2.0', id: 7, method: 'package.explode', params: {} });
+      const [reply] = await exchange(hearthd.socket, request(7, 'package.explode', {}), 1);
       expect(reply).toMatchObject({ id: 7, error: { code: -32601, data: { code: 'METHOD_NOT_FOUND' } } });
       expect((reply as { error: { data: { hint: string } } }).error.data.hint).toContain('package.install');
       expect(await hearthd.json<PackageSummary[]>('list')).toEqual([]);
     });
   });
 });
-
-/** One request on a fresh connection, as a third-party tool would send it. */
-async function rawRpc(socketPath: string, request: object): Promise<unknown> {
-  return await new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    let data = '';
-    socket.on('error', reject);
-    socket.on('data', (chunk) => {
-      data += chunk.toString();
-      const newline = data.indexOf('\n');
-      if (newline >= 0) {
-        socket.end();
-        resolve(JSON.parse(data.slice(0, newline)));
-      }
-    });
-    socket.write(`${JSON.stringify(request)}\n`);
-  });
-}

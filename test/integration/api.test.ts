@@ -1,28 +1,7 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TestHearthd } from '../support/hearthd.js';
 import { isRoot } from '../support/repo.js';
-
-/** Send raw lines on a fresh connection and collect `count` reply lines. */
-async function exchange(socketPath: string, payload: string, count: number): Promise<unknown[]> {
-  return await new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    let data = '';
-    socket.on('error', reject);
-    socket.on('data', (chunk) => {
-      data += chunk.toString();
-      const lines = data.split('\n').filter(Boolean);
-      if (lines.length >= count) {
-        socket.destroy();
-        resolve(lines.map((l) => JSON.parse(l) as unknown));
-      }
-    });
-    socket.on('close', () => resolve(data.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)));
-    socket.write(payload);
-  });
-}
-
-const request = (id: number, method: string, params?: unknown) => `${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params !== undefined && { params }) })}\n`;
+import { exchange, request } from '../support/rpc.js';
 
 describe.skipIf(!isRoot)('the control API refuses bad input by name and stays up', () => {
   let hearthd: TestHearthd;

@@ -1,3 +1,4 @@
+import { splice } from '@hearth/sdk/rpc';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,14 +30,7 @@ export class InterfaceSockets {
   }
 
   private pipe(client: Socket, port: number): void {
-    const upstream = connect({ host: '127.0.0.1', port });
-    for (const s of [client, upstream]) {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    }
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.pipe(upstream).pipe(client);
+    splice(client, connect({ host: '127.0.0.1', port }), this.sockets);
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { splice } from '@hearth/sdk/rpc';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { HearthError } from '@hearth/sdk/contract';
 
@@ -30,14 +31,7 @@ export class InterfaceRelay {
   }
 
   private pipe(client: Socket, unixSocketPath: string): void {
-    const upstream = connect(unixSocketPath);
-    for (const s of [client, upstream]) {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    }
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.pipe(upstream).pipe(client);
+    splice(client, connect(unixSocketPath), this.sockets);
   }
 
   async close(): Promise<void> {

@@ -1,2 +1,3 @@
 export * from './peer.js';
 export * from './dispatcher.js';
+export * from './splice.js';
