@@ -12,7 +12,7 @@ import { memoryLimitMiB, oomKills } from './oom.js';
 
 export const KILL_WAIT_MS = 5_000;
 /** While a daemon starts, readiness is polled this often (at most), so ready is noticed early. */
-export const STARTUP_POLL_MS = 50;
+export const STARTUP_POLL_MS = 10;
 export const LAST_LINES_KEPT = 20;
 
 export interface DaemonEvents {
