@@ -30,6 +30,14 @@ describe.skipIf(!isRoot)('crash safety: kill -9 of hearthd and of the runtime', 
     await hearthd.exited();
     await hearthd.launch();
   };
+  /** Ready within the poll timeout; if not, fail with what hearthd logged, to see why. */
+  const expectEventuallyReady = async (): Promise<void> => {
+    try {
+      await expect.poll(async () => (await status()).ready, POLL).toBe(true);
+    } catch (error) {
+      throw new Error(`not ready: ${JSON.stringify(await status())}\nhearthd log:\n${hearthd.log.split('\n').slice(-40).join('\n')}`, { cause: error });
+    }
+  };
   const expectOneContainerRunning = async (): Promise<number> => {
     const s = await status();
     expect(s.container).not.toBeNull();
@@ -78,7 +86,7 @@ describe.skipIf(!isRoot)('crash safety: kill -9 of hearthd and of the runtime', 
   test.each(['start:recorded', 'start:container-started'])('killed during start at %s: after restart the service runs, in one container', async (point) => {
     await hearthd.json('install', archive);
     await crashDuring(point, () => hearthd.cli('start', ID));
-    await expect.poll(async () => (await status()).ready, POLL).toBe(true);
+    await expectEventuallyReady();
     await expectOneContainerRunning();
     expect((await fetch((await status()).interfaces[0]!.url)).status).toBe(200);
   });

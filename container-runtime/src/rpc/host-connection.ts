@@ -5,6 +5,8 @@ import { createRpcPeer, type Handler, type RpcPeer } from '@hearth/sdk/rpc';
 import type { Logger } from '../log.js';
 
 export const RECONNECT_INTERVAL_MS = 200;
+/** A hello unanswered this long means a listener that is not serving us: drop it and connect again. */
+export const HELLO_TIMEOUT_MS = 10_000;
 /** Notifications kept while hearthd is away (log lines, states), oldest dropped first. */
 export const MAX_BUFFERED_NOTIFICATIONS = 5_000;
 
@@ -53,17 +55,30 @@ export class HostConnection {
     }
   }
 
-  /** Connect (retrying until hearthd listens), say hello, flush what was buffered. */
+  /** Connect (retrying until hearthd listens and answers), say hello, flush what was buffered. */
   async connect(): Promise<string> {
-    const peer = createRpcPeer(await this.open());
-    for (const [name, handler] of Object.entries(this.methods)) peer.addMethod(name, handler);
-    const { serviceId } = await peer.request<HostMethodsForRuntime['runtime.hello']['result']>('runtime.hello', this.hello);
+    for (;;) {
+      const peer = createRpcPeer(await this.open());
+      for (const [name, handler] of Object.entries(this.methods)) peer.addMethod(name, handler);
+      try {
+        const { serviceId } = await peer.request<HostMethodsForRuntime['runtime.hello']['result']>('runtime.hello', this.hello, HELLO_TIMEOUT_MS);
+        this.attach(peer);
+        return serviceId;
+      } catch (error) {
+        peer.close();
+        if (this.closing) throw error;
+        this.logger.warn('hearthd did not answer hello; connecting again', { error: errorMessage(error) });
+        await sleep(RECONNECT_INTERVAL_MS);
+      }
+    }
+  }
+
+  private attach(peer: RpcPeer): void {
     this.peer = peer;
     if (this.dropped > 0) this.logger.warn('notifications dropped while hearthd was away', { count: this.dropped });
     this.dropped = 0;
     for (const { method, params } of this.buffered.splice(0)) peer.notify(method, params);
     void peer.closed.then(() => this.lost());
-    return serviceId;
   }
 
   private lost(): void {

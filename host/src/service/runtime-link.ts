@@ -55,12 +55,15 @@ export class RuntimeLink {
   static async listen(socketPath: string, serviceId: string, handlers: RuntimeLinkHandlers): Promise<RuntimeLink> {
     await rm(socketPath, { force: true });
     const server = createServer();
+    // The handler is in place before the socket exists: a runtime that is already waiting (an
+    // adopted container reconnecting) may connect the moment it appears.
+    const link = new RuntimeLink(server, socketPath, serviceId, handlers);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(socketPath, () => resolve());
     });
     await chmod(socketPath, 0o600);
-    return new RuntimeLink(server, socketPath, serviceId, handlers);
+    return link;
   }
 
   /** Wait for the runtime's hello, or fail when `signal` fires first (the container died) or time runs out. */
