@@ -13,7 +13,8 @@ import { KeyedLock } from './keyed-lock.js';
 import { RecoverySchedule } from './recovery.js';
 import { crashPoint } from '../crash-points.js';
 import { allocatePort } from './ports.js';
-import { DAEMON_LOG_FILE, ServiceRunner, interfaceStatuses } from './runner.js';
+import { DAEMON_LOG_FILE, ServiceRunner } from './runner.js';
+import { interfaceStatuses } from './status.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 

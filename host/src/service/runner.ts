@@ -13,10 +13,8 @@ import {
   type ExecResult,
   type FileTarget,
   type LogEntry,
-  type InterfaceStatus,
   type Manifest,
   type RuntimeMethods,
-  type ServiceState,
   type ServiceStatus,
 } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
@@ -27,6 +25,7 @@ import { mountPoints, mountSquashfs, mountsUnder, unmount } from '../system/moun
 import { InterfaceRelay } from './relay.js';
 import { RuntimeLink } from './runtime-link.js';
 import { CleanupStack } from './cleanup.js';
+import { interfaceStatuses, serviceState } from './status.js';
 import { RotatingLog } from '../logs/rotating-log.js';
 import { crashPoint } from '../crash-points.js';
 
@@ -350,36 +349,22 @@ export class ServiceRunner {
   }
 
   status(version: string): ServiceStatus {
-    const rank = (id: string): number => (this.order.includes(id) ? this.order.indexOf(id) : this.order.length);
-    const daemons = [...this.daemons.values()].sort((a, b) => rank(a.id) - rank(b.id));
-    const failed = daemons.find((d) => d.state === 'failed');
-    // Ready: every daemon passes its readiness check and every task has finished.
-    const ready = daemons.length > 0 && daemons.every((d) => (d.kind === 'task' ? d.state === 'exited' : d.state === 'ready'));
-    let state: ServiceState = ready ? 'running' : 'starting';
-    if (failed || (this.message !== undefined && !this.stopping)) state = 'failed';
-    if (this.stopping) state = this.stopped ? 'stopped' : 'stopping';
-    const status: ServiceStatus = {
+    const { state, ready, daemons, message } = serviceState({
+      daemons: [...this.daemons.values()],
+      order: this.order,
+      stopping: this.stopping,
+      stopped: this.stopped,
+      message: this.message,
+    });
+    return {
       id: this.ctx.manifest.id,
       version,
       state,
-      ready: ready && state === 'running',
+      ready,
+      ...(message !== undefined && { message }),
       container: this.initPid === null || this.stopped ? null : { name: this.target.name, initPid: this.initPid },
       daemons,
       interfaces: interfaceStatuses(this.ctx.manifest, this.ctx.ports, this.ctx.bindAddress),
     };
-    const message = failed?.message ?? this.message;
-    if (message !== undefined) status.message = message;
-    return status;
   }
-}
-
-export function interfaceStatuses(manifest: Manifest, ports: Record<string, number>, bindAddress: string): InterfaceStatus[] {
-  return Object.entries(manifest.interfaces).flatMap(([id, iface]) => {
-    const hostPort = ports[id];
-    if (hostPort === undefined) return [];
-    const host = bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress;
-    const shown = host.includes(':') ? `[${host}]` : host;
-    const url = iface.protocol === 'http' ? `http://${shown}:${hostPort}/` : `tcp://${shown}:${hostPort}`;
-    return [{ id, name: iface.name, protocol: iface.protocol, port: iface.port, hostAddress: bindAddress, hostPort, url }];
-  });
 }
