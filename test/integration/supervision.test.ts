@@ -96,7 +96,15 @@ describe.skipIf(!isRoot)('the service manager, with real daemons in a real conta
   test('an orphan that left its daemon is adopted and reaped by init.lxc', async () => {
     await expect.poll(async () => (await logs()).some((e) => e.daemon === 'forker' && e.line === 'forked'), POLL).toBe(true);
     // The orphan's parent on the host is the container's init.
-    const orphan = processTree(initPid).find((pid) => pid !== initPid && readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[3] === String(initPid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'));
+    // Processes come and go meanwhile (the client's loop, restarts): one that exits as we look is not it.
+    const read = (pid: number, file: string): string => {
+      try {
+        return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const orphan = processTree(initPid).find((pid) => pid !== initPid && read(pid, 'stat').split(' ')[3] === String(initPid) && read(pid, 'cmdline').startsWith('sleep'));
     expect(orphan).toBeDefined();
     process.kill(orphan!, 'SIGKILL');
     // Reaped, not left a zombie: the pid disappears entirely.

@@ -30,7 +30,12 @@ export class DaemonManager {
     this.order = waves(pkg.specs);
     for (const spec of pkg.specs) {
       const image = images.get(spec.image);
-      if (image === undefined) throw new Error(`daemon ${spec.id} uses image ${spec.image}, which the package does not have`);
+      if (image === undefined) {
+        throw new HearthError('MANIFEST_INVALID', `daemon ${spec.id} uses image ${JSON.stringify(spec.image)}, which the package does not have`, {
+          hint: `images: ${[...images.keys()].join(', ')}`,
+          details: { daemon: spec.id, image: spec.image },
+        });
+      }
       const daemon = new Daemon(
         spec,
         image,
