@@ -1,10 +1,29 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HearthError, type DaemonSpec, type ImageConfig } from '@hearth/sdk/contract';
 
-/** coreutils chroot (in the base rootfs): unlike busybox's it can switch user (`--userspec`). */
-export const CHROOT = existsSync('/usr/lib/hearth/chroot') ? '/usr/lib/hearth/chroot' : 'chroot';
+/**
+ * coreutils chroot (in the base rootfs): unlike busybox's it can switch user (`--userspec`).
+ * Resolved once by the runtime's own PATH: children are spawned with the daemon's environment,
+ * and an image's PATH (often without sbin) must not decide where the runtime's tools are.
+ */
+export const CHROOT = existsSync('/usr/lib/hearth/chroot') ? '/usr/lib/hearth/chroot' : onPath('chroot');
+
+/** The first executable `name` on PATH, or `name` itself (spawning it then reports ENOENT). */
+export function onPath(name: string, path = process.env['PATH'] ?? ''): string {
+  for (const dir of path.split(':')) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; try the next directory
+    }
+  }
+  return name;
+}
 
 /** argv for a daemon: its command, or the image's entrypoint + cmd; `cd` first when there is a workdir. */
 export function daemonArgv(spec: Pick<DaemonSpec, 'id' | 'command' | 'workdir'>, image: ImageConfig): string[] {

@@ -30,8 +30,12 @@ export function spawnChrooted(args: string[], env: Record<string, string>, onLin
     // 'exit', not 'close': an orphan that inherited the output pipes would delay 'close' for as
     // long as it lives. Lines still in the pipes are logged when they arrive.
     child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() }));
-    // An unhandled spawn error would kill the runtime, and with it the container.
-    child.once('error', () => resolve({ code: 127, signal: null, at: Date.now() }));
+    // An unhandled spawn error would kill the runtime, and with it the container. Its message
+    // becomes an output line so the failure says why (`spawn … ENOENT`), not just "code 127".
+    child.once('error', (error) => {
+      onLine('stderr', `hearth: cannot run ${CHROOT}: ${error.message}`);
+      resolve({ code: 127, signal: null, at: Date.now() });
+    });
   });
   for (const [stream, source] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
     createInterface({ input: source, crlfDelay: Infinity }).on('line', (raw) => {

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { execa } from 'execa';
 import { errorMessage, type CheckFunction, type HealthCheckSpec } from '@hearth/sdk/contract';
 import { tcpPortAnswers } from './tcp.js';
+import { CHROOT } from '../daemons/command.js';
 
 export interface CheckContext {
   /** The daemon's root, for command checks run in its image. */
@@ -45,7 +46,7 @@ export async function runCheck(check: HealthCheckSpec, ctx: CheckContext): Promi
         return ok ? { ok: true } : { ok: false, message: `GET ${check.path} on port ${check.port} answered ${status}` };
       }
       case 'command': {
-        const result = await execa('chroot', [ctx.root, ...check.command], { env: ctx.env, extendEnv: false, timeout: check.timeoutMs, reject: false });
+        const result = await execa(CHROOT, [ctx.root, ...check.command], { env: ctx.env, extendEnv: false, timeout: check.timeoutMs, reject: false });
         if (result.timedOut) return { ok: false, message: `${check.command.join(' ')} timed out after ${check.timeoutMs} ms` };
         if (result.exitCode === 0) return { ok: true };
         const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-1)[0] ?? '';

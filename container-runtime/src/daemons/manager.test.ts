@@ -1,0 +1,62 @@
+import { describe, expect, test } from 'vitest';
+import type { DaemonSpec, ImageConfig, PackageDaemons } from '@hearth/sdk/contract';
+import { createLogger } from '../log.js';
+import { runtimePaths } from '../paths.js';
+import { DaemonManager } from './manager.js';
+
+const image: ImageConfig = { entrypoint: null, cmd: ['sh'], env: [], workdir: '/', user: 'root' };
+
+function spec(id: string, requires: string[] = [], imageId = 'main'): DaemonSpec {
+  return {
+    id,
+    kind: 'daemon',
+    image: imageId,
+    command: ['true'],
+    env: {},
+    user: null,
+    workdir: null,
+    mounts: [],
+    requires,
+    ready: null,
+    live: null,
+    restart: { mode: 'never', initialDelayMs: 1, maxDelayMs: 1, resetAfterMs: 1, maxCrashes: 1, windowMs: 1 },
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 1,
+    stopWhenRequirementsLost: false,
+  };
+}
+
+/** Building a manager checks the package's daemons; nothing is mounted or spawned until start. */
+function manager(specs: DaemonSpec[]): DaemonManager {
+  const pkg: PackageDaemons = { specs, checkFunction: () => undefined };
+  const events = { onStatus: () => undefined, onLog: () => undefined };
+  return new DaemonManager(pkg, new Map([['main', image]]), runtimePaths({ HEARTH_MEDIA_DIR: '/nonexistent' }), events, createLogger());
+}
+
+describe('loading a package’s daemons', () => {
+  test('daemons that require each other in a cycle are refused, naming the cycle', () => {
+    expect(() => manager([spec('a', ['b']), spec('b', ['a'])])).toThrow(
+      expect.objectContaining({ code: 'MANIFEST_INVALID', message: 'daemons require each other in a cycle: a → b → a' }) as Error,
+    );
+  });
+
+  test('a requires naming no daemon of the package is refused, naming both', () => {
+    expect(() => manager([spec('app', ['db'])])).toThrow(
+      expect.objectContaining({ code: 'MANIFEST_INVALID', message: 'daemon app requires "db", which is not a daemon of this package' }) as Error,
+    );
+  });
+
+  test('a daemon using an image the package does not have is refused, naming both', () => {
+    expect(() => manager([spec('app', [], 'other')])).toThrow(
+      expect.objectContaining({ code: 'MANIFEST_INVALID', message: 'daemon app uses image "other", which the package does not have', hint: 'images: main' }) as Error,
+    );
+  });
+
+  test('before start, daemons without requirements wait for nothing and the others are listed in declaration order', () => {
+    const statuses = manager([spec('db'), spec('app', ['db'])]).statuses();
+    expect(statuses.map((s) => [s.id, s.state])).toEqual([
+      ['db', 'waiting'],
+      ['app', 'waiting'],
+    ]);
+  });
+});
