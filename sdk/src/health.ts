@@ -54,7 +54,7 @@ export const healthChecks = {
     return { kind: 'http', port, path, statuses: statuses ?? null, ...timing(rest) };
   },
   /**
-   * Passes when the command, run in the daemon's own image, exits 0.
+   * Passes when the command, run in the daemon's own image as the daemon's user, exits 0.
    * @example healthChecks.command(['pg_isready', '-h', '/run/postgresql'])
    */
   command(command: readonly string[], options: Partial<CheckTiming> = {}): HealthCheckSpec {

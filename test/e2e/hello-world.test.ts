@@ -175,14 +175,15 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
       expect(existsSync(join(hearthd.dataDir, 'tmp')) ? readdirSync(join(hearthd.dataDir, 'tmp')) : []).toEqual([]);
     };
 
-    test('a file that is not an .hpk is refused as ARCHIVE_NOT_HPK', async () => {
+    test('a file that is not an .hpk is refused as ARCHIVE_NOT_HPK, naming that file', async () => {
       const notHpk = join(work, 'notes.txt');
       await writeFile(notHpk, 'just some text, not a package\n'.repeat(100));
       const result = await hearthd.cli('--json', 'install', notHpk);
       expect(result.exitCode).toBe(1);
       expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'ARCHIVE_NOT_HPK' } });
       const human = await hearthd.cli('install', notHpk);
-      expect(human.stderr).toMatch(/hearth: .+\n {2}hint: /);
+      expect(human.stderr).toContain(`hearth: ${notHpk} is not an .hpk`);
+      expect(human.stderr).toMatch(/\n {2}hint: /);
       await expectNothingInstalled();
     });
 

@@ -4,7 +4,7 @@ import { Backoff, HearthError, errorMessage, type ExecResult, type CheckFunction
 import type { Logger } from '../log.js';
 import type { RuntimePaths } from '../paths.js';
 import { DaemonRoot } from '../mounts/daemon-root.js';
-import { runCheck } from '../health/checks.js';
+import { runCheck, type CheckContext } from '../health/checks.js';
 import { HealthTracker } from '../health/tracker.js';
 import { CHROOT, chrootArgv, daemonArgv, daemonEnv, resolveUser } from './command.js';
 import { spawnChrooted, type Exit, type RunningProcess } from './process.js';
@@ -146,16 +146,16 @@ export class Daemon {
     if (this.spec.ready === null) this.set({ state: 'ready', pid: proc.pid, restarts: this.backoff.crashes });
     else {
       this.set({ state: 'starting', pid: proc.pid, message: 'waiting for its readiness check', restarts: this.backoff.crashes });
-      this.watch(generation, this.spec.ready, 'ready', root.root, env);
+      this.watch(generation, this.spec.ready, 'ready', { root: root.root, userspec, env });
     }
-    if (this.spec.live) this.watch(generation, this.spec.live, 'live', root.root, env);
+    if (this.spec.live) this.watch(generation, this.spec.live, 'live', { root: root.root, userspec, env });
   }
 
   /** Run a check every interval while this run lasts; readiness moves the state, liveness kills on failure. */
-  private watch(generation: number, check: HealthCheckSpec, role: 'ready' | 'live', root: string, env: Record<string, string>): void {
+  private watch(generation: number, check: HealthCheckSpec, role: 'ready' | 'live', where: Omit<CheckContext, 'checkFunction'>): void {
     const tracker = new HealthTracker(check, Date.now());
     const attempt = (): void => {
-      void runCheck(check, { root, env, checkFunction: this.checkFunction }).then((result) => {
+      void runCheck(check, { ...where, checkFunction: this.checkFunction }).then((result) => {
         if (generation !== this.generation || this.proc === null) return;
         const health = tracker.record(result.ok, result.ok ? '' : result.message, Date.now());
         const pid = this.proc.pid;

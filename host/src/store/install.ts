@@ -71,7 +71,7 @@ export async function stagePackage(layout: Layout, archivePath: string, onProgre
     await copyWithProgress(archivePath, archive, info.size, onProgress);
     crashPoint('install:copied');
     onProgress('verifying', 0, info.size);
-    const verified = await verifyArchive(archive);
+    const verified = await verifyArchive(archive, archivePath);
     crashPoint('install:verified');
     onProgress('verifying', info.size, info.size);
     const packageDir = join(dir, 'package');

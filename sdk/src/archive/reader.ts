@@ -210,8 +210,9 @@ async function verifyOpen(reader: Reader): Promise<VerifiedArchive> {
 /**
  * Verify an .hpk completely: structure, signature over the index, the digest of every member, the
  * manifest and the member layout. Throws a HearthError with an ARCHIVE_* or MANIFEST_INVALID code.
+ * `displayName` is how errors name the file (the host verifies a staged copy of the user's file).
  */
-export async function verifyArchive(path: string): Promise<VerifiedArchive> {
+export async function verifyArchive(path: string, displayName = path): Promise<VerifiedArchive> {
   let file: FileHandle;
   try {
     file = await open(path, 'r');
@@ -220,8 +221,8 @@ export async function verifyArchive(path: string): Promise<VerifiedArchive> {
   }
   try {
     const { size } = await file.stat();
-    if (!(await file.stat()).isFile()) fail('ARCHIVE_NOT_HPK', `${path} is not a regular file`);
-    return await verifyOpen(new Reader(file, size, path));
+    if (!(await file.stat()).isFile()) fail('ARCHIVE_NOT_HPK', `${displayName} is not a regular file`);
+    return await verifyOpen(new Reader(file, size, displayName));
   } finally {
     await file.close();
   }
