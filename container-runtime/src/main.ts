@@ -27,8 +27,15 @@ const logger = createLogger({ component: 'runtime' });
 
 async function main(): Promise<void> {
   const paths = runtimePaths();
-  // The container's only network is loopback, and it starts down.
-  await execa('ip', ['link', 'set', 'lo', 'up'], { timeout: IP_TIMEOUT_MS });
+  // The container's only network is loopback, and it starts down. Up by the time daemons start;
+  // meanwhile the package loads and the host connection opens.
+  const loopbackUp = execa('ip', ['link', 'set', 'lo', 'up'], { timeout: IP_TIMEOUT_MS }).then(
+    () => undefined,
+    (error: unknown) => {
+      throw new HearthError('CONTAINER_FAILED', `cannot bring the container's loopback up: ${errorMessage(error)}`);
+    },
+  );
+  loopbackUp.catch(() => undefined); // reported to the host by runtime.start, which awaits it
 
   const methods: Record<string, Handler> = {};
   const host = new HostConnection(paths.hostSocket, methods, { runtimeVersion: RUNTIME_VERSION, pid: process.pid }, logger);
@@ -62,7 +69,10 @@ async function main(): Promise<void> {
   };
 
   Object.assign(methods, {
-    'runtime.start': async () => ({ daemons: await loaded().start() }),
+    'runtime.start': async () => {
+      await loopbackUp;
+      return { daemons: await loaded().start() };
+    },
     'runtime.stop': async () => ({ daemons: manager ? await manager.stop() : [] }),
     'runtime.status': () => ({ daemons: manager?.statuses() ?? [] }),
     'runtime.exec': async (params: unknown) => {
@@ -118,7 +128,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   const serviceId = await host.connect();
-  logger.info('connected to hearthd', { service: serviceId, daemons: manager?.statuses().map((d) => d.id) ?? [] });
+  logger.info('connected to hearthd', { service: serviceId, daemons: manager?.statuses().map((d) => d.id) ?? [], startupMs: Math.round(performance.now()) });
 }
 
 main().catch((error: unknown) => {

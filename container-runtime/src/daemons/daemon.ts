@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { Backoff, HearthError, errorMessage, type ExecResult, type CheckFunction, type DaemonSpec, type DaemonStatus, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
@@ -223,25 +223,23 @@ export class Daemon {
       throw new HearthError('SERVICE_NOT_RUNNING', `daemon ${this.spec.id} is not running, so it has no filesystem to run in`, { hint: 'start the service first' });
     }
     const userspec = await resolveUser(root.root, this.spec.user ?? this.image.user);
-    const child = spawn(CHROOT, chrootArgv(root.root, userspec, command), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...daemonEnv(this.image, this.spec.env), ...env } });
+    const child = execa(CHROOT, chrootArgv(root.root, userspec, command), {
+      env: { ...daemonEnv(this.image, this.spec.env), ...env },
+      extendEnv: false,
+      stdin: 'ignore',
+      buffer: false, // streamed to the caller, not kept
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+      reject: false,
+    });
     child.stdout.setEncoding('utf8').on('data', (data: string) => onOutput('stdout', data));
     child.stderr.setEncoding('utf8').on('data', (data: string) => onOutput('stderr', data));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    try {
-      return await new Promise<ExecResult>((resolve) => {
-        child.once('error', (error) => {
-          onOutput('stderr', `${error.message}\n`);
-          resolve({ exitCode: 127, signal: null, timedOut: false });
-        });
-        child.once('close', (code, signal) => resolve({ exitCode: code, signal, timedOut }));
-      });
-    } finally {
-      clearTimeout(timer);
+    const result = await child;
+    if (result.exitCode === undefined && result.signal === undefined && !result.timedOut) {
+      onOutput('stderr', `${result.shortMessage}\n`); // could not be spawned at all
+      return { exitCode: 127, signal: null, timedOut: false };
     }
+    return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, timedOut: result.timedOut };
   }
 
   /** Stop signal to the whole process group, SIGKILL after the stop timeout. */

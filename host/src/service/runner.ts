@@ -119,19 +119,36 @@ export class ServiceRunner {
         hint: `stop it with lxc-stop -P ${target.lxcPath} -n ${target.name}, or restart hearthd to adopt it`,
       });
     }
+    // Milliseconds each step took, logged: where a slow start spends its time.
+    const steps: Record<string, number> = {};
+    let last = performance.now();
+    const step = (name: string): void => {
+      const now = performance.now();
+      steps[name] = Math.round(now - last);
+      last = now;
+    };
     await rm(paths.runDir, { recursive: true, force: true });
     await this.prepareDirs();
     this.openLog();
+    step('dirs');
     await this.mountImages(true);
+    step('images');
     const link = await this.listenForRuntime();
     await writeFile(paths.configFile, renderContainerConfig(this.containerSpec()));
     await lxcStart(target, paths.configFile);
     this.pushContainerStop();
-    this.initPid = await lxcInitPid(target);
+    step('container');
+    // Looked up while the runtime boots inside.
+    const initPid = lxcInitPid(target);
     const runtime = await this.awaitRuntime(link);
+    this.initPid = await initPid;
+    step('runtime');
     const result = await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
     this.fillDaemons(result.daemons);
+    step('daemons');
     await this.offerInterfaces();
+    step('interfaces');
+    this.ctx.logger.info('started', { initPid: this.initPid, stepsMs: steps });
   }
 
   private async adoptSteps(initPid: number): Promise<void> {
@@ -170,16 +187,23 @@ export class ServiceRunner {
   /** Mount each image out of the archive, or (adopting) check that it still is mounted. */
   private async mountImages(mount: boolean): Promise<void> {
     const mounted = mount ? [] : await mountPoints();
-    for (const image of this.ctx.images) {
-      const mountPoint = join(this.ctx.paths.imagesDir, image.id);
-      if (mount) {
-        await mkdir(mountPoint, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
-        await mountSquashfs(this.ctx.paths.archive, mountPoint, { offset: image.offset, size: image.size });
-      } else if (!mounted.includes(mountPoint)) {
-        throw new HearthError('CONTAINER_FAILED', `image ${image.id} is no longer mounted at ${mountPoint}`, { hint: 'the service is restarted instead' });
-      }
-      this.cleanup.push(() => unmount(mountPoint));
+    const mountPointOf = (image: InstalledImage): string => join(this.ctx.paths.imagesDir, image.id);
+    // Each is undone whatever happens to the others; unmounting what is not mounted is a no-op.
+    for (const image of this.ctx.images) this.cleanup.push(() => unmount(mountPointOf(image)));
+    if (!mount) {
+      const gone = this.ctx.images.find((image) => !mounted.includes(mountPointOf(image)));
+      if (gone) throw new HearthError('CONTAINER_FAILED', `image ${gone.id} is no longer mounted at ${mountPointOf(gone)}`, { hint: 'the service is restarted instead' });
+      return;
     }
+    // In parallel: each is a loop device set up by its own mount(8).
+    const results = await Promise.allSettled(
+      this.ctx.images.map(async (image) => {
+        await mkdir(mountPointOf(image), { recursive: true, mode: TRAVERSABLE_DIR_MODE });
+        await mountSquashfs(this.ctx.paths.archive, mountPointOf(image), { offset: image.offset, size: image.size });
+      }),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async listenForRuntime(): Promise<RuntimeLink> {
