@@ -6,7 +6,7 @@
 // Usage: node scripts/build-base.mjs [--out-dir build/base] [--force] [--runtime <entry.js>]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, symlinkSync, rmSync, existsSync, realpathSync, renameSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync, symlinkSync, rmSync, existsSync, realpathSync, renameSync, chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +129,11 @@ try {
   renameSync(tmpImage, image); // atomic: a reader never sees a half-written base
   writeFileSync(pointer, JSON.stringify({ key, path: image }, null, 2) + '\n');
   step(`built ${image}`);
+  // Earlier builds are 40 MB each. Removing one that a running hearthd mounted is safe: its loop
+  // device keeps the file open, and the next hearthd mounts the current base.
+  for (const old of readdirSync(outDir).filter((f) => /^base-[0-9a-f]+\.squashfs$/.test(f) && join(outDir, f) !== image)) {
+    rmSync(join(outDir, old), { force: true });
+  }
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
