@@ -28,12 +28,14 @@ export class TestHearthd implements AsyncDisposable {
     readonly dataDir: string,
     readonly socket: string,
     private readonly portBase: number,
+    private readonly flags: string[],
   ) {}
 
-  static async start(portBase: number, env: Record<string, string> = {}): Promise<TestHearthd> {
+  /** `flags`: more hearthd flags, such as `--listen-tcp`. */
+  static async start(portBase: number, env: Record<string, string> = {}, flags: string[] = []): Promise<TestHearthd> {
     const dir = await mkdtemp(join(tmpdir(), 'hearth-test-'));
     await chmod(dir, 0o711); // containers (unprivileged uids) must pass through to the data dir
-    const hearthd = new TestHearthd(dir, join(dir, 'data'), join(dir, 'hearthd.sock'), portBase);
+    const hearthd = new TestHearthd(dir, join(dir, 'data'), join(dir, 'hearthd.sock'), portBase, flags);
     await hearthd.launch(env);
     return hearthd;
   }
@@ -41,7 +43,7 @@ export class TestHearthd implements AsyncDisposable {
   /** Start hearthd (again) on this data dir; `env` may set HEARTH_CRASH_AT. */
   async launch(env: Record<string, string> = {}): Promise<void> {
     await rm(this.socket, { force: true });
-    const child = execa('node', [HEARTHD, '--data-dir', this.dataDir, '--socket', this.socket, '--port-base', String(this.portBase)], {
+    const child = execa('node', [HEARTHD, '--data-dir', this.dataDir, '--socket', this.socket, '--port-base', String(this.portBase), ...this.flags], {
       reject: false,
       buffer: false,
       stdin: 'ignore',

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
 
 /** Send raw bytes on a fresh connection to a socket, and collect `count` JSON reply lines (or all until it closes). */
 export async function exchange(socketPath: string, payload: string, count: number): Promise<unknown[]> {
@@ -22,3 +23,19 @@ export async function exchange(socketPath: string, payload: string, count: numbe
 /** One JSON-RPC request line. */
 export const request = (id: number, method: string, params?: unknown): string =>
   `${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params !== undefined && { params }) })}\n`;
+
+/**
+ * A JSON-RPC connection to a hearthd socket with the SDK's peer, as a tool driving the host API
+ * would make one; `onNotification` gets what hearthd pushes. Close it with `await using`.
+ */
+export async function connectRpc(socketPath: string, onNotification?: (method: string, params: unknown) => void): Promise<RpcPeer & AsyncDisposable> {
+  const socket = connect(socketPath);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const peer = createRpcPeer(socket, onNotification ? { onNotification } : {});
+  return Object.assign(peer, {
+    async [Symbol.asyncDispose]() {
+      peer.close();
+      await peer.closed;
+    },
+  });
+}

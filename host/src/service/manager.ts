@@ -248,9 +248,23 @@ export class ServiceManager {
   private async waitReady(id: string, timeoutMs: number): Promise<ServiceStatus> {
     return await new Promise((resolve, reject) => {
       const check = (): void => {
-        const status = this.status(id);
+        let status: ServiceStatus;
+        try {
+          status = this.status(id);
+        } catch (error) {
+          done(() => reject(error instanceof Error ? error : new Error(String(error)))); // uninstalled meanwhile
+          return;
+        }
         if (status.ready) done(() => resolve(status));
-        else if (status.state === 'failed' || status.state === 'stopped') {
+        else if (status.state === 'stopped') {
+          done(() =>
+            reject(
+              new HearthError('SERVICE_NOT_RUNNING', `${id} was stopped before it became ready, by a stop, restart, update or uninstall that came after this start`, {
+                hint: `see \`hearth status ${id}\``,
+              }),
+            ),
+          );
+        } else if (status.state === 'failed') {
           done(() =>
             reject(
               new HearthError('DAEMON_FAILED', `${id} failed to become ready: ${status.message ?? status.state}`, {
