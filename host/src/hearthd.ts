@@ -9,6 +9,7 @@ import { TRAVERSABLE_DIR_MODE, assertTraversable, layoutOf } from './layout.js';
 import { createLogger } from './log.js';
 import { mountBase } from './base-image.js';
 import { StateStore } from './store/state.js';
+import { TrustedKeys } from './store/trusted-keys.js';
 import { ServiceManager } from './service/manager.js';
 import { recoverAtBoot } from './service/sweep.js';
 import { hostMethods } from './rpc/methods.js';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     portBase: config.portBase,
     baseRootfs: base.path,
   });
-  const implementation = hostMethods(manager, {
+  const implementation = hostMethods(manager, new TrustedKeys(state), {
     version: HEARTH_VERSION,
     pid: process.pid,
     dataDir: config.dataDir,

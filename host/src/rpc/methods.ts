@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import type { HostMethodName, HostMethods, HostNotifications, ServerInfo } from '@hearth/sdk/contract';
 import type { RpcCaller } from '@hearth/sdk/rpc';
 import type { ServiceManager } from '../service/manager.js';
+import type { TrustedKeys } from '../store/trusted-keys.js';
 import { parseParams, serviceId, serviceIdOptional } from './params.js';
 
 type Implementation = {
@@ -14,7 +15,7 @@ const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : '
 export const MAX_LOG_LIMIT = 100_000;
 
 /** The control API: every method validates its params here, then calls the manager. */
-export function hostMethods(manager: ServiceManager, server: Omit<ServerInfo, 'services'>): Implementation {
+export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>): Implementation {
   return {
     'server.info': (params) => {
       parseParams('server.info', params, {});
@@ -139,15 +140,15 @@ export function hostMethods(manager: ServiceManager, server: Omit<ServerInfo, 's
     },
     'trust.add': async (params) => {
       const p = parseParams('trust.add', params, { publicKey: { kind: 'string' }, name: { kind: 'string', optional: true } });
-      return await manager.trustKey(p.publicKey, p.name ?? '');
+      return await trust.add(p.publicKey, p.name ?? '');
     },
     'trust.list': (params) => {
       parseParams('trust.list', params, {});
-      return { keys: manager.trustedKeys() };
+      return { keys: trust.list() };
     },
     'trust.remove': async (params) => {
       const p = parseParams('trust.remove', params, { fingerprint: { kind: 'string', check: (v: string) => (/^[0-9a-f]{64}$/.test(v) ? null : 'expected 64 hex digits') } });
-      await manager.untrustKey(p.fingerprint);
+      await trust.remove(p.fingerprint);
       return { fingerprint: p.fingerprint };
     },
     'events.subscribe': (params, caller) => {

@@ -1,20 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, errorMessage, type ActionInfo, type ActionResult, type TrustedKeyInfo, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, type ActionInfo, type ActionResult, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
 import type { StateStore } from '../store/state.js';
 import { commitStaged, readInstalledImages, readInstalledManifest, removeInstalledVersion, removePackageFiles, stagePackage } from '../store/install.js';
 import { checkInstallable, type InstallOptions } from './trust.js';
-import { fingerprint } from '@hearth/sdk/archive';
 import { KeyedLock } from './keyed-lock.js';
 import { RecoverySchedule } from './recovery.js';
 import { crashPoint } from '../crash-points.js';
 import { allocatePort } from './ports.js';
 import { DAEMON_LOG_FILE, ServiceRunner } from './runner.js';
 import { interfaceStatuses } from './status.js';
+import { waitReady } from './wait-ready.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 
@@ -137,33 +137,6 @@ export class ServiceManager {
     }
   }
 
-  trustKey(publicKey: string, name: string): Promise<TrustedKeyInfo> {
-    const raw = Buffer.from(publicKey, 'base64');
-    if (raw.length !== 32 || raw.toString('base64') !== publicKey) {
-      throw new HearthError('INVALID_PARAMS', 'publicKey must be a raw ed25519 public key in base64 (44 characters)', {
-        hint: 'hearth-pack keygen prints it; `hearth trust add` also takes a .pem key file or an .hpk signed by it',
-      });
-    }
-    const entry = { publicKey, name, addedAt: new Date().toISOString() };
-    const fp = fingerprint(publicKey);
-    return this.options.state.update((draft) => {
-      draft.trusted[fp] = entry;
-    }).then(() => ({ fingerprint: fp, ...entry }));
-  }
-
-  trustedKeys(): TrustedKeyInfo[] {
-    return Object.entries(this.options.state.state.trusted).map(([fp, key]) => ({ fingerprint: fp, ...key }));
-  }
-
-  async untrustKey(fp: string): Promise<void> {
-    if (this.options.state.state.trusted[fp] === undefined) {
-      throw new HearthError('INVALID_PARAMS', `no trusted key has the fingerprint ${fp}`, { hint: 'see `hearth trust list`' });
-    }
-    await this.options.state.update((draft) => {
-      delete draft.trusted[fp];
-    });
-  }
-
   async uninstall(id: string, purge: boolean): Promise<void> {
     const { layout, state, logger } = this.options;
     this.recovery.cancel(id);
@@ -226,7 +199,7 @@ export class ServiceManager {
     });
   }
 
-  async start(id: string, waitReady: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ServiceStatus> {
+  async start(id: string, wait: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ServiceStatus> {
     this.recovery.cancel(id);
     const status = await this.lock.run(id, 'start', async () => {
       this.installed(id);
@@ -241,52 +214,7 @@ export class ServiceManager {
       this.recovery.started(id);
       return this.status(id);
     });
-    return waitReady ? await this.waitReady(id, timeoutMs) : status;
-  }
-
-  /** Resolves when every daemon is ready; rejects when one fails or the time is up. */
-  private async waitReady(id: string, timeoutMs: number): Promise<ServiceStatus> {
-    return await new Promise((resolve, reject) => {
-      const check = (): void => {
-        let status: ServiceStatus;
-        try {
-          status = this.status(id);
-        } catch (error) {
-          done(() => reject(error instanceof Error ? error : new Error(String(error)))); // uninstalled meanwhile
-          return;
-        }
-        if (status.ready) done(() => resolve(status));
-        else if (status.state === 'stopped') {
-          done(() =>
-            reject(
-              new HearthError('SERVICE_NOT_RUNNING', `${id} was stopped before it became ready, by a stop, restart, update or uninstall that came after this start`, {
-                hint: `see \`hearth status ${id}\``,
-              }),
-            ),
-          );
-        } else if (status.state === 'failed') {
-          done(() =>
-            reject(
-              new HearthError('DAEMON_FAILED', `${id} failed to become ready: ${status.message ?? status.state}`, {
-                hint: `see \`hearth status ${id}\` and the logs in ${join(this.options.layout.logsDir, id)}`,
-                details: { daemons: status.daemons },
-              }),
-            ),
-          );
-        }
-      };
-      const timer = setTimeout(
-        () => done(() => reject(new HearthError('TIMEOUT', `${id} was not ready within ${timeoutMs} ms`, { details: { status: this.status(id) } }))),
-        timeoutMs,
-      );
-      const done = (settle: () => void): void => {
-        clearTimeout(timer);
-        this.changes.off(id, check);
-        settle();
-      };
-      this.changes.on(id, check);
-      check();
-    });
+    return wait ? await waitReady(this.changes, id, () => this.status(id), timeoutMs, join(this.options.layout.logsDir, id)) : status;
   }
 
   async stop(id: string): Promise<ServiceStatus> {
@@ -347,12 +275,12 @@ export class ServiceManager {
     });
   }
 
-  async restart(id: string, waitReady: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ServiceStatus> {
+  async restart(id: string, wait: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ServiceStatus> {
     await this.lock.run(id, 'restart', async () => {
       this.installed(id);
       await this.stopRunner(id);
     });
-    return await this.start(id, waitReady, timeoutMs);
+    return await this.start(id, wait, timeoutMs);
   }
 
   /** The running service, or SERVICE_NOT_RUNNING. */
