@@ -71,6 +71,26 @@ describe.skipIf(!isRoot)('the service manager, with real daemons in a real conta
     expect(dependent?.message).toBe('waiting for never-ready');
   });
 
+  test('when a requirement turns not-ready again, a dependent is shown waiting (still running), or stopped until it recovers', async () => {
+    await expect.poll(async () => [(await daemon('follower'))?.state, (await daemon('pauser'))?.state], POLL).toEqual(['ready', 'ready']);
+    const followerPid = (await daemon('follower'))?.pid;
+    const pauserPid = (await daemon('pauser'))?.pid;
+    expect(followerPid).toBeGreaterThan(0);
+
+    expect((await hearthd.cli('exec', 'supervision', '--daemon', 'toggle', '--', 'rm', '/run/toggle-ready')).exitCode).toBe(0);
+    await expect.poll(async () => (await daemon('toggle'))?.state, POLL).toBe('not-ready');
+    await expect.poll(async () => (await daemon('pauser'))?.state, POLL).toBe('waiting');
+    expect(await daemon('follower')).toMatchObject({ state: 'waiting', pid: followerPid, message: 'waiting for toggle to be ready again; still running' });
+    expect(await daemon('pauser')).toMatchObject({ message: 'waiting for toggle' });
+    expect((await daemon('pauser'))?.pid).toBeUndefined();
+
+    expect((await hearthd.cli('exec', 'supervision', '--daemon', 'toggle', '--', 'touch', '/run/toggle-ready')).exitCode).toBe(0);
+    await expect.poll(async () => [(await daemon('follower'))?.state, (await daemon('pauser'))?.state], POLL).toEqual(['ready', 'ready']);
+    expect((await daemon('follower'))?.pid).toBe(followerPid);
+    expect((await daemon('pauser'))?.pid).not.toBe(pauserPid);
+    expect((await logs()).filter((e) => e.daemon === 'pauser' && e.line === 'pauser started')).toHaveLength(2);
+  });
+
   test('a crash loop ends in failed with the exit code and its last output, after restarts with backoff', async () => {
     await expect.poll(async () => (await daemon('crasher'))?.state, POLL).toBe('failed');
     const crasher = await daemon('crasher');
