@@ -152,6 +152,28 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
       expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'PACKAGE_ALREADY_INSTALLED' } });
     });
 
+    test('an update whose new version never becomes ready is rolled back: the old version runs again', async () => {
+      const broken = await packVersion('hello-world', '1.3.0', key, join(work, 'hello-world-1.3.0.hpk'), 'build-image.sh', (source) =>
+        source.replace(/command: \[[^\]]*\]/, `command: ['sh', '-c', 'echo this release is broken; exit 1'], restart: { mode: 'never' }`),
+      );
+      await hearthd.json('install', archive);
+      await hearthd.json('start', 'hello-world');
+
+      const result = await hearthd.cli('--json', 'update', 'hello-world', broken);
+      expect(result.exitCode).toBe(1);
+      const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; hint: string } };
+      expect(error.code).toBe('UPDATE_FAILED');
+      expect(error.message).toMatch(/^hello-world 1\.3\.0 did not become ready \(.*exited with code 1.*\); rolled back to 1\.0\.0, which is starting again$/);
+      expect(error.hint).toContain('volumes were not rolled back');
+
+      await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', 'hello-world')).ready, { timeout: 30_000 }).toBe(true);
+      const status = await hearthd.json<ServiceStatus>('status', 'hello-world');
+      expect(status.version).toBe('1.0.0');
+      expect((await fetch(status.interfaces[0]!.url)).status).toBe(200);
+      expect(readdirSync(join(hearthd.dataDir, 'packages', 'hello-world'))).toHaveLength(1);
+      expect((await hearthd.cli('logs', 'hello-world')).stdout).toContain('this release is broken');
+    });
+
     test('an update signed by another key is refused, even when that key is trusted', async () => {
       await hearthd.json('install', archive);
       await hearthd.trust(otherKey);

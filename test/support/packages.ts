@@ -58,10 +58,11 @@ export async function claimedKeyOf(archive: string): Promise<string> {
 }
 
 /**
- * Pack a copy of an example with another version in its manifest (an update to install). The copy
- * lives under test/fixtures/.work so the package still resolves @hearth/sdk.
+ * Pack a copy of an example with another version in its manifest (an update to install), its
+ * source changed further by `edit`. The copy lives under test/fixtures/.work so the package still
+ * resolves @hearth/sdk.
  */
-export async function packVersion(name: string, version: string, key: string, out: string, buildScript = 'build-image.sh'): Promise<string> {
+export async function packVersion(name: string, version: string, key: string, out: string, buildScript = 'build-image.sh', edit: (source: string) => string = (s) => s): Promise<string> {
   const dir = join(FIXTURES, '.work', `${name}-${version}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -71,8 +72,9 @@ export async function packVersion(name: string, version: string, key: string, ou
   }
   const entry = join(dir, 'src/index.ts');
   const source = await readFile(entry, 'utf8');
-  const changed = source.replace(/version: '[^']+'/, `version: '${version}'`);
-  if (changed === source) throw new Error(`no version to change in ${entry}`);
+  const versioned = source.replace(/version: '[^']+'/, `version: '${version}'`);
+  if (versioned === source) throw new Error(`no version to change in ${entry}`);
+  const changed = edit(versioned);
   await writeFile(entry, changed);
   return await packDir(dir, buildScript, key, out);
 }

@@ -5,7 +5,7 @@ import { HearthError, errorMessage, type ActionInfo, type ActionResult, type Exe
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
-import type { StateStore } from '../store/state.js';
+import type { ServiceRecord, StateStore } from '../store/state.js';
 import { commitStaged, readInstalledImages, readInstalledManifest, removeInstalledVersion, removePackageFiles, stagePackage } from '../store/install.js';
 import { checkInstallable, type InstallOptions } from './trust.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -77,6 +77,8 @@ export class ServiceManager {
    * Install a package, or update an installed one to another version. The archive is verified and
    * its signer checked before anything reaches the store; an update must be signed by the key that
    * signed the installed version, and a running service is stopped and started again on the new one.
+   * If the new version of a running service does not become ready, the old one is put back and
+   * started (UPDATE_FAILED); its files are kept until then.
    */
   async install(path: string, options: InstallOptions = {}): Promise<PackageSummary> {
     const { layout, state } = this.options;
@@ -84,7 +86,8 @@ export class ServiceManager {
       this.emitEvent({ type: 'install.progress', path, phase, bytes, totalBytes }),
     );
     const { manifest } = staged;
-    let restart = false;
+    /** The version a running service was updated from, until the new one is ready. */
+    let previous: { record: ServiceRecord; manifest: Manifest } | null = null;
     try {
       const summary = await this.lock.run(manifest.id, 'install', async () => {
         const existing = state.service(manifest.id);
@@ -96,8 +99,9 @@ export class ServiceManager {
           taken.add(port);
           ports[ifaceId] = port;
         }
+        const existingManifest = this.manifests.get(manifest.id);
+        if (existing && existingManifest && this.runners.has(manifest.id)) previous = { record: existing, manifest: existingManifest };
         if (existing) {
-          restart = this.runners.has(manifest.id);
           await this.stopRunner(manifest.id);
         } else {
           // Files an earlier crash left with no state record are not an install: clear them.
@@ -118,7 +122,7 @@ export class ServiceManager {
         });
         crashPoint('install:recorded');
         this.manifests.set(manifest.id, manifest);
-        if (existing) await removeInstalledVersion(layout, manifest.id, existing.installDir);
+        if (existing && previous === null) await removeInstalledVersion(layout, manifest.id, existing.installDir);
         this.options.logger.info(existing ? 'updated' : 'installed', { service: manifest.id, version: manifest.version, from: existing?.version });
         this.emitEvent({ type: 'install.progress', path, phase: 'done', bytes: 0, totalBytes: 0 });
         this.emitEvent({ type: 'package.installed', id: manifest.id, version: manifest.version });
@@ -130,11 +134,42 @@ export class ServiceManager {
           ...(existing && { updatedFrom: existing.version }),
         };
       });
-      if (restart) await this.start(manifest.id, false);
+      if (previous !== null) await this.startUpdated(manifest.id, previous);
       return summary;
     } finally {
       await rm(staged.dir, { recursive: true, force: true });
     }
+  }
+
+  /** Start an updated service and wait for it; if it does not become ready, put the version it replaced back. */
+  private async startUpdated(id: string, previous: { record: ServiceRecord; manifest: Manifest }): Promise<void> {
+    const { layout, state, logger } = this.options;
+    try {
+      await this.start(id, true);
+    } catch (error) {
+      const failed = state.service(id);
+      if (failed === undefined) throw error; // uninstalled meanwhile: nothing to roll back to
+      logger.warn('the updated service did not become ready; rolling back', { service: id, version: failed.version, to: previous.record.version, error: errorMessage(error) });
+      await this.lock.run(id, 'rollback', async () => {
+        await this.stopRunner(id);
+        await state.update((draft) => {
+          draft.services[id] = { ...previous.record, desired: 'running' };
+        });
+        this.manifests.set(id, previous.manifest);
+        await removeInstalledVersion(layout, id, failed.installDir);
+      });
+      this.emitEvent({ type: 'package.installed', id, version: previous.record.version });
+      const restarted = await this.start(id, false).then(
+        () => true,
+        () => false,
+      );
+      throw new HearthError('UPDATE_FAILED', `${id} ${failed.version} did not become ready (${errorMessage(error)}); rolled back to ${previous.record.version}${restarted ? ', which is starting again' : ''}`, {
+        hint: `the volumes were not rolled back: a migration the new version ran stays; see \`hearth logs ${id}\``,
+        details: { id, failedVersion: failed.version, version: previous.record.version },
+        cause: error,
+      });
+    }
+    await removeInstalledVersion(layout, id, previous.record.installDir);
   }
 
   async uninstall(id: string, purge: boolean): Promise<void> {
