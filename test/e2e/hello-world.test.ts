@@ -174,6 +174,25 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
       expect((await hearthd.cli('logs', 'hello-world')).stdout).toContain('this release is broken');
     });
 
+    test('a dependency must be installed first, and cannot be uninstalled while a package that depends on it is installed', async () => {
+      const friend = await packVersion('hello-world', '1.0.1', key, join(work, 'hello-friend.hpk'), 'build-image.sh', (source) =>
+        source.replace("id: 'hello-world'", "id: 'hello-friend'").replace("license: 'MIT',", "license: 'MIT',\n  dependencies: { 'hello-world': { version: '^1.0.0' } },"),
+      );
+      try {
+        const missing = await hearthd.cli('--json', 'install', friend);
+        expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'DEPENDENCY_MISSING', message: 'hello-friend needs hello-world ^1.0.0, but hello-world is not installed' } });
+        await hearthd.json('install', archive);
+        expect(await hearthd.json<PackageSummary>('install', friend)).toMatchObject({ id: 'hello-friend' });
+
+        const inUse = await hearthd.cli('--json', 'uninstall', 'hello-world');
+        expect(inUse.exitCode).toBe(1);
+        expect(JSON.parse(inUse.stdout)).toMatchObject({ error: { code: 'PACKAGE_IN_USE', message: 'hello-friend depends on hello-world, so it stays installed' } });
+        expect((await hearthd.json<PackageSummary[]>('ls')).map((p) => p.id)).toEqual(['hello-friend', 'hello-world']);
+      } finally {
+        await hearthd.cli('uninstall', 'hello-friend', '--purge', '--yes');
+      }
+    });
+
     test('an update signed by another key is refused, even when that key is trusted', async () => {
       await hearthd.json('install', archive);
       await hearthd.trust(otherKey);

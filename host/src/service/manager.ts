@@ -177,6 +177,13 @@ export class ServiceManager {
     this.recovery.cancel(id);
     await this.lock.run(id, 'uninstall', async () => {
       this.installed(id);
+      const dependents = [...this.manifests].filter(([other, m]) => other !== id && id in m.dependencies).map(([other]) => other);
+      if (dependents.length > 0) {
+        throw new HearthError('PACKAGE_IN_USE', `${dependents.join(', ')} ${dependents.length === 1 ? 'depends' : 'depend'} on ${id}, so it stays installed`, {
+          hint: `uninstall ${dependents.join(', ')} first`,
+          details: { id, dependents },
+        });
+      }
       await this.stopRunner(id);
       await state.update((draft) => {
         delete draft.services[id];
