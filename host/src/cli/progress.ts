@@ -16,7 +16,17 @@ export function installProgress(stream: NodeJS.WriteStream = process.stderr): (e
     if (event.type !== 'install.progress') return;
     const { phase, bytes, totalBytes } = event;
     if (!stream.isTTY) {
-      if (phase !== lastPhase) stream.write(`${phase}${totalBytes > 0 ? ` (${mib(totalBytes)})` : ''}\n`);
+      if (phase !== lastPhase) stream.write(`${phase === 'starting' ? 'starting the new version' : phase}${totalBytes > 0 ? ` (${mib(totalBytes)})` : ''}\n`);
+      lastPhase = phase;
+      return;
+    }
+    if (phase === 'starting') {
+      stream.write('\r\x1b[2Kstarting the new version and waiting until it is ready…\n');
+      lastPhase = phase;
+      return;
+    }
+    if (totalBytes === 0 && phase !== 'done') {
+      stream.write(`\r\x1b[2K${phase}…`); // a step without a byte count
       lastPhase = phase;
       return;
     }

@@ -107,6 +107,7 @@ export class ServiceManager {
           // Files an earlier crash left with no state record are not an install: clear them.
           await removePackageFiles(layout, manifest.id);
         }
+        this.emitEvent({ type: 'install.progress', path, phase: 'committing', bytes: 0, totalBytes: 0 });
         const installDir = await commitStaged(layout, staged);
         crashPoint('install:committed');
         await state.update((draft) => {
@@ -124,7 +125,6 @@ export class ServiceManager {
         this.manifests.set(manifest.id, manifest);
         if (existing && previous === null) await removeInstalledVersion(layout, manifest.id, existing.installDir);
         this.options.logger.info(existing ? 'updated' : 'installed', { service: manifest.id, version: manifest.version, from: existing?.version });
-        this.emitEvent({ type: 'install.progress', path, phase: 'done', bytes: 0, totalBytes: 0 });
         this.emitEvent({ type: 'package.installed', id: manifest.id, version: manifest.version });
         return {
           id: manifest.id,
@@ -134,7 +134,11 @@ export class ServiceManager {
           ...(existing && { updatedFrom: existing.version }),
         };
       });
-      if (previous !== null) await this.startUpdated(manifest.id, previous);
+      if (previous !== null) {
+        this.emitEvent({ type: 'install.progress', path, phase: 'starting', bytes: 0, totalBytes: 0 });
+        await this.startUpdated(manifest.id, previous);
+      }
+      this.emitEvent({ type: 'install.progress', path, phase: 'done', bytes: 0, totalBytes: 0 });
       return summary;
     } finally {
       await rm(staged.dir, { recursive: true, force: true });

@@ -115,7 +115,8 @@ export interface HostMethods {
   'events.subscribe': { params: { services?: string[] }; result: { subscribed: true } };
 }
 
-export type InstallPhase = 'copying' | 'verifying' | 'committing' | 'done';
+/** `starting`: an update of a running service waits for the new version to be ready (or rolls back). */
+export type InstallPhase = 'copying' | 'verifying' | 'committing' | 'starting' | 'done';
 
 /** What `events.subscribe` delivers, as `event` notifications. */
 export type HostEvent =
