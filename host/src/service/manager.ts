@@ -152,7 +152,12 @@ export class ServiceManager {
       await this.start(id, true);
     } catch (error) {
       const failed = state.service(id);
-      if (failed === undefined) throw error; // uninstalled meanwhile: nothing to roll back to
+      // Stopped, updated again or uninstalled by a later call: the install itself stands.
+      const overtaken = failed === undefined || (error instanceof HearthError && error.code === 'SERVICE_NOT_RUNNING');
+      if (overtaken) {
+        if (failed !== undefined) await removeInstalledVersion(layout, id, previous.record.installDir);
+        return;
+      }
       logger.warn('the updated service did not become ready; rolling back', { service: id, version: failed.version, to: previous.record.version, error: errorMessage(error) });
       await this.lock.run(id, 'rollback', async () => {
         await this.stopRunner(id);
