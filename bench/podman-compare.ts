@@ -223,7 +223,7 @@ async function main(): Promise<void> {
 
     // Density: N services running at once; time to start them all, memory the system adds.
     const lxcDir = join(hearthd.dataDir, 'lxc');
-    const hearthMem = (): number => pidsWhere((c) => c.includes(lxcDir) || c.startsWith('/sbin/init.lxc') || c.startsWith('/usr/bin/node /usr/lib/hearth/runtime.mjs')).reduce((sum, pid) => sum + pss(pid), 0);
+    const hearthMem = (): number => pidsWhere((c) => c.includes(lxcDir) || c.startsWith('/sbin/init.lxc') || c.startsWith('/usr/bin/node /usr/lib/hearth/runtime-loader.cjs')).reduce((sum, pid) => sum + pss(pid), 0);
     const podmanRoot = join(work, 'podman');
     const podmanMem = (): number =>
       pidsWhere((c) => (c.startsWith('/usr/bin/conmon') && c.includes(podmanRoot)) || c.startsWith('/bin/sh /bin/pause') || c.startsWith('sleep 2147483647') || c.includes('catatonit')).reduce(

@@ -11,6 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
+import { Script } from 'node:vm';
+import Module from 'node:module';
 import { build } from 'esbuild';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,14 +53,14 @@ const bundle = await build({
   entryPoints: [runtimeEntry],
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // CommonJS, so scripts/runtime-loader.cjs can start it with a V8 code cache (vm.Script).
+  format: 'cjs',
   target: 'node20',
   write: false,
-  // Some bundled CommonJS dependencies call require() on node builtins.
-  banner: { js: "import { createRequire as __hearthCreateRequire } from 'node:module'; const require = __hearthCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
 const runtimeJs = bundle.outputFiles[0].contents;
+const RUNTIME_BUNDLE = '/usr/lib/hearth/runtime.cjs';
 
 const files = [
   { to: '/usr/bin/node', from: nodeBin, mode: 0o755 },
@@ -69,12 +71,13 @@ const files = [
   { to: '/usr/lib/hearth/chroot', from: need('/usr/sbin/chroot', 'coreutils'), mode: 0o755 },
 ];
 const texts = [
-  { to: '/usr/lib/hearth/runtime.mjs', data: Buffer.from(runtimeJs) },
+  { to: RUNTIME_BUNDLE, data: Buffer.from(runtimeJs) },
+  { to: '/usr/lib/hearth/runtime-loader.cjs', data: readFileSync(join(repo, 'scripts/runtime-loader.cjs')) },
   // init.lxc's children inherit /dev/null; the console is what LXC logs to a file on the host.
   {
     to: '/usr/lib/hearth/start-runtime',
     data: Buffer.from(
-      '#!/bin/sh\nexport PATH=/usr/sbin:/usr/bin:/sbin:/bin\nexec /usr/bin/node /usr/lib/hearth/runtime.mjs "$@" </dev/null >/dev/console 2>&1\n',
+      `#!/bin/sh\nexport PATH=/usr/sbin:/usr/bin:/sbin:/bin\nexec /usr/bin/node /usr/lib/hearth/runtime-loader.cjs "$@" </dev/null >/dev/console 2>&1\n`,
     ),
     mode: 0o755,
   },
@@ -114,6 +117,10 @@ try {
     mkdirSync(dirname(join(root, t.to)), { recursive: true });
     writeFileSync(join(root, t.to), t.data, { mode: t.mode ?? 0o644 });
   }
+  // V8's code cache for the bundle, made by this node, which is the one the base carries. Derived
+  // from hashed inputs, so not part of the key. Compiled only, never run.
+  const script = new Script(Module.wrap(Buffer.from(runtimeJs).toString('utf8')), { filename: RUNTIME_BUNDLE });
+  writeFileSync(join(root, '/usr/lib/hearth/runtime.cache'), script.createCachedData(), { mode: 0o644 });
   const applets = execFileSync(busybox, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const applet of applets) {
     const link = join(root, applet);

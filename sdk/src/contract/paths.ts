@@ -2,8 +2,8 @@
  * Where things are inside every hearth container. The host binds them in; the runtime reads them.
  */
 export const CONTAINER_PATHS = {
-  /** The bundled container-runtime, part of the shared base rootfs. */
-  runtimeEntry: '/usr/lib/hearth/runtime.mjs',
+  /** The bundled container-runtime, part of the shared base rootfs, started by `runtime-loader.cjs` beside it. */
+  runtimeEntry: '/usr/lib/hearth/runtime.cjs',
   /** Read-only: `index.mjs` (the package's bundled ESM code), `manifest.json`, `images/<id>.json` (image configs). */
   packageDir: '/media/hearth/package',
   /** Read-only: one directory per image, the image's root filesystem. */
