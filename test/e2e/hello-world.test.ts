@@ -174,7 +174,7 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
       expect((await hearthd.cli('logs', 'hello-world')).stdout).toContain('this release is broken');
     });
 
-    test('a dependency must be installed first, and cannot be uninstalled while a package that depends on it is installed', async () => {
+    test('a dependency must be installed first, and cannot be uninstalled, or updated out of its range, while a package that depends on it is installed', async () => {
       const friend = await packVersion('hello-world', '1.0.1', key, join(work, 'hello-friend.hpk'), 'build-image.sh', (source) =>
         source.replace("id: 'hello-world'", "id: 'hello-friend'").replace("license: 'MIT',", "license: 'MIT',\n  dependencies: { 'hello-world': { version: '^1.0.0' } },"),
       );
@@ -188,6 +188,11 @@ describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
         expect(inUse.exitCode).toBe(1);
         expect(JSON.parse(inUse.stdout)).toMatchObject({ error: { code: 'PACKAGE_IN_USE', message: 'hello-friend depends on hello-world, so it stays installed' } });
         expect((await hearthd.json<PackageSummary[]>('ls')).map((p) => p.id)).toEqual(['hello-friend', 'hello-world']);
+
+        const major = await packVersion('hello-world', '2.0.0', key, join(work, 'hello-world-2.0.0.hpk'));
+        const breaking = await hearthd.cli('--json', 'update', 'hello-world', major);
+        expect(JSON.parse(breaking.stdout)).toMatchObject({ error: { code: 'PACKAGE_IN_USE', message: 'hello-friend needs hello-world ^1.0.0, which 2.0.0 is not' } });
+        expect((await hearthd.json<ServiceStatus>('status', 'hello-world')).version).toBe('1.0.0');
       } finally {
         await hearthd.cli('uninstall', 'hello-friend', '--purge', '--yes');
       }

@@ -91,7 +91,7 @@ export class ServiceManager {
     try {
       const summary = await this.lock.run(manifest.id, 'install', async () => {
         const existing = state.service(manifest.id);
-        checkInstallable(staged, state.state.services, state.state.trusted, options);
+        checkInstallable(staged, state.state.services, this.manifests, state.state.trusted, options);
         const taken = new Set(Object.entries(state.state.services).flatMap(([id, s]) => (id === manifest.id ? [] : Object.values(s.ports))));
         const ports: Record<string, number> = {};
         for (const ifaceId of Object.keys(manifest.interfaces)) {

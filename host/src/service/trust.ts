@@ -1,4 +1,4 @@
-import { HearthError, satisfies } from '@hearth/sdk/contract';
+import { HearthError, satisfies, type Manifest } from '@hearth/sdk/contract';
 import type { StagedPackage } from '../store/install.js';
 import type { ServiceRecord, TrustedKey } from '../store/state.js';
 
@@ -22,16 +22,30 @@ function checkDependencies(staged: StagedPackage, installed: Record<string, Serv
   }
 }
 
+/** No installed package that depends on this one is left needing a version this is not. */
+function checkDependents(manifest: Manifest, installedManifests: ReadonlyMap<string, Manifest>): void {
+  for (const [other, m] of installedManifests) {
+    const range = m.dependencies[manifest.id]?.version;
+    if (other === manifest.id || range === undefined || satisfies(manifest.version, range)) continue;
+    throw new HearthError('PACKAGE_IN_USE', `${other} needs ${manifest.id} ${range}, which ${manifest.version} is not`, {
+      hint: `update ${other} to a version that accepts ${manifest.id} ${manifest.version} first, or uninstall it`,
+      details: { id: manifest.id, version: manifest.version, dependent: other, range },
+    });
+  }
+}
+
 /** Whether a verified archive may be installed here, as a new package or as an update. Throws why not. */
 export function checkInstallable(
   staged: StagedPackage,
   installed: Record<string, ServiceRecord>,
+  installedManifests: ReadonlyMap<string, Manifest>,
   trusted: Record<string, TrustedKey>,
   options: InstallOptions,
 ): void {
   const { manifest, signer, signerPublicKey } = staged;
   const existing = installed[manifest.id];
   checkDependencies(staged, installed);
+  checkDependents(manifest, installedManifests);
   if (options.expectId !== undefined && options.expectId !== manifest.id) {
     throw new HearthError('PACKAGE_ID_MISMATCH', `the archive is package ${manifest.id}, not ${options.expectId}`, {
       hint: 'check that you picked the right file; a file name says nothing about what is inside',
