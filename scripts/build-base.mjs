@@ -77,7 +77,7 @@ const texts = [
   {
     to: '/usr/lib/hearth/start-runtime',
     data: Buffer.from(
-      `#!/bin/sh\nexport PATH=/usr/sbin:/usr/bin:/sbin:/bin\nexec /usr/bin/node /usr/lib/hearth/runtime-loader.cjs "$@" </dev/null >/dev/console 2>&1\n`,
+      '#!/bin/sh\nexport PATH=/usr/sbin:/usr/bin:/sbin:/bin\nexec /usr/bin/node /usr/lib/hearth/runtime-loader.cjs "$@" </dev/null >/dev/console 2>&1\n',
     ),
     mode: 0o755,
   },
