@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CHROOT } from './command.js';
 
@@ -16,6 +17,27 @@ export interface RunningProcess {
   exited: Promise<Exit>;
   /** Signal the whole process group; a group that is gone already is fine. */
   signal(signal: NodeJS.Signals): void;
+}
+
+/**
+ * The OOM killer's badness of a daemon (and of what it forks, which inherits it): the highest. So
+ * when the service reaches its memory limit, the kernel kills a daemon, never the runtime that
+ * reports it; host-wide, services go before the host's own processes (as Kubernetes does for
+ * best-effort pods). Lowering the runtime's instead would need CAP_SYS_RESOURCE.
+ */
+export const DAEMON_OOM_SCORE_ADJ = 1000;
+
+/**
+ * Set right after spawn: the few microseconds before are too short to matter. A process already
+ * gone is fine; any other failure is said in the daemon's log, and the daemon runs anyway.
+ */
+function preferForOom(pid: number, onLine: (stream: 'stderr', line: string) => void): void {
+  try {
+    writeFileSync(`/proc/${pid}/oom_score_adj`, String(DAEMON_OOM_SCORE_ADJ));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ESRCH') onLine('stderr', `hearth: could not set oom_score_adj: ${(error as Error).message}`);
+  }
 }
 
 /**
@@ -43,6 +65,7 @@ export function spawnChrooted(args: string[], env: Record<string, string>, onLin
     });
   }
   const pid = child.pid ?? -1;
+  if (pid > 0) preferForOom(pid, onLine);
   return {
     pid,
     startedAt,

@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import type { LogEntry, PackageInfo, ServerInfo, ServiceStatus, ServiceSummary } from '@hearth/sdk/contract';
+import type { LogEntry, PackageInfo, ServerInfo, ServiceStatus, ServiceSummary, ServiceUsage } from '@hearth/sdk/contract';
 
 /** Colour only for people: a terminal, and NO_COLOR unset. */
 const useColour = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;
@@ -90,6 +90,26 @@ export function formatStatus(status: ServiceStatus): string {
   }
   for (const iface of status.interfaces) lines.push(`  ${iface.name}: ${iface.url}`);
   return lines.join('\n');
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** `hearth stats`: what each running service uses, against its limit. */
+export function formatUsage(services: ServiceUsage[]): string {
+  return table(
+    ['SERVICE', 'MEMORY', 'MEM LIMIT', 'MEM %', 'PIDS', 'PIDS LIMIT', 'CPU TIME'],
+    services.map((u) => [
+      u.id,
+      mib(u.memoryBytes),
+      u.memoryLimitBytes === null ? 'none' : mib(u.memoryLimitBytes),
+      u.memoryLimitBytes === null ? '-' : `${((100 * u.memoryBytes) / u.memoryLimitBytes).toFixed(1)}%`,
+      String(u.pids),
+      u.pidsLimit === null ? 'none' : String(u.pidsLimit),
+      `${u.cpuSeconds.toFixed(2)} s`,
+    ]),
+  );
 }
 
 export function formatLogEntry(entry: LogEntry): string {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SOCKET_PATH, HearthError, errorMessage, type ErrorCode, type HostNotifications, type LogEntry } from '@hearth/sdk/contract';
 import { HostClient } from './client.js';
-import { formatInfo, formatLogEntry, formatServer, formatServices, formatStatus, table } from './format.js';
+import { formatInfo, formatLogEntry, formatServer, formatServices, formatStatus, formatUsage, table } from './format.js';
 import { publicKeyFrom } from './keys.js';
 import { parseSince } from './since.js';
 import { installProgress } from './progress.js';
@@ -23,6 +23,7 @@ commands:
   start <id> [--no-wait]      start a service and wait until it is ready
   stop <id>                   stop a service
   status <id>                 state of a service and its daemons
+  stats [<id>]                memory, processes and CPU time of running services, with their limits
   restart <id> [--no-wait]    stop and start again
   exec <id> [--daemon D] [--timeout MS] -- CMD [ARGS...]
                               run a command in a daemon's filesystem; exits with its code
@@ -181,6 +182,14 @@ async function main(argv: string[]): Promise<void> {
       return run(async (c) => {
         const status = await c.call('service.status', { id });
         print(status, formatStatus(status));
+      });
+    }
+    case 'stats': {
+      if (args.length > 1) throw usageError('stats takes at most one argument: the package id');
+      const id = args[0];
+      return run(async (c) => {
+        const { services } = await c.call('service.stats', id === undefined ? {} : { id });
+        print(services, services.length === 0 ? 'no service is running' : formatUsage(services));
       });
     }
     case 'restart': {

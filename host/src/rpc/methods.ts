@@ -54,6 +54,10 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
       const p = parseParams('service.stop', params, { id: serviceId });
       return await manager.stop(p.id);
     },
+    'service.stats': async (params) => {
+      const p = parseParams('service.stats', params, { id: serviceIdOptional });
+      return { services: await manager.stats(p.id) };
+    },
     'service.status': (params) => {
       const p = parseParams('service.status', params, { id: serviceId });
       return manager.status(p.id);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, errorMessage, type ActionInfo, type ActionResult, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, type ActionInfo, type ActionResult, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
@@ -15,6 +15,7 @@ import { allocatePort } from './ports.js';
 import { DAEMON_LOG_FILE, ServiceRunner } from './runner.js';
 import { interfaceStatuses } from './status.js';
 import { waitReady } from './wait-ready.js';
+import { cgroupUsage } from '../system/cgroup-usage.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 
@@ -398,6 +399,19 @@ export class ServiceManager {
     const manifest = this.manifests.get(id);
     const interfaces = manifest ? interfaceStatuses(manifest, record.ports, this.options.bindAddress) : [];
     return { id, version: record.version, state: 'stopped', ready: false, container: null, daemons: [], interfaces };
+  }
+
+  /** Usage of one running service (SERVICE_NOT_RUNNING otherwise), or of every running one. */
+  async stats(id?: string): Promise<ServiceUsage[]> {
+    const ids = id === undefined ? [...this.runners.keys()].sort() : [id];
+    const usages: ServiceUsage[] = [];
+    for (const service of ids) {
+      const initPid = this.running(service).containerPid;
+      const usage = initPid === null ? null : await cgroupUsage(initPid);
+      if (usage !== null) usages.push({ id: service, ...usage });
+      else if (id !== undefined) throw new HearthError('SERVICE_NOT_RUNNING', `${id} has no running container`, { hint: `start it with \`hearth start ${id}\`` });
+    }
+    return usages;
   }
 
   async logs(id: string, query: LogQuery): Promise<LogEntry[]> {

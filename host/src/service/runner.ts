@@ -82,6 +82,11 @@ export class ServiceRunner {
 
   constructor(private readonly ctx: RunnerContext) {}
 
+  /** Host pid of the container's init, while it runs. */
+  get containerPid(): number | null {
+    return this.stopped ? null : this.initPid;
+  }
+
   get target(): LxcTarget {
     return { lxcPath: this.ctx.layout.lxcDir, name: containerName(this.ctx.manifest.id) };
   }

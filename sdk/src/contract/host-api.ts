@@ -50,6 +50,19 @@ export interface ServiceStatus {
   interfaces: InterfaceStatus[];
 }
 
+/** What a running service uses now, from its container's cgroup (as `podman stats` shows). */
+export interface ServiceUsage {
+  id: string;
+  memoryBytes: number;
+  /** null: no limit. */
+  memoryLimitBytes: number | null;
+  /** Processes in the container: runtime, daemons, their children. */
+  pids: number;
+  pidsLimit: number | null;
+  /** CPU time the container used since it started. */
+  cpuSeconds: number;
+}
+
 /** A line of `hearth ls`: the package and how its service is doing. */
 export interface ServiceSummary extends PackageSummary {
   state: ServiceState;
@@ -87,6 +100,8 @@ export interface HostMethods {
   'service.start': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
   'service.stop': { params: { id: string }; result: ServiceStatus };
   'service.status': { params: { id: string }; result: ServiceStatus };
+  /** Usage of one running service, or (no `id`) of every running one. */
+  'service.stats': { params: { id?: string }; result: { services: ServiceUsage[] } };
   /**
    * The last `limit` (default 200) log entries, oldest first. With `follow`, new entries then arrive
    * as `service.log` notifications on the same connection until it closes.
@@ -142,6 +157,7 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'service.start',
   'service.stop',
   'service.status',
+  'service.stats',
   'service.logs',
   'service.restart',
   'service.exec',
