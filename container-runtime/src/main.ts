@@ -61,11 +61,11 @@ async function main(): Promise<void> {
     if (manager === null) throw loadError;
     return manager;
   };
-  const fileTarget = (target: FileTarget): string => {
-    if ('volume' in target) return inside(join(paths.volumesDir, target.volume), target.path);
+  const fileTarget = async (target: FileTarget): Promise<string> => {
+    if ('volume' in target) return await inside(join(paths.volumesDir, target.volume), target.path);
     const root = loaded().daemon(target.daemon).rootDir;
     if (root === null) throw new HearthError('SERVICE_NOT_RUNNING', `daemon ${target.daemon} is not running`, { hint: 'start the service, or copy into a volume' });
-    return inside(root, target.path);
+    return await inside(root, target.path);
   };
 
   Object.assign(methods, {
@@ -105,10 +105,10 @@ async function main(): Promise<void> {
     },
     'runtime.putFile': async (params: unknown) => {
       const p = params as RuntimeMethods['runtime.putFile']['params'];
-      return { size: await putFile(fileTarget(p), Buffer.from(p.contentBase64, 'base64'), p.mode) };
+      return { size: await putFile(await fileTarget(p), Buffer.from(p.contentBase64, 'base64'), p.mode) };
     },
     'runtime.fetchFile': async (params: unknown) => {
-      const content = await fetchFile(fileTarget(params as FileTarget));
+      const content = await fetchFile(await fileTarget(params as FileTarget));
       return { contentBase64: content.toString('base64'), size: content.length };
     },
   } satisfies Record<string, Handler>);
