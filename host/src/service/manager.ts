@@ -405,8 +405,9 @@ export class ServiceManager {
   async stats(id?: string): Promise<ServiceUsage[]> {
     const ids = id === undefined ? [...this.runners.keys()].sort() : [id];
     const usages: ServiceUsage[] = [];
+    if (id !== undefined) this.running(id); // not installed, or not running: say so
     for (const service of ids) {
-      const initPid = this.running(service).containerPid;
+      const initPid = this.runners.get(service)?.containerPid ?? null; // stopped meanwhile: left out
       const usage = initPid === null ? null : await cgroupUsage(initPid);
       if (usage !== null) usages.push({ id: service, ...usage });
       else if (id !== undefined) throw new HearthError('SERVICE_NOT_RUNNING', `${id} has no running container`, { hint: `start it with \`hearth start ${id}\`` });
