@@ -92,7 +92,7 @@ export function formatStatus(status: ServiceStatus): string {
   return lines.join('\n');
 }
 
-function mib(bytes: number): string {
+export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 

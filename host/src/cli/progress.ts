@@ -1,10 +1,7 @@
 import type { HostEvent } from '@hearth/sdk/contract';
+import { mib } from './format.js';
 
 const BAR_WIDTH = 30;
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 /**
  * Install progress on stderr: a redrawn bar on a terminal, one line per phase otherwise (so logs
