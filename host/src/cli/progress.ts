@@ -1,4 +1,4 @@
-import type { HostEvent } from '@hearth/sdk/contract';
+import type { HostEvent, InstallPhase } from '@hearth/sdk/contract';
 import { mib } from './format.js';
 
 const BAR_WIDTH = 30;
@@ -12,26 +12,20 @@ export function installProgress(stream: NodeJS.WriteStream = process.stderr): (e
   return (event) => {
     if (event.type !== 'install.progress') return;
     const { phase, bytes, totalBytes } = event;
-    if (!stream.isTTY) {
-      if (phase !== lastPhase) stream.write(`${phase === 'starting' ? 'starting the new version' : phase}${totalBytes > 0 ? ` (${mib(totalBytes)})` : ''}\n`);
-      lastPhase = phase;
+    if (stream.isTTY) {
+      stream.write(`\r\x1b[2K${terminalLine(phase, bytes, totalBytes)}`);
       return;
     }
-    if (phase === 'starting') {
-      stream.write('\r\x1b[2Kstarting the new version and waiting until it is ready…\n');
-      lastPhase = phase;
-      return;
-    }
-    if (totalBytes === 0 && phase !== 'done') {
-      stream.write(`\r\x1b[2K${phase}…`); // a step without a byte count
-      lastPhase = phase;
-      return;
-    }
-    const fraction = totalBytes > 0 ? Math.min(1, bytes / totalBytes) : 1;
-    const filled = Math.round(fraction * BAR_WIDTH);
-    const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
-    stream.write(`\r\x1b[2K${phase.padEnd(10)} ${bar} ${mib(bytes)} / ${mib(totalBytes)}`);
-    if (phase === 'done') stream.write('\r\x1b[2K');
+    if (phase !== lastPhase) stream.write(`${phase === 'starting' ? 'starting the new version' : phase}${totalBytes > 0 ? ` (${mib(totalBytes)})` : ''}\n`);
     lastPhase = phase;
   };
+}
+
+/** What replaces the progress line on a terminal for one event. */
+function terminalLine(phase: InstallPhase, bytes: number, totalBytes: number): string {
+  if (phase === 'starting') return 'starting the new version and waiting until it is ready…\n';
+  if (phase === 'done') return ''; // the result line comes next, in its place
+  if (totalBytes === 0) return `${phase}…`; // a step without a byte count
+  const filled = Math.round(Math.min(1, bytes / totalBytes) * BAR_WIDTH);
+  return `${phase.padEnd(10)} [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${mib(bytes)} / ${mib(totalBytes)}`;
 }
