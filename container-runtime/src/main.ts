@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     },
     'runtime.stop': async () => ({ daemons: manager ? await manager.stop() : [] }),
     'runtime.status': () => ({ daemons: manager?.statuses() ?? [] }),
+    'runtime.stats': async () => ({ daemons: (await manager?.usage()) ?? [] }),
     'runtime.exec': async (params: unknown) => {
       const p = params as ExecParams;
       return await loaded()

@@ -50,9 +50,15 @@ describe.skipIf(!isRoot)('resource limits from the manifest', () => {
     expect(usage?.memoryBytes).toBeLessThanOrEqual(64 * 1024 * 1024);
     expect(usage?.pids).toBeGreaterThanOrEqual(3); // init, runtime, a daemon
     expect(usage?.cpuSeconds).toBeGreaterThan(0);
+    // Per daemon, from its own cgroup inside the container: the observer (a sleep) is counted apart.
+    const observer = usage?.daemons.find((d) => d.id === 'observer');
+    expect(observer?.pids).toBe(1);
+    expect(observer?.memoryBytes).toBeGreaterThan(0);
+    expect(observer?.memoryBytes).toBeLessThan(usage?.memoryBytes ?? 0);
     expect(await hearthd.json<ServiceUsage[]>('stats')).toEqual([expect.objectContaining({ id: 'limits' })]);
     const human = await hearthd.cli('stats');
-    expect(human.stdout).toMatch(/^SERVICE +MEMORY +MEM LIMIT +MEM % +PIDS +PIDS LIMIT +CPU TIME\nlimits +[\d.]+ MiB +64\.0 MiB +[\d.]+% +\d+ +200 +[\d.]+ s$/);
+    expect(human.stdout).toMatch(/^SERVICE +MEMORY +MEM LIMIT +MEM % +PIDS +PIDS LIMIT +CPU TIME\nlimits +[\d.]+ MiB +64\.0 MiB +[\d.]+% +\d+ +200 +[\d.]+ s\n$/m);
+    expect((await hearthd.cli('stats', 'limits')).stdout).toMatch(/\n\nDAEMON +MEMORY +PIDS +CPU TIME\n(.+\n)*observer +[\d.]+ MiB +1 +[\d.]+ s/);
     const notRunning = await hearthd.cli('--json', 'stats', 'ghost');
     expect(JSON.parse(notRunning.stdout)).toMatchObject({ error: { code: 'PACKAGE_NOT_INSTALLED' } });
   });

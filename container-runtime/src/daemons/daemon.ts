@@ -1,14 +1,15 @@
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { Backoff, HearthError, errorMessage, type ExecResult, type CheckFunction, type DaemonSpec, type DaemonStatus, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
+import { Backoff, HearthError, errorMessage, type ExecResult, type CheckFunction, type DaemonSpec, type DaemonStatus, type DaemonUsage, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
 import type { RuntimePaths } from '../paths.js';
 import { DaemonRoot } from '../mounts/daemon-root.js';
+import { DaemonCgroup } from './cgroup.js';
 import { runCheck, type CheckContext } from '../health/checks.js';
 import { HealthTracker } from '../health/tracker.js';
 import { CHROOT, chrootArgv, daemonArgv, daemonEnv, resolveUser } from './command.js';
 import { spawnChrooted, type Exit, type RunningProcess } from './process.js';
-import { memoryLimitMiB, oomKills } from './oom.js';
+import { MEMORY_CGROUP, memoryLimitMiB, oomKills } from './oom.js';
 
 export const KILL_WAIT_MS = 5_000;
 /** While a daemon starts, readiness is polled this often (at most), so ready is noticed early. */
@@ -34,6 +35,8 @@ export class Daemon {
   private status: DaemonStatus;
   private proc: RunningProcess | null = null;
   private root: DaemonRoot | null = null;
+  /** Its own cgroup, for usage; null where the container cannot have one; made at the first start. */
+  private cgroup: DaemonCgroup | null | undefined = undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly backoff: Backoff;
   private readonly lastLines: string[] = [];
@@ -110,6 +113,12 @@ export class Daemon {
         join(this.paths.imagesDir, this.spec.image),
         this.spec.mounts.map((m) => ({ source: join(this.paths.volumesDir, m.volume), target: m.path, readonly: m.readonly })),
       );
+      if (this.cgroup === undefined) {
+        this.cgroup = await DaemonCgroup.create(this.spec.id).catch((error: unknown) => {
+          this.logger.warn('no cgroup of its own: its usage is counted with the service only', { daemon: this.spec.id, error: errorMessage(error) });
+          return null;
+        });
+      }
       await this.spawn();
     } catch (error) {
       this.wanted = false;
@@ -125,17 +134,20 @@ export class Daemon {
     const generation = ++this.generation;
     const userspec = await resolveUser(root.root, this.spec.user ?? this.image.user);
     const env = daemonEnv(this.image, this.spec.env);
-    const oomBefore = await oomKills();
-    const proc = spawnChrooted(chrootArgv(root.root, userspec, daemonArgv(this.spec, this.image)), env, (stream, line) => {
+    // cgroup v1 counts an OOM kill in the victim's own memory cgroup: the daemon's, when it has one.
+    const oomCgroup = this.cgroup?.memoryDir ?? MEMORY_CGROUP;
+    const oomBefore = await oomKills(oomCgroup);
+    const onLine = (stream: 'stdout' | 'stderr', line: string): void => {
       this.lastLines.push(line);
       if (this.lastLines.length > LAST_LINES_KEPT) this.lastLines.shift();
       this.events.onLog({ daemon: this.spec.id, stream, line, time: Date.now() });
-    });
+    };
+    const proc = spawnChrooted(chrootArgv(root.root, userspec, daemonArgv(this.spec, this.image)), env, onLine, this.cgroup?.procsFiles ?? []);
     this.proc = proc;
     this.livenessKill = null;
     void proc.exited.then(async (exit) => {
       // A SIGKILL while the container's OOM-kill count went up is the memory limit, not a crash.
-      const oomAfter = exit.signal === 'SIGKILL' ? await oomKills() : null;
+      const oomAfter = exit.signal === 'SIGKILL' ? await oomKills(oomCgroup) : null;
       const outOfMemory = oomBefore !== null && oomAfter !== null && oomAfter > oomBefore;
       this.onExit(generation, proc, exit, outOfMemory ? await memoryLimitMiB() : undefined);
     });
@@ -266,10 +278,18 @@ export class Daemon {
     this.waitFor(waitingFor);
   }
 
+  /** What it uses now, while it has its own cgroup. */
+  async usage(): Promise<DaemonUsage | null> {
+    return this.cgroup ? { id: this.spec.id, ...(await this.cgroup.usage()) } : null;
+  }
+
   /** Stop, unmount, clear scratch. Idempotent. */
   async stop(): Promise<void> {
     await this.terminate();
     await this.releaseRoot();
+    const kept = (await this.cgroup?.remove()) ?? [];
+    if (kept.length > 0) this.logger.warn('its cgroup still has processes; the container stop removes it', { daemon: this.spec.id, kept });
+    this.cgroup = undefined;
     this.lost = [];
     this.set({ state: 'stopped' });
   }

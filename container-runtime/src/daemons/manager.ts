@@ -1,4 +1,4 @@
-import { HearthError, errorMessage, waves, type DaemonStatus, type ImageConfig, type LogEntry, type PackageDaemons } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, waves, type DaemonStatus, type DaemonUsage, type ImageConfig, type LogEntry, type PackageDaemons } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
 import type { RuntimePaths } from '../paths.js';
 import { Daemon } from './daemon.js';
@@ -60,6 +60,12 @@ export class DaemonManager {
       throw new HearthError('INVALID_PARAMS', `there is no daemon ${JSON.stringify(id)}`, { hint: `daemons: ${[...this.daemons.keys()].join(', ')}` });
     }
     return daemon;
+  }
+
+  /** Usage of each daemon that has its own cgroup (a started one), in declaration order. */
+  async usage(): Promise<DaemonUsage[]> {
+    const usages = await Promise.all([...this.daemons.values()].map((d) => d.usage()));
+    return usages.filter((u): u is DaemonUsage => u !== null);
   }
 
   statuses(): DaemonStatus[] {

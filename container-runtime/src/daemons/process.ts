@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CHROOT } from './command.js';
 
@@ -27,26 +26,40 @@ export interface RunningProcess {
  */
 export const DAEMON_OOM_SCORE_ADJ = 1000;
 
+/** The base's shell, which prepares the process before it becomes the daemon. */
+export const SETUP_SHELL = '/bin/sh';
+
 /**
- * Set right after spawn: the few microseconds before are too short to matter. A process already
- * gone is fine; any other failure is said in the daemon's log, and the daemon runs anyway.
+ * Run in the new process before it execs chroot: join the daemon's cgroups and raise its OOM score,
+ * so all it does is counted and nothing escapes either by racing the runtime. `$$` is this process,
+ * which exec keeps. A file it cannot write is said on stderr (the daemon's log); the daemon runs.
+ * Arguments: the OOM score, the number of cgroup.procs files, the files, then the command.
  */
-function preferForOom(pid: number, onLine: (stream: 'stderr', line: string) => void): void {
-  try {
-    writeFileSync(`/proc/${pid}/oom_score_adj`, String(DAEMON_OOM_SCORE_ADJ));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ESRCH') onLine('stderr', `hearth: could not set oom_score_adj: ${(error as Error).message}`);
-  }
+export const SETUP_SCRIPT = [
+  'adj=$1; n=$2; shift 2',
+  'while [ "$n" -gt 0 ]; do echo $$ 2>/dev/null > "$1" || echo "hearth: could not join the cgroup $1" >&2; shift; n=$((n - 1)); done',
+  'echo "$adj" 2>/dev/null > /proc/self/oom_score_adj || echo "hearth: could not set oom_score_adj" >&2',
+  'exec "$@"',
+].join('\n');
+
+/** argv for the setup shell: it prepares, then execs chroot with `args`. */
+export function setupArgv(cgroupProcs: readonly string[], chrootArgs: readonly string[]): string[] {
+  return ['-c', SETUP_SCRIPT, 'hearth-setup', String(DAEMON_OOM_SCORE_ADJ), String(cgroupProcs.length), ...cgroupProcs, CHROOT, ...chrootArgs];
 }
 
 /**
- * Spawn `chroot <args>` as the leader of a new process group, its output split into lines.
+ * Spawn `chroot <args>` as the leader of a new process group, its output split into lines, in the
+ * daemon's cgroups (`cgroupProcs`: their cgroup.procs files) from its first instruction.
  * node:child_process rather than execa: a long-lived process whose output we stream and whose
  * exit we report, not a command we await.
  */
-export function spawnChrooted(args: string[], env: Record<string, string>, onLine: (stream: 'stdout' | 'stderr', line: string) => void): RunningProcess {
-  const child = spawn(CHROOT, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
+export function spawnChrooted(
+  args: string[],
+  env: Record<string, string>,
+  onLine: (stream: 'stdout' | 'stderr', line: string) => void,
+  cgroupProcs: readonly string[] = [],
+): RunningProcess {
+  const child = spawn(SETUP_SHELL, setupArgv(cgroupProcs, args), { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   const startedAt = Date.now();
   const exited = new Promise<Exit>((resolve) => {
     // 'exit', not 'close': an orphan that inherited the output pipes would delay 'close' for as
@@ -55,7 +68,7 @@ export function spawnChrooted(args: string[], env: Record<string, string>, onLin
     // An unhandled spawn error would kill the runtime, and with it the container. Its message
     // becomes an output line so the failure says why (`spawn … ENOENT`), not just "code 127".
     child.once('error', (error) => {
-      onLine('stderr', `hearth: cannot run ${CHROOT}: ${error.message}`);
+      onLine('stderr', `hearth: cannot run ${SETUP_SHELL}: ${error.message}`);
       resolve({ code: 127, signal: null, at: Date.now() });
     });
   });
@@ -65,7 +78,6 @@ export function spawnChrooted(args: string[], env: Record<string, string>, onLin
     });
   }
   const pid = child.pid ?? -1;
-  if (pid > 0) preferForOom(pid, onLine);
   return {
     pid,
     startedAt,

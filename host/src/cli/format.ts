@@ -96,9 +96,17 @@ export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** `hearth stats`: what each running service uses, against its limit. */
+/** `hearth stats`: what each running service uses, against its limit; for one service, per daemon too. */
 export function formatUsage(services: ServiceUsage[]): string {
-  return table(
+  const [only] = services;
+  const perDaemon =
+    services.length === 1 && only && only.daemons.length > 0
+      ? `\n\n${table(
+          ['DAEMON', 'MEMORY', 'PIDS', 'CPU TIME'],
+          only.daemons.map((d) => [d.id, mib(d.memoryBytes), String(d.pids), `${d.cpuSeconds.toFixed(2)} s`]),
+        )}`
+      : '';
+  return `${table(
     ['SERVICE', 'MEMORY', 'MEM LIMIT', 'MEM %', 'PIDS', 'PIDS LIMIT', 'CPU TIME'],
     services.map((u) => [
       u.id,
@@ -109,7 +117,7 @@ export function formatUsage(services: ServiceUsage[]): string {
       u.pidsLimit === null ? 'none' : String(u.pidsLimit),
       `${u.cpuSeconds.toFixed(2)} s`,
     ]),
-  );
+  )}${perDaemon}`;
 }
 
 export function formatLogEntry(entry: LogEntry): string {

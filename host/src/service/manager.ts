@@ -407,9 +407,10 @@ export class ServiceManager {
     const usages: ServiceUsage[] = [];
     if (id !== undefined) this.running(id); // not installed, or not running: say so
     for (const service of ids) {
-      const initPid = this.runners.get(service)?.containerPid ?? null; // stopped meanwhile: left out
+      const runner = this.runners.get(service); // stopped meanwhile: left out
+      const initPid = runner?.containerPid ?? null;
       const usage = initPid === null ? null : await cgroupUsage(initPid);
-      if (usage !== null) usages.push({ id: service, ...usage });
+      if (runner && usage !== null) usages.push({ id: service, ...usage, daemons: await runner.daemonUsage() });
       else if (id !== undefined) throw new HearthError('SERVICE_NOT_RUNNING', `${id} has no running container`, { hint: `start it with \`hearth start ${id}\`` });
     }
     return usages;

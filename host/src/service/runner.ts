@@ -8,6 +8,7 @@ import {
   HearthError,
   interfaceSocketName,
   type DaemonStatus,
+  type DaemonUsage,
   type ExecOutput,
   type ExecParams,
   type ExecResult,
@@ -337,6 +338,16 @@ export class ServiceRunner {
       return await runtime.request<ExecResult>('runtime.exec', { ...params, execId, timeoutMs }, timeoutMs + RPC_MARGIN_MS);
     } finally {
       this.execs.delete(execId);
+    }
+  }
+
+  /** Per-daemon usage from the runtime; none when it cannot say (the service's total still stands). */
+  async daemonUsage(): Promise<DaemonUsage[]> {
+    try {
+      return (await this.runtime().request<RuntimeMethods['runtime.stats']['result']>('runtime.stats', {})).daemons;
+    } catch (error) {
+      this.ctx.logger.warn('the runtime gave no per-daemon usage', { error: String(error) });
+      return [];
     }
   }
 

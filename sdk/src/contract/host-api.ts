@@ -1,5 +1,5 @@
 import type { Manifest } from '../manifest.js';
-import type { DaemonStatus, ExecOutput, ExecResult, LogEntry } from './runtime-api.js';
+import type { DaemonStatus, DaemonUsage, ExecOutput, ExecResult, LogEntry } from './runtime-api.js';
 import type { ActionInfo, ActionResult } from '../actions.js';
 
 /** The control API hearthd serves on its socket (JSON-RPC 2.0, one JSON message per line). */
@@ -61,6 +61,8 @@ export interface ServiceUsage {
   pidsLimit: number | null;
   /** CPU time the container used since it started. */
   cpuSeconds: number;
+  /** Per started daemon, from its own cgroup inside the container (empty where there is none). */
+  daemons: DaemonUsage[];
 }
 
 /** A line of `hearth ls`: the package and how its service is doing. */

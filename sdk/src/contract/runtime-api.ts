@@ -84,6 +84,14 @@ export interface ExecOutput {
 /** Files move through RPC as base64; larger ones are refused (chunked transfer is future work). */
 export const MAX_TRANSFER_BYTES = 4 * 1024 * 1024;
 
+/** What one daemon (and what it forked) uses now, from its own cgroup in the container. */
+export interface DaemonUsage {
+  id: string;
+  memoryBytes: number;
+  pids: number;
+  cpuSeconds: number;
+}
+
 export interface RuntimeMethods {
   'runtime.listActions': { params: Record<string, never>; result: { actions: ActionInfo[] } };
   'runtime.runAction': { params: { action: string; input: Record<string, unknown> }; result: ActionResult };
@@ -96,6 +104,8 @@ export interface RuntimeMethods {
   /** Stop all daemons in reverse order, unmount their filesystems, clear scratch. */
   'runtime.stop': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
   'runtime.status': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
+  /** Usage of each started daemon that has a cgroup of its own (none on a cgroup v2 only host). */
+  'runtime.stats': { params: Record<string, never>; result: { daemons: DaemonUsage[] } };
 }
 
-export const RUNTIME_METHODS = ['runtime.start', 'runtime.stop', 'runtime.status', 'runtime.exec', 'runtime.putFile', 'runtime.fetchFile'] as const;
+export const RUNTIME_METHODS = ['runtime.start', 'runtime.stop', 'runtime.status', 'runtime.stats', 'runtime.exec', 'runtime.putFile', 'runtime.fetchFile'] as const;

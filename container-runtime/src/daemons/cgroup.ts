@@ -1,0 +1,68 @@
+import { mkdir, readFile, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DaemonUsage } from '@hearth/sdk/contract';
+
+/** The container's own cgroup v1 hierarchies, writable inside with `cgroup:mixed`. */
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+/** The controllers a daemon gets a cgroup of its own in: what `hearth stats` shows per daemon. */
+export const DAEMON_CONTROLLERS = ['memory', 'pids', 'cpuacct'] as const;
+
+async function readNumber(file: string): Promise<number> {
+  const text = (await readFile(file, 'utf8').catch(() => '')).trim();
+  return /^\d+$/.test(text) ? Number(text) : 0;
+}
+
+/**
+ * A child cgroup of the container's per daemon, for accounting only: limits stay on the container,
+ * so daemons share the service's memory as they would share a pod's. Processes the daemon forks
+ * inherit it. Memory counts from the move on (charges do not move with a process: this kernel
+ * refuses memory.move_charge_at_immigrate), which for a process moved right after spawn is nearly
+ * all of it; file pages another daemon read first stay counted there.
+ */
+export class DaemonCgroup {
+  private constructor(private readonly dirs: string[]) {}
+
+  /** Throws where it cannot be made (a cgroup v2 only host, a read-only hierarchy). */
+  static async create(daemonId: string, root = CGROUP_ROOT): Promise<DaemonCgroup> {
+    const dirs = DAEMON_CONTROLLERS.map((controller) => join(root, controller, `daemon.${daemonId}`));
+    for (const dir of dirs) await mkdir(dir, { recursive: true });
+    return new DaemonCgroup(dirs);
+  }
+
+  /**
+   * Its memory cgroup: cgroup v1 counts an OOM kill in the victim's own cgroup only, so this is
+   * where a kill of this daemon shows (oom.ts).
+   */
+  get memoryDir(): string {
+    return this.dirs[0] ?? '';
+  }
+
+  /** The files a process writes its pid to, to join: the daemon's setup does, before it execs. */
+  get procsFiles(): string[] {
+    return this.dirs.map((dir) => join(dir, 'cgroup.procs'));
+  }
+
+  async usage(): Promise<Omit<DaemonUsage, 'id'>> {
+    const [memory = '', pids = '', cpuacct = ''] = this.dirs;
+    // memory.stat, not memory.usage_in_bytes: that one is charged in per-CPU batches and reads 0
+    // for a small daemon (the kernel's memory.txt says to use rss + cache for an exact figure).
+    const stat = await readFile(join(memory, 'memory.stat'), 'utf8').catch(() => '');
+    const field = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
+    return {
+      memoryBytes: field('total_rss') + field('total_cache'),
+      pids: await readNumber(join(pids, 'pids.current')),
+      cpuSeconds: (await readNumber(join(cpuacct, 'cpuacct.usage'))) / 1e9,
+    };
+  }
+
+  /** Once its processes are gone. One that still has some (EBUSY) stays; the container's stop removes it. */
+  async remove(): Promise<string[]> {
+    const kept: string[] = [];
+    for (const dir of this.dirs) {
+      await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') kept.push(`${dir}: ${error.code ?? error.message}`);
+      });
+    }
+    return kept;
+  }
+}
