@@ -360,29 +360,25 @@ export class ServiceManager {
     return await runner.runAction({ action, input });
   }
 
-  /** `volume` if given, else a daemon's filesystem (the named one, or the first). */
-  private fileTarget(runner: ServiceRunner, target: { daemon?: string; volume?: string; path: string }): FileTarget {
-    if (target.volume !== undefined) {
-      if (target.daemon !== undefined) throw new HearthError('INVALID_PARAMS', 'give a daemon or a volume, not both');
-      return { volume: target.volume, path: target.path };
+  /** `volume` if given (one the package declares), else a daemon's filesystem (the named one, or the first). */
+  private fileTarget(id: string, runner: ServiceRunner, target: { daemon?: string; volume?: string; path: string }): FileTarget {
+    if (target.volume === undefined) return { daemon: target.daemon ?? runner.defaultDaemon(), path: target.path };
+    if (target.daemon !== undefined) throw new HearthError('INVALID_PARAMS', 'give a daemon or a volume, not both');
+    const { volumes } = this.info(id).manifest;
+    if (!volumes.includes(target.volume)) {
+      throw new HearthError('INVALID_PARAMS', `${id} has no volume ${JSON.stringify(target.volume)}`, { hint: `volumes: ${volumes.join(', ') || 'none'}` });
     }
-    return { daemon: target.daemon ?? runner.defaultDaemon(), path: target.path };
+    return { volume: target.volume, path: target.path };
   }
 
   async putFile(id: string, target: { daemon?: string; volume?: string; path: string }, contentBase64: string, mode?: number): Promise<{ size: number }> {
     const runner = this.running(id);
-    if (target.volume !== undefined && !this.info(id).manifest.volumes.includes(target.volume)) {
-      throw new HearthError('INVALID_PARAMS', `${id} has no volume ${JSON.stringify(target.volume)}`, { hint: `volumes: ${this.info(id).manifest.volumes.join(', ') || 'none'}` });
-    }
-    return await runner.putFile({ ...this.fileTarget(runner, target), contentBase64, ...(mode !== undefined && { mode }) });
+    return await runner.putFile({ ...this.fileTarget(id, runner, target), contentBase64, ...(mode !== undefined && { mode }) });
   }
 
   async fetchFile(id: string, target: { daemon?: string; volume?: string; path: string }): Promise<{ contentBase64: string; size: number }> {
     const runner = this.running(id);
-    if (target.volume !== undefined && !this.info(id).manifest.volumes.includes(target.volume)) {
-      throw new HearthError('INVALID_PARAMS', `${id} has no volume ${JSON.stringify(target.volume)}`, { hint: `volumes: ${this.info(id).manifest.volumes.join(', ') || 'none'}` });
-    }
-    return await runner.fetchFile(this.fileTarget(runner, target));
+    return await runner.fetchFile(this.fileTarget(id, runner, target));
   }
 
   private async stopRunner(id: string): Promise<void> {
