@@ -63,7 +63,9 @@ describe.skipIf(!isRoot)('resource limits from the manifest', () => {
     expect(JSON.parse(notRunning.stdout)).toMatchObject({ error: { code: 'PACKAGE_NOT_INSTALLED' } });
   });
 
-  test("daemons are the OOM killer's first choice in the container, the runtime is not", () => {
+  test("daemons, and commands run in them, are the OOM killer's first choice in the container, the runtime is not", async () => {
+    const exec = await hearthd.cli('exec', 'limits', '--daemon', 'observer', '--', 'cat', '/proc/self/oom_score_adj');
+    expect(exec.stdout.trim()).toBe('1000');
     const adj = (pid: number): number => Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8'));
     const cmdline = (pid: number): string => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
     const tree = processTree(initPid ?? -1);

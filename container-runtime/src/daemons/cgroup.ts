@@ -20,13 +20,20 @@ async function readNumber(file: string): Promise<number> {
  * all of it; file pages another daemon read first stay counted there.
  */
 export class DaemonCgroup {
-  private constructor(private readonly dirs: string[]) {}
+  private constructor(
+    private readonly root: string,
+    private readonly name: string,
+  ) {}
 
   /** Throws where it cannot be made (a cgroup v2 only host, a read-only hierarchy). */
   static async create(daemonId: string, root = CGROUP_ROOT): Promise<DaemonCgroup> {
-    const dirs = DAEMON_CONTROLLERS.map((controller) => join(root, controller, `daemon.${daemonId}`));
-    for (const dir of dirs) await mkdir(dir, { recursive: true });
-    return new DaemonCgroup(dirs);
+    const cgroup = new DaemonCgroup(root, `daemon.${daemonId}`);
+    for (const controller of DAEMON_CONTROLLERS) await mkdir(cgroup.dir(controller), { recursive: true });
+    return cgroup;
+  }
+
+  private dir(controller: (typeof DAEMON_CONTROLLERS)[number]): string {
+    return join(this.root, controller, this.name);
   }
 
   /**
@@ -34,31 +41,31 @@ export class DaemonCgroup {
    * where a kill of this daemon shows (oom.ts).
    */
   get memoryDir(): string {
-    return this.dirs[0] ?? '';
+    return this.dir('memory');
   }
 
   /** The files a process writes its pid to, to join: the daemon's setup does, before it execs. */
   get procsFiles(): string[] {
-    return this.dirs.map((dir) => join(dir, 'cgroup.procs'));
+    return DAEMON_CONTROLLERS.map((controller) => join(this.dir(controller), 'cgroup.procs'));
   }
 
   async usage(): Promise<Omit<DaemonUsage, 'id'>> {
-    const [memory = '', pids = '', cpuacct = ''] = this.dirs;
     // memory.stat, not memory.usage_in_bytes: that one is charged in per-CPU batches and reads 0
     // for a small daemon (the kernel's memory.txt says to use rss + cache for an exact figure).
-    const stat = await readFile(join(memory, 'memory.stat'), 'utf8').catch(() => '');
+    const stat = await readFile(join(this.dir('memory'), 'memory.stat'), 'utf8').catch(() => '');
     const field = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
     return {
       memoryBytes: field('total_rss') + field('total_cache'),
-      pids: await readNumber(join(pids, 'pids.current')),
-      cpuSeconds: (await readNumber(join(cpuacct, 'cpuacct.usage'))) / 1e9,
+      pids: await readNumber(join(this.dir('pids'), 'pids.current')),
+      cpuSeconds: (await readNumber(join(this.dir('cpuacct'), 'cpuacct.usage'))) / 1e9,
     };
   }
 
   /** Once its processes are gone. One that still has some (EBUSY) stays; the container's stop removes it. */
   async remove(): Promise<string[]> {
     const kept: string[] = [];
-    for (const dir of this.dirs) {
+    for (const controller of DAEMON_CONTROLLERS) {
+      const dir = this.dir(controller);
       await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') kept.push(`${dir}: ${error.code ?? error.message}`);
       });

@@ -7,8 +7,8 @@ import { DaemonRoot } from '../mounts/daemon-root.js';
 import { DaemonCgroup } from './cgroup.js';
 import { runCheck, type CheckContext } from '../health/checks.js';
 import { HealthTracker } from '../health/tracker.js';
-import { CHROOT, chrootArgv, daemonArgv, daemonEnv, resolveUser } from './command.js';
-import { spawnChrooted, type Exit, type RunningProcess } from './process.js';
+import { chrootArgv, daemonArgv, daemonEnv, resolveUser } from './command.js';
+import { SETUP_SHELL, setupArgv, spawnChrooted, type Exit, type RunningProcess } from './process.js';
 import { MEMORY_CGROUP, memoryLimitMiB, oomKills } from './oom.js';
 
 export const KILL_WAIT_MS = 5_000;
@@ -142,7 +142,9 @@ export class Daemon {
       if (this.lastLines.length > LAST_LINES_KEPT) this.lastLines.shift();
       this.events.onLog({ daemon: this.spec.id, stream, line, time: Date.now() });
     };
-    const proc = spawnChrooted(chrootArgv(root.root, userspec, daemonArgv(this.spec, this.image)), env, onLine, this.cgroup?.procsFiles ?? []);
+    const cgroupProcs = this.cgroup?.procsFiles ?? [];
+    const proc = spawnChrooted(chrootArgv(root.root, userspec, daemonArgv(this.spec, this.image)), env, onLine, cgroupProcs);
+    const where = { root: root.root, userspec, env, cgroupProcs };
     this.proc = proc;
     this.livenessKill = null;
     void proc.exited.then(async (exit) => {
@@ -158,9 +160,9 @@ export class Daemon {
     if (this.spec.ready === null) this.set({ state: 'ready', pid: proc.pid, restarts: this.backoff.crashes });
     else {
       this.set({ state: 'starting', pid: proc.pid, message: 'waiting for its readiness check', restarts: this.backoff.crashes });
-      this.watch(generation, this.spec.ready, 'ready', { root: root.root, userspec, env });
+      this.watch(generation, this.spec.ready, 'ready', where);
     }
-    if (this.spec.live) this.watch(generation, this.spec.live, 'live', { root: root.root, userspec, env });
+    if (this.spec.live) this.watch(generation, this.spec.live, 'live', where);
   }
 
   /** Run a check every interval while this run lasts; readiness moves the state, liveness kills on failure. */
@@ -235,7 +237,8 @@ export class Daemon {
       throw new HearthError('SERVICE_NOT_RUNNING', `daemon ${this.spec.id} is not running, so it has no filesystem to run in`, { hint: 'start the service first' });
     }
     const userspec = await resolveUser(root.root, this.spec.user ?? this.image.user);
-    const child = execa(CHROOT, chrootArgv(root.root, userspec, command), {
+    // Like the daemon: counted in its cgroups, and the OOM killer's choice before the runtime.
+    const child = execa(SETUP_SHELL, setupArgv(this.cgroup?.procsFiles ?? [], chrootArgv(root.root, userspec, command)), {
       env: { ...daemonEnv(this.image, this.spec.env), ...env },
       extendEnv: false,
       stdin: 'ignore',

@@ -2,12 +2,15 @@ import { request } from 'node:http';
 import { execa } from 'execa';
 import { errorMessage, type CheckFunction, type HealthCheckSpec } from '@hearth/sdk/contract';
 import { tcpPortAnswers } from './tcp.js';
-import { CHROOT, chrootArgv } from '../daemons/command.js';
+import { chrootArgv } from '../daemons/command.js';
+import { SETUP_SHELL, setupArgv } from '../daemons/process.js';
 
 export interface CheckContext {
   /** The daemon's root and user: command checks run in its image, as its user (as Kubernetes exec probes do). */
   root: string;
   userspec: string | null;
+  /** The daemon's cgroup.procs files: a check counts with its daemon, and is killed before the runtime. */
+  cgroupProcs: readonly string[];
   env: Record<string, string>;
   checkFunction(ref: string): CheckFunction | undefined;
 }
@@ -47,7 +50,7 @@ export async function runCheck(check: HealthCheckSpec, ctx: CheckContext): Promi
         return ok ? { ok: true } : { ok: false, message: `GET ${check.path} on port ${check.port} answered ${status}` };
       }
       case 'command': {
-        const result = await execa(CHROOT, chrootArgv(ctx.root, ctx.userspec, check.command), { env: ctx.env, extendEnv: false, timeout: check.timeoutMs, reject: false });
+        const result = await execa(SETUP_SHELL, setupArgv(ctx.cgroupProcs, chrootArgv(ctx.root, ctx.userspec, check.command)), { env: ctx.env, extendEnv: false, timeout: check.timeoutMs, reject: false });
         if (result.timedOut) return { ok: false, message: `${check.command.join(' ')} timed out after ${check.timeoutMs} ms` };
         if (result.exitCode === 0) return { ok: true };
         const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-1)[0] ?? '';
