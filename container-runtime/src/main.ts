@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     const pkg = await loadPackage(paths.packageDir);
     manager = new DaemonManager(pkg.daemons, pkg.images, paths, events, logger);
     actions = pkg.actions;
-    sockets = await InterfaceSockets.listen(paths.rpcDir, pkg.manifest.interfaces);
+    sockets = await InterfaceSockets.listen(paths.socketsDir, pkg.manifest.interfaces);
   } catch (error) {
     loadError = error;
     logger.error('cannot load the package', { error: errorMessage(error) });

@@ -6,7 +6,8 @@ export interface RuntimePaths {
   packageDir: string;
   imagesDir: string;
   volumesDir: string;
-  rpcDir: string;
+  /** Where the runtime offers each interface's socket (the host connects, checking what it finds). */
+  socketsDir: string;
   scratchDir: string;
   hostSocket: string;
 }
@@ -14,13 +15,12 @@ export interface RuntimePaths {
 export function runtimePaths(env: NodeJS.ProcessEnv = process.env): RuntimePaths {
   const media = env['HEARTH_MEDIA_DIR'];
   const at = (containerPath: string): string => (media === undefined ? containerPath : join(media, containerPath.replace(/^\/media\/hearth\/?/, '')));
-  const rpcDir = at(CONTAINER_PATHS.rpcDir);
   return {
     packageDir: at(CONTAINER_PATHS.packageDir),
     imagesDir: at(CONTAINER_PATHS.imagesDir),
     volumesDir: at(CONTAINER_PATHS.volumesDir),
-    rpcDir,
+    socketsDir: at(CONTAINER_PATHS.socketsDir),
     scratchDir: at(CONTAINER_PATHS.scratchDir),
-    hostSocket: join(rpcDir, HOST_SOCKET_NAME),
+    hostSocket: join(at(CONTAINER_PATHS.hostDir), HOST_SOCKET_NAME),
   };
 }

@@ -14,7 +14,7 @@ import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
 /**
  * The runtime outside a container: as root on this host, in a private mount and network namespace
  * (`unshare -m -n`), with a hand-made media dir laid out like /media/hearth, a busybox image, and
- * this test playing hearthd on `rpc/host.sock`. Only loopback (inside the namespace) and unix
+ * this test playing hearthd on `host/host.sock`. Only loopback (inside the namespace) and unix
  * sockets are used.
  */
 
@@ -88,7 +88,7 @@ export const main = () => ({ toSpec: () => [structuredClone(spec)], checkFunctio
 `;
 }
 
-/** <media>/{package,images/web,volumes/site,rpc,scratch}, like the host binds them into a container. */
+/** <media>/{package,images/web,volumes/site,host,sockets,scratch}, like the host binds them into a container. */
 async function makeMediaDir(media: string): Promise<void> {
   const image = join(media, 'images', 'web');
   await mkdir(join(image, 'bin'), { recursive: true });
@@ -99,7 +99,7 @@ async function makeMediaDir(media: string): Promise<void> {
   for (const applet of applets) await symlink('busybox', join(image, 'bin', applet));
   await mkdir(join(media, 'volumes', 'site'), { recursive: true });
   await writeFile(join(media, 'volumes', 'site', 'index.html'), PAGE);
-  for (const dir of ['rpc', 'scratch', 'package/images']) await mkdir(join(media, dir), { recursive: true });
+  for (const dir of ['host', 'sockets', 'scratch', 'package/images']) await mkdir(join(media, dir), { recursive: true });
   await writeFile(join(media, 'package', 'index.mjs'), packageModule());
   const manifest = {
     id: 'runtime-test',
@@ -176,7 +176,7 @@ describe.skipIf(!canRun)('the container runtime, run as root in a private mount 
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(join(media, 'rpc', 'host.sock'), resolve);
+      server.listen(join(media, 'host', 'host.sock'), resolve);
     });
 
     runtime = startRuntime(media);
@@ -231,7 +231,7 @@ describe.skipIf(!canRun)('the container runtime, run as root in a private mount 
   });
 
   test('the interface socket relays an HTTP request to the daemon on the namespace loopback', async () => {
-    const reply = await httpGetOverUnixSocket(join(media, 'rpc', 'iface-web.sock'));
+    const reply = await httpGetOverUnixSocket(join(media, 'sockets', 'iface-web.sock'));
     expect(reply).toEqual({ status: 200, body: PAGE });
   });
 
@@ -268,7 +268,7 @@ describe.skipIf(!canRun)('the container runtime, run as root in a private mount 
     process.kill(runtimePid, 'SIGTERM');
     const result = await runtime;
     expect(result?.exitCode, result?.all).toBe(0);
-    expect(readdirSync(join(media, 'rpc')).filter((f) => f.startsWith('iface-'))).toEqual([]);
+    expect(readdirSync(join(media, 'sockets')).filter((f) => f.startsWith('iface-'))).toEqual([]);
     expect(mountsUnder(work)).toEqual([]);
   });
 });

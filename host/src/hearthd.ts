@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { mkdir } from 'node:fs/promises';
 import { HOST_METHODS, HearthError, errorMessage } from '@hearth/sdk/contract';
 import { RpcDispatcher, type Handler } from '@hearth/sdk/rpc';
 import { HttpRpcServer } from './rpc/http-server.js';
 import { loadOrCreateToken } from './rpc/token.js';
 import { HEARTHD_USAGE, parseHostConfig } from './config.js';
-import { TRAVERSABLE_DIR_MODE, assertTraversable, layoutOf } from './layout.js';
+import { assertTraversable, ensureDataDirs, layoutOf } from './layout.js';
 import { createLogger } from './log.js';
 import { mountBase } from './base-image.js';
 import { StateStore } from './store/state.js';
@@ -28,8 +27,8 @@ async function main(): Promise<void> {
     throw new HearthError('INVALID_PARAMS', 'hearthd must run as root', { hint: 'run it with sudo or as a systemd service' });
   }
   const layout = layoutOf(config.dataDir);
-  await mkdir(layout.dataDir, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
   await assertTraversable(layout.dataDir);
+  await ensureDataDirs(layout);
   const state = await StateStore.open(layout.stateFile);
   const base = await mountBase(layout.baseMount, config.baseImage);
   const manager = await ServiceManager.open({

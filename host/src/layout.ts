@@ -1,20 +1,50 @@
-import { stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HearthError } from '@hearth/sdk/contract';
 
 /**
- * Mode of every directory on the way to something bound into a container: the container's root
- * (an unprivileged uid on the host) must be able to pass through, but not list or write.
+ * Who owns what under the data dir (SECURITY.md). Containers are unprivileged: container root is
+ * host uid/gid CONTAINER_ROOT_ID. Nothing a container writes may be dangerous on the host, and the
+ * host never acts on a path a container can replace, so every directory is one of three kinds:
+ * - `host`: root:root 0700 — logs, staging, LXC's path. No container and no host user enters.
+ * - `passage`: root:CONTAINER_ROOT_ID 0710 — on the way to something bound into a container. The
+ *   container (by its group) may pass through, never list or write; host users cannot even enter,
+ *   so nothing below (volumes, scratch) is reachable by an unprivileged host user.
+ * - `container`: CONTAINER_ROOT_ID:CONTAINER_ROOT_ID — volumes, scratch, the runtime's sockets.
+ *   Written by the container, stored with its shifted ids (never host root's), so a setuid file
+ *   made inside is setuid to an unprivileged host uid. Their parents are `passage` dirs, so the
+ *   container cannot swap the entry itself for a link.
  */
-export const TRAVERSABLE_DIR_MODE = 0o711;
+export const CONTAINER_ROOT_ID = 100_000;
+/** How many ids each container maps, from CONTAINER_ROOT_ID on (`root:100000:65536` in /etc/subuid). */
+export const CONTAINER_ID_COUNT = 65_536;
+
+export type DirKind = 'host' | 'passage' | 'container';
+
+const DIR_OWNERSHIP: Record<DirKind, { uid: number; gid: number; mode: number }> = {
+  host: { uid: 0, gid: 0, mode: 0o700 },
+  passage: { uid: 0, gid: CONTAINER_ROOT_ID, mode: 0o710 },
+  container: { uid: CONTAINER_ROOT_ID, gid: CONTAINER_ROOT_ID, mode: 0o755 },
+};
 
 /**
- * Where hearthd keeps things under its data dir. Everything a service owns on the host is under
- * one of these, so sweeping and cleanup checks can name exact paths.
+ * Make `dir` (and missing parents, as `host` dirs) and give it the owner and mode of its kind,
+ * also when it exists already (a data dir of an older format is corrected, not trusted). Callers
+ * only name paths whose parents are host-owned, so no component can be a container's link.
  */
-/** Containers bind things from under the data dir: every directory above it must let others pass through. */
+export async function ensureDir(dir: string, kind: DirKind): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const { uid, gid, mode } = DIR_OWNERSHIP[kind];
+  await chown(dir, uid, gid);
+  await chmod(dir, mode);
+}
+
+/**
+ * Containers bind things from under the data dir, which lets them pass by its group: every
+ * directory above it must let others pass through.
+ */
 export async function assertTraversable(dataDir: string): Promise<void> {
-  for (let dir = dataDir; ; dir = dirname(dir)) {
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
     const { mode } = await stat(dir);
     if ((mode & 0o001) === 0) {
       throw new HearthError('INVALID_PARAMS', `${dir} is not searchable by others (mode ${(mode & 0o777).toString(8)}), so containers cannot reach the data dir`, {
@@ -25,6 +55,10 @@ export async function assertTraversable(dataDir: string): Promise<void> {
   }
 }
 
+/**
+ * Where hearthd keeps things under its data dir. Everything a service owns on the host is under
+ * one of these, so sweeping and cleanup checks can name exact paths.
+ */
 export interface Layout {
   dataDir: string;
   stateFile: string;
@@ -43,6 +77,14 @@ export interface Layout {
   baseMount: string;
 }
 
+/** The data dir's own directories, with their kinds (layout.ts header); run at every boot. */
+export async function ensureDataDirs(layout: Layout): Promise<void> {
+  await ensureDir(layout.dataDir, 'passage');
+  // LXC's path too: the container's init must pass through it (lxc-start says so otherwise).
+  for (const dir of [layout.packagesDir, layout.volumesDir, layout.runDir, layout.baseMount, layout.lxcDir]) await ensureDir(dir, 'passage');
+  for (const dir of [layout.logsDir, layout.tmpDir]) await ensureDir(dir, 'host');
+}
+
 export function layoutOf(dataDir: string): Layout {
   return {
     dataDir,
@@ -59,8 +101,14 @@ export function layoutOf(dataDir: string): Layout {
 
 export interface ServicePaths {
   runDir: string;
-  rpcDir: string;
+  /** `host.sock`: host-owned, bound read-only, so the container can connect but never replace it. */
+  hostDir: string;
+  /** The runtime's interface sockets: the container's own; the host opens them without following links. */
+  socketsDir: string;
+  /** Mount point of the service's scratch filesystem (daemons' writable layers), sized by its quota. */
   scratchDir: string;
+  /** The sparse ext4 image behind scratchDir. */
+  scratchImage: string;
   imagesDir: string;
   configFile: string;
   packageDir: string;
@@ -83,8 +131,10 @@ export function servicePaths(layout: Layout, id: string, installDir?: string): S
   const installed = installDirOf(layout, id, installDir);
   return {
     runDir,
-    rpcDir: join(runDir, 'rpc'),
+    hostDir: join(runDir, 'host'),
+    socketsDir: join(runDir, 'sockets'),
     scratchDir: join(runDir, 'scratch'),
+    scratchImage: join(runDir, 'scratch.img'),
     imagesDir: join(runDir, 'images'),
     configFile: join(runDir, 'container.conf'),
     packageDir: join(installed, 'package'),

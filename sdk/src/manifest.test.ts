@@ -6,7 +6,7 @@ const minimal = { id: 'demo', title: 'Demo', version: '1.0.0', images: { main: {
 describe('validateManifest', () => {
   test('fills defaults, and its output validates again unchanged (pack time, then install time)', () => {
     const once = validateManifest(minimal);
-    expect(once).toMatchObject({ description: '', license: '', volumes: [], interfaces: {}, resources: { memoryMiB: null, cpus: null, pids: 1024 }, sdkVersion: '0.1.0' });
+    expect(once).toMatchObject({ description: '', license: '', volumes: [], interfaces: {}, resources: { memoryMiB: 1024, cpus: null, pids: 1024, scratchMiB: 2048 }, sdkVersion: '0.1.0' });
     expect(validateManifest(JSON.parse(JSON.stringify(once)))).toEqual(once);
   });
 
@@ -28,7 +28,7 @@ describe('validateManifest', () => {
     [{ ...minimal, dependencies: { demo: { version: '*' } } }, 'manifest.dependencies.demo is "demo": a package cannot depend on itself'],
     [{ ...minimal, upstreamUrl: 'ftp://x' }, 'manifest.upstreamUrl is "ftp://x": expected an http(s) URL'],
     [{ ...minimal, images: { main: { source: { type: 'debootstrap', suite: 'bookworm', packages: ['ok', 'not ok'] } } } }, 'manifest.images.main.source.packages'],
-    [{ ...minimal, resources: { disk: 5 } }, 'manifest.resources.disk is 5: unknown; expected memoryMiB, cpus or pids'],
+    [{ ...minimal, resources: { disk: 5 } }, 'manifest.resources.disk is 5: unknown; expected memoryMiB, cpus, pids or scratchMiB'],
   ])('names the field, the value and what is allowed: %#', (input, message) => {
     expect(() => validateManifest(input)).toThrow(message);
   });

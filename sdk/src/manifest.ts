@@ -72,12 +72,22 @@ export interface ManifestInput {
 }
 
 export interface Resources {
-  /** Memory limit; a daemon past it is killed and reported as out of memory. @default no limit */
+  /**
+   * Memory limit of the whole service, tmpfs files (`/run`, `/dev/shm`) included; a daemon past it
+   * is killed and reported as out of memory. Every service has one, so no package can take the host's
+   * memory. @default 1024
+   */
   memoryMiB?: number;
   /** CPU time as a number of CPUs (0.5 = half of one). @default no limit */
   cpus?: number;
   /** Processes and threads. @default 1024 */
   pids?: number;
+  /**
+   * Disk for the daemons' writable layers (what they write outside volumes, thrown away at stop): a
+   * write past it fails with "no space left" inside the container, never filling the host's disk.
+   * @default 2048
+   */
+  scratchMiB?: number;
 }
 
 /** The validated manifest as stored in `manifest.json` of an archive. */
@@ -92,12 +102,16 @@ export interface Manifest {
   upstreamUrl: string;
   packageUrl: string;
   interfaces: Record<string, Required<InterfaceDeclaration>>;
-  resources: { memoryMiB: number | null; cpus: number | null; pids: number };
+  resources: { memoryMiB: number; cpus: number | null; pids: number; scratchMiB: number };
   dependencies: Record<string, { version: string }>;
   sdkVersion: string;
 }
 
 export const DEFAULT_PIDS = 1024;
+/** The memory limit of a service whose manifest sets none. */
+export const DEFAULT_MEMORY_MIB = 1024;
+/** The scratch disk of a service whose manifest sets none. */
+export const DEFAULT_SCRATCH_MIB = 2048;
 
 export const SDK_VERSION = '0.1.0';
 export const MAX_MANIFEST_BYTES = 256 * 1024;
@@ -224,7 +238,7 @@ export function validateManifest(input: unknown): Manifest {
   }
 
   const resourcesIn = input['resources'] ?? {};
-  if (!isRecord(resourcesIn)) fail('resources', resourcesIn, 'expected { memoryMiB?, cpus?, pids? }');
+  if (!isRecord(resourcesIn)) fail('resources', resourcesIn, 'expected { memoryMiB?, cpus?, pids?, scratchMiB? }');
   const number = (key: string, min: number, max: number, integer: boolean): number | null => {
     const v = resourcesIn[key];
     if (v === undefined || v === null) return null;
@@ -234,9 +248,14 @@ export function validateManifest(input: unknown): Manifest {
     return v;
   };
   for (const key of Object.keys(resourcesIn)) {
-    if (!['memoryMiB', 'cpus', 'pids'].includes(key)) fail(`resources.${key}`, resourcesIn[key], 'unknown; expected memoryMiB, cpus or pids');
+    if (!['memoryMiB', 'cpus', 'pids', 'scratchMiB'].includes(key)) fail(`resources.${key}`, resourcesIn[key], 'unknown; expected memoryMiB, cpus, pids or scratchMiB');
   }
-  const resources = { memoryMiB: number('memoryMiB', 16, 1024 * 1024, true), cpus: number('cpus', 0.01, 1024, false), pids: number('pids', 16, 4_194_304, true) ?? DEFAULT_PIDS };
+  const resources = {
+    memoryMiB: number('memoryMiB', 16, 1024 * 1024, true) ?? DEFAULT_MEMORY_MIB,
+    cpus: number('cpus', 0.01, 1024, false),
+    pids: number('pids', 16, 4_194_304, true) ?? DEFAULT_PIDS,
+    scratchMiB: number('scratchMiB', 64, 1024 * 1024, true) ?? DEFAULT_SCRATCH_MIB,
+  };
 
   const dependenciesIn = input['dependencies'] ?? {};
   if (!isRecord(dependenciesIn)) fail('dependencies', dependenciesIn, 'expected an object of { version } by package id');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { interfaceSocketName, type Manifest } from '@hearth/sdk/contract';
 
 /**
- * For each declared interface, a unix socket in the RPC dir (visible to the host) piped to the
+ * For each declared interface, a unix socket in the sockets dir (visible to the host) piped to the
  * daemon's port on the container's loopback. The host relays its TCP port to this socket.
  */
 export class InterfaceSockets {
@@ -13,11 +13,11 @@ export class InterfaceSockets {
 
   private constructor(private readonly servers: { server: Server; path: string }[]) {}
 
-  static async listen(rpcDir: string, interfaces: Manifest['interfaces']): Promise<InterfaceSockets> {
+  static async listen(socketsDir: string, interfaces: Manifest['interfaces']): Promise<InterfaceSockets> {
     const servers: { server: Server; path: string }[] = [];
     const relay = new InterfaceSockets(servers);
     for (const [id, iface] of Object.entries(interfaces)) {
-      const path = join(rpcDir, interfaceSocketName(id));
+      const path = join(socketsDir, interfaceSocketName(id));
       await rm(path, { force: true }); // left by an earlier runtime of this container
       const server = createServer((client) => relay.pipe(client, iface.port));
       await new Promise<void>((resolve, reject) => {

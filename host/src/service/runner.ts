@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import type { RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
 import {
@@ -19,8 +19,9 @@ import {
   type ServiceStatus,
 } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
-import { TRAVERSABLE_DIR_MODE, containerName, type Layout, type ServicePaths } from '../layout.js';
-import { DEFAULT_IDMAP, renderContainerConfig } from '../system/lxc-config.js';
+import { CONTAINER_ROOT_ID, containerName, ensureDir, type Layout, type ServicePaths } from '../layout.js';
+import { DEFAULT_IDMAP, renderContainerConfig, type ContainerSpec } from '../system/lxc-config.js';
+import { makeScratch } from '../system/scratch.js';
 import { lxcInitPid, lxcStart, lxcStop, removeMonitorCgroups, type LxcTarget } from '../system/lxc.js';
 import { mountPoints, mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
@@ -137,7 +138,8 @@ export class ServiceRunner {
     await this.prepareDirs();
     this.openLog();
     step('dirs');
-    await this.mountImages(true);
+    // Independent: the images' loop mounts and the scratch filesystem.
+    await Promise.all([this.mountImages(true), this.makeScratch()]);
     step('images');
     const link = await this.listenForRuntime();
     await writeFile(paths.configFile, renderContainerConfig(this.containerSpec()));
@@ -161,6 +163,10 @@ export class ServiceRunner {
     await this.prepareDirs();
     this.openLog();
     await this.mountImages(false);
+    this.cleanup.push(() => unmount(this.ctx.paths.scratchDir));
+    if (!(await mountPoints()).includes(this.ctx.paths.scratchDir)) {
+      throw new HearthError('CONTAINER_FAILED', `the scratch filesystem is no longer mounted at ${this.ctx.paths.scratchDir}`, { hint: 'the service is restarted instead' });
+    }
     const link = await this.listenForRuntime();
     this.pushContainerStop();
     this.initPid = initPid;
@@ -171,13 +177,22 @@ export class ServiceRunner {
     this.ctx.logger.info('adopted a running container', { initPid, daemons: result.daemons.map((d) => `${d.id}:${d.state}`) });
   }
 
+  /** Owners and modes as layout.ts sets them out: what the container may pass, what it owns. */
   private async prepareDirs(): Promise<void> {
     const { paths, manifest } = this.ctx;
     this.cleanup.push(() => rm(paths.runDir, { recursive: true, force: true }));
-    for (const dir of [paths.rpcDir, paths.scratchDir, paths.logsDir, this.ctx.layout.lxcDir, paths.imagesDir]) {
-      await mkdir(dir, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
-    }
-    for (const volume of manifest.volumes) await mkdir(join(paths.volumesDir, volume), { recursive: true, mode: TRAVERSABLE_DIR_MODE });
+    await ensureDir(paths.runDir, 'passage');
+    for (const dir of [paths.hostDir, paths.scratchDir, paths.imagesDir, paths.volumesDir]) await ensureDir(dir, 'passage');
+    await ensureDir(paths.socketsDir, 'container');
+    await ensureDir(paths.logsDir, 'host');
+    for (const volume of manifest.volumes) await ensureDir(join(paths.volumesDir, volume), 'container');
+  }
+
+  /** The daemons' writable layers live on a filesystem of the service's scratch size (its disk quota). */
+  private async makeScratch(): Promise<void> {
+    const { paths, manifest } = this.ctx;
+    this.cleanup.push(() => unmount(paths.scratchDir));
+    await makeScratch(paths.scratchImage, paths.scratchDir, manifest.resources.scratchMiB * 1024 * 1024, CONTAINER_ROOT_ID);
   }
 
   private openLog(): void {
@@ -204,7 +219,7 @@ export class ServiceRunner {
     // In parallel: each is a loop device set up by its own mount(8).
     const results = await Promise.allSettled(
       this.ctx.images.map(async (image) => {
-        await mkdir(mountPointOf(image), { recursive: true, mode: TRAVERSABLE_DIR_MODE });
+        await ensureDir(mountPointOf(image), 'passage');
         await mountSquashfs(this.ctx.paths.archive, mountPointOf(image), { offset: image.offset, size: image.size });
       }),
     );
@@ -213,7 +228,7 @@ export class ServiceRunner {
   }
 
   private async listenForRuntime(): Promise<RuntimeLink> {
-    const link = await RuntimeLink.listen(join(this.ctx.paths.rpcDir, HOST_SOCKET_NAME), this.ctx.manifest.id, {
+    const link = await RuntimeLink.listen(join(this.ctx.paths.hostDir, HOST_SOCKET_NAME), this.ctx.manifest.id, CONTAINER_ROOT_ID, {
       onDaemonState: (status) => this.setDaemon(status),
       onLog: (entry) => {
         this.log?.append(JSON.stringify(entry));
@@ -263,22 +278,29 @@ export class ServiceRunner {
     for (const [ifaceId, iface] of Object.entries(this.ctx.manifest.interfaces)) {
       const port = this.ctx.ports[ifaceId];
       if (port === undefined) continue;
-      const relay = await InterfaceRelay.listen(this.ctx.bindAddress, port, join(this.ctx.paths.rpcDir, interfaceSocketName(ifaceId)));
+      const relay = await InterfaceRelay.listen(this.ctx.bindAddress, port, join(this.ctx.paths.socketsDir, interfaceSocketName(ifaceId)), CONTAINER_ROOT_ID, this.ctx.logger);
       this.cleanup.push(() => relay.close());
       this.ctx.logger.info('interface offered', { interface: ifaceId, address: `${this.ctx.bindAddress}:${port}`, port: iface.port });
     }
   }
 
-  private containerSpec(): Parameters<typeof renderContainerConfig>[0] {
+  /**
+   * Host-owned files (the package, host.sock) are bound without an idmap, so inside they belong to
+   * no one the container maps and stay read-only even if it remounts them; images are squashfs,
+   * read-only at the filesystem, so they keep root's files as root's (idmapped).
+   */
+  private containerSpec(): ContainerSpec {
     const { paths, manifest } = this.ctx;
     const binds = [
       { source: paths.packageDir, target: CONTAINER_PATHS.packageDir, readonly: true },
-      { source: paths.rpcDir, target: CONTAINER_PATHS.rpcDir, readonly: false },
+      { source: paths.hostDir, target: CONTAINER_PATHS.hostDir, readonly: true },
+      { source: paths.socketsDir, target: CONTAINER_PATHS.socketsDir, readonly: false },
       { source: paths.scratchDir, target: CONTAINER_PATHS.scratchDir, readonly: false },
       ...this.ctx.images.map((image) => ({
         source: join(paths.imagesDir, image.id),
         target: `${CONTAINER_PATHS.imagesDir}/${image.id}`,
         readonly: true,
+        idmapped: true,
       })),
       ...manifest.volumes.map((volume) => ({
         source: join(paths.volumesDir, volume),
@@ -295,7 +317,7 @@ export class ServiceRunner {
       consoleLog: join(paths.logsDir, 'runtime.log'),
       lxcLog: join(paths.logsDir, 'lxc.log'),
       pidsMax: manifest.resources.pids,
-      ...(manifest.resources.memoryMiB !== null && { memoryLimitBytes: manifest.resources.memoryMiB * 1024 * 1024 }),
+      memoryLimitBytes: manifest.resources.memoryMiB * 1024 * 1024,
       ...(manifest.resources.cpus !== null && { cpus: manifest.resources.cpus }),
     };
   }

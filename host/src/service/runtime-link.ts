@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, chown, rm } from 'node:fs/promises';
 import { HearthError, type RuntimeNotifications } from '@hearth/sdk/contract';
 import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
 
@@ -52,17 +52,24 @@ export class RuntimeLink {
     });
   }
 
-  static async listen(socketPath: string, serviceId: string, handlers: RuntimeLinkHandlers): Promise<RuntimeLink> {
+  /**
+   * `socketPath` is in a directory the container sees read-only and cannot write (the host dir), so
+   * nothing here acts on a path the container could have replaced. The socket is root's, connectable
+   * by the container's root group (`group`) only.
+   */
+  static async listen(socketPath: string, serviceId: string, group: number, handlers: RuntimeLinkHandlers): Promise<RuntimeLink> {
     await rm(socketPath, { force: true });
     const server = createServer();
     // The handler is in place before the socket exists: a runtime that is already waiting (an
     // adopted container reconnecting) may connect the moment it appears.
     const link = new RuntimeLink(server, socketPath, serviceId, handlers);
+    // Made as root's (connecting needs write access, which umask 022 gives no one else), then opened to the group.
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(socketPath, () => resolve());
     });
-    await chmod(socketPath, 0o600);
+    await chown(socketPath, 0, group);
+    await chmod(socketPath, 0o660);
     return link;
   }
 

@@ -1,12 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HearthError, validateManifest, type InstallPhase, type Manifest } from '@hearth/sdk/contract';
 import { verifyArchive } from '@hearth/sdk/archive';
-import { TRAVERSABLE_DIR_MODE, installDirOf, type Layout } from '../layout.js';
+import { ensureDir, installDirOf, type Layout } from '../layout.js';
 import type { InstalledImage } from '../service/runner.js';
 import { fsyncDir } from './atomic.js';
 import { crashPoint } from '../crash-points.js';
@@ -95,8 +95,8 @@ export async function stagePackage(layout: Layout, archivePath: string, onProgre
  */
 export async function commitStaged(layout: Layout, staged: StagedPackage): Promise<string> {
   const parent = join(layout.packagesDir, staged.manifest.id);
-  await mkdir(parent, { recursive: true, mode: TRAVERSABLE_DIR_MODE });
-  await chmod(staged.dir, TRAVERSABLE_DIR_MODE); // staged private; installed, its package/ is bound into the container
+  await ensureDir(parent, 'passage');
+  await ensureDir(staged.dir, 'passage'); // staged private; installed, its package/ is bound into the container
   const installDir = `${staged.manifest.version}-${randomBytes(4).toString('hex')}`;
   await rename(staged.dir, join(parent, installDir));
   await fsyncDir(parent);

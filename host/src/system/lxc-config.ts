@@ -1,8 +1,12 @@
+import { CONTAINER_ID_COUNT, CONTAINER_ROOT_ID } from '../layout.js';
+
 /**
  * The LXC configuration of a hearth container, rendered from what the service needs.
  * Measured on these machines (see ENVIRONMENT.md): unprivileged via a fixed idmap, rootfs the
- * shared read-only base, `idmap=container` on every bind so files keep their owners, no network
- * but loopback, init.lxc as PID 1 to reap zombies and forward the stop signal.
+ * shared read-only base, no network but loopback, init.lxc as PID 1 to reap zombies and forward
+ * the stop signal. Every bind is `nosuid,nodev`; only read-only squashfs binds (images, whose files
+ * belong to root inside) are idmapped: a writable idmapped bind would store what container root
+ * writes as host root (SECURITY.md).
  */
 export interface ContainerSpec {
   name: string;
@@ -11,18 +15,36 @@ export interface ContainerSpec {
   idmap: { hostId: number; count: number };
   /** The script in the base that starts the runtime with its output on the console. */
   initCommand: string;
-  binds: { source: string; target: string; readonly: boolean }[];
+  binds: Bind[];
   consoleLog: string;
   lxcLog: string;
-  memoryLimitBytes?: number;
+  memoryLimitBytes: number;
   /** CPU time in CPUs (CFS quota over a 100 ms period). */
   cpus?: number;
   pidsMax?: number;
 }
 
-export const CPU_PERIOD_US = 100_000;
+export interface Bind {
+  source: string;
+  target: string;
+  readonly: boolean;
+  /**
+   * Show host root's files as container root's (`idmap=container`). Only for read-only filesystems
+   * (squashfs): through a writable one, container root's writes would be host root's files.
+   */
+  idmapped?: boolean;
+}
 
-export const DEFAULT_IDMAP = { hostId: 100_000, count: 65_536 } as const;
+export const CPU_PERIOD_US = 100_000;
+const MIB = 1024 * 1024;
+/**
+ * The container's own tmpfs mounts, bounded (tmpfs defaults to half the host's RAM); their pages
+ * count against the service's memory limit too. `/tmp` is only the runtime's: each daemon's /tmp is
+ * in its image's writable layer. `/dev/shm` as Docker and Podman size it.
+ */
+export const TMPFS_SIZES = { run: 64 * MIB, tmp: 16 * MIB, 'dev/shm': 64 * MIB, 'media/hearth': 1 * MIB } as const;
+
+export const DEFAULT_IDMAP = { hostId: CONTAINER_ROOT_ID, count: CONTAINER_ID_COUNT } as const;
 export const DEFAULT_PIDS_MAX = 1024;
 /** Bytes of runtime console output kept before LXC rotates the file once. */
 export const CONSOLE_LOG_BYTES = 4 * 1024 * 1024;
@@ -47,19 +69,21 @@ export function renderContainerConfig(spec: ContainerSpec): string {
     // lxc-stop sends SIGPWR by default; init.lxc forwards SIGTERM to the runtime.
     'lxc.signal.halt = SIGTERM',
     `lxc.init.cmd = /sbin/init.lxc -n ${spec.name} -- ${spec.initCommand}`,
-    'lxc.mount.entry = tmpfs run tmpfs rw,nosuid,nodev,mode=755 0 0',
-    'lxc.mount.entry = tmpfs tmp tmpfs rw,nosuid,nodev,mode=1777 0 0',
+    `lxc.mount.entry = tmpfs run tmpfs rw,nosuid,nodev,mode=755,size=${TMPFS_SIZES.run} 0 0`,
+    `lxc.mount.entry = tmpfs tmp tmpfs rw,nosuid,nodev,mode=1777,size=${TMPFS_SIZES.tmp} 0 0`,
     // POSIX shared memory (PostgreSQL and others): shared by every daemon, like /run.
-    'lxc.mount.entry = tmpfs dev/shm tmpfs rw,nosuid,nodev,mode=1777,create=dir 0 0',
+    `lxc.mount.entry = tmpfs dev/shm tmpfs rw,nosuid,nodev,mode=1777,size=${TMPFS_SIZES['dev/shm']},create=dir 0 0`,
     // The base is read-only, so the mount points for binds are made in a tmpfs first.
-    'lxc.mount.entry = tmpfs media/hearth tmpfs rw,nosuid,nodev,mode=755 0 0',
+    `lxc.mount.entry = tmpfs media/hearth tmpfs rw,nosuid,nodev,mode=755,size=${TMPFS_SIZES['media/hearth']} 0 0`,
     ...spec.binds.map((b) => {
       const target = assertPlain(b.target.replace(/^\/+/, ''), 'bind target');
-      return `lxc.mount.entry = ${assertPlain(b.source, 'bind source')} ${target} none bind,${b.readonly ? 'ro' : 'rw'},idmap=container,create=dir 0 0`;
+      const options = ['bind', b.readonly ? 'ro' : 'rw', 'nosuid', 'nodev', ...(b.idmapped === true ? ['idmap=container'] : []), 'create=dir'];
+      if (b.idmapped === true && !b.readonly) throw new Error(`an idmapped bind must be read-only: ${b.source}`);
+      return `lxc.mount.entry = ${assertPlain(b.source, 'bind source')} ${target} none ${options.join(',')} 0 0`;
     }),
     `lxc.cgroup.pids.max = ${spec.pidsMax ?? DEFAULT_PIDS_MAX}`,
     // cgroup v1 keys: lxc.cgroup2.* is silently ignored on these hosts (ENVIRONMENT.md).
-    ...(spec.memoryLimitBytes === undefined ? [] : [`lxc.cgroup.memory.limit_in_bytes = ${spec.memoryLimitBytes}`]),
+    `lxc.cgroup.memory.limit_in_bytes = ${spec.memoryLimitBytes}`,
     ...(spec.cpus === undefined ? [] : [`lxc.cgroup.cpu.cfs_period_us = ${CPU_PERIOD_US}`, `lxc.cgroup.cpu.cfs_quota_us = ${Math.round(spec.cpus * CPU_PERIOD_US)}`]),
     `lxc.console.logfile = ${assertPlain(spec.consoleLog, 'console log')}`,
     `lxc.console.size = ${CONSOLE_LOG_BYTES}`,

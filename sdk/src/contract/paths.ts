@@ -10,8 +10,13 @@ export const CONTAINER_PATHS = {
   imagesDir: '/media/hearth/images',
   /** Read-write, persistent: one directory per declared volume. */
   volumesDir: '/media/hearth/volumes',
-  /** Read-write: `host.sock` (hearthd listens), `iface-<id>.sock` (the runtime listens, relays to the port). */
-  rpcDir: '/media/hearth/rpc',
+  /**
+   * Read-only, owned by host root: `host.sock`, where hearthd listens. The container can connect but
+   * never replace it, so hearthd never acts on a path the container wrote.
+   */
+  hostDir: '/media/hearth/host',
+  /** Read-write, the container's own: `iface-<id>.sock` (the runtime listens, relays to the port). */
+  socketsDir: '/media/hearth/sockets',
   /** Read-write, thrown away when the service stops: overlay upper/work dirs and daemon roots. */
   scratchDir: '/media/hearth/scratch',
 } as const;
