@@ -4,7 +4,8 @@ import { RpcDispatcher, type Handler } from '@hearth/sdk/rpc';
 import { HttpRpcServer } from './rpc/http-server.js';
 import { loadOrCreateToken } from './rpc/token.js';
 import { HEARTHD_USAGE, parseHostConfig } from './config.js';
-import { assertTraversable, ensureDataDirs, layoutOf } from './layout.js';
+import { assertTraversable, ensureDataDirs, ensureDir, layoutOf } from './layout.js';
+import { migrateDataDir } from './store/migrate.js';
 import { createLogger } from './log.js';
 import { mountBase } from './base-image.js';
 import { StateStore } from './store/state.js';
@@ -28,9 +29,11 @@ async function main(): Promise<void> {
   }
   const layout = layoutOf(config.dataDir);
   await assertTraversable(layout.dataDir);
+  await ensureDir(layout.dataDir, 'passage');
+  await migrateDataDir(layout, logger);
   await ensureDataDirs(layout);
   const state = await StateStore.open(layout.stateFile);
-  const base = await mountBase(layout.baseMount, config.baseImage);
+  const base = await mountBase(layout.baseMount, config.baseImage, logger);
   const manager = await ServiceManager.open({
     layout,
     state,

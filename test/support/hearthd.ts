@@ -22,6 +22,8 @@ export interface CliResult {
 export class TestHearthd implements AsyncDisposable {
   private process: ResultPromise | null = null;
   private output = '';
+  /** The hearthd and CLI run: this checkout's, or another's (`useCheckout`). */
+  private programs = { hearthd: HEARTHD, cli: HEARTH_CLI };
 
   private constructor(
     readonly dir: string,
@@ -33,17 +35,27 @@ export class TestHearthd implements AsyncDisposable {
 
   /** `flags`: more hearthd flags, such as `--listen-tcp`. */
   static async start(portBase: number, env: Record<string, string> = {}, flags: string[] = []): Promise<TestHearthd> {
-    const dir = await mkdtemp(join(tmpdir(), 'hearth-test-'));
-    await chmod(dir, 0o711); // containers (unprivileged uids) must pass through to the data dir
-    const hearthd = new TestHearthd(dir, join(dir, 'data'), join(dir, 'hearthd.sock'), portBase, flags);
+    const hearthd = await TestHearthd.create(portBase, flags);
     await hearthd.launch(env);
     return hearthd;
+  }
+
+  /** Its dirs, not yet launched (to launch another checkout's hearthd first). */
+  static async create(portBase: number, flags: string[] = []): Promise<TestHearthd> {
+    const dir = await mkdtemp(join(tmpdir(), 'hearth-test-'));
+    await chmod(dir, 0o711); // containers (unprivileged uids) must pass through to the data dir
+    return new TestHearthd(dir, join(dir, 'data'), join(dir, 'hearthd.sock'), portBase, flags);
+  }
+
+  /** Run the hearthd and CLI built in another checkout (an older commit's worktree) from the next launch on. */
+  useCheckout(root: string): void {
+    this.programs = { hearthd: join(root, 'host/dist/hearthd.js'), cli: join(root, 'host/dist/cli/main.js') };
   }
 
   /** Start hearthd (again) on this data dir; `env` may set HEARTH_CRASH_AT. */
   async launch(env: Record<string, string> = {}): Promise<void> {
     await rm(this.socket, { force: true });
-    const child = execa('node', [HEARTHD, '--data-dir', this.dataDir, '--socket', this.socket, '--port-base', String(this.portBase), ...this.flags], {
+    const child = execa('node', [this.programs.hearthd, '--data-dir', this.dataDir, '--socket', this.socket, '--port-base', String(this.portBase), ...this.flags], {
       reject: false,
       buffer: false,
       stdin: 'ignore',
@@ -83,7 +95,7 @@ export class TestHearthd implements AsyncDisposable {
 
   /** Run the `hearth` CLI against this hearthd. */
   async cli(...args: string[]): Promise<CliResult> {
-    const result = await execa('node', [HEARTH_CLI, '--socket', this.socket, ...args], { reject: false });
+    const result = await execa('node', [this.programs.cli, '--socket', this.socket, ...args], { reject: false });
     return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
   }
 

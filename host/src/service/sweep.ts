@@ -26,22 +26,26 @@ export async function recoverAtBoot(manager: ServiceManager, state: StateStore, 
   }
 }
 
+/** Stop what an earlier hearthd left of service `id`: its container, monitor cgroups and mounts. */
+export async function stopLeftover(layout: Layout, id: string, logger: Logger): Promise<void> {
+  const target = { lxcPath: layout.lxcDir, name: containerName(id) };
+  if ((await lxcInitPid(target)) !== null) {
+    logger.warn('stopping a leftover container', { service: id });
+    await lxcStop(target).catch((error: unknown) => logger.warn('could not stop leftover container', { service: id, error: String(error) }));
+  }
+  const cgroups = await removeMonitorCgroups(target.name);
+  if (cgroups.length > 0) logger.warn('removed leftover monitor cgroups', { service: id, cgroups });
+  for (const mount of await mountsUnder(join(layout.runDir, id))) {
+    logger.warn('unmounting a leftover mount', { mount });
+    await unmount(mount);
+  }
+}
+
 async function sweepLeftovers(layout: Layout, installDirs: ReadonlyMap<string, string | undefined>, keep: ReadonlySet<string>, logger: Logger): Promise<void> {
   const serviceIds = [...installDirs.keys()];
   const runDirs = await readdir(layout.runDir).catch(() => [] as string[]);
   for (const id of new Set([...serviceIds, ...runDirs])) {
-    if (keep.has(id)) continue;
-    const target = { lxcPath: layout.lxcDir, name: containerName(id) };
-    if ((await lxcInitPid(target)) !== null) {
-      logger.warn('stopping a leftover container', { service: id });
-      await lxcStop(target).catch((error: unknown) => logger.warn('could not stop leftover container', { service: id, error: String(error) }));
-    }
-    const cgroups = await removeMonitorCgroups(target.name);
-    if (cgroups.length > 0) logger.warn('removed leftover monitor cgroups', { service: id, cgroups });
-    for (const mount of await mountsUnder(join(layout.runDir, id))) {
-      logger.warn('unmounting a leftover mount', { mount });
-      await unmount(mount);
-    }
+    if (!keep.has(id)) await stopLeftover(layout, id, logger);
   }
   for (const dir of runDirs.filter((d) => !keep.has(d))) {
     logger.warn('removing a leftover run dir', { dir: join(layout.runDir, dir) });
