@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { EXAMPLES, FIXTURES, HEARTH_PACK } from './repo.js';
 
-export const PACK_TIMEOUT_MS = 300_000;
+/** A pack with debootstrap images (notes) takes minutes on a cold cache and a loaded machine; a stuck one still ends. */
+export const PACK_TIMEOUT_MS = 840_000;
 
 export async function keygen(out: string): Promise<string> {
   await execa('node', [HEARTH_PACK, 'keygen', '--out', out], { timeout: PACK_TIMEOUT_MS });
