@@ -36,6 +36,13 @@ describe('the end of runtime.log, as shown in a start error', () => {
     expect(second).toMatch(/^y{300}…$/);
   });
 
+  test("after V8 runs out of heap, it is V8's reason, not its native stack trace", async () => {
+    const file = join(dir, 'runtime.log');
+    const frames = Array.from({ length: 16 }, (_, i) => `${i + 1}: 0x10b${i}304 v8::internal::Factory::AllocateRaw(int) [/usr/bin/node]`);
+    await writeFile(file, ['<--- JS stacktrace --->', '', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory', '----- Native stack trace -----', '', ...frames, ''].join('\n'));
+    expect(await logTail(file)).toEqual(['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory']);
+  });
+
   test('is empty for a symlink, a FIFO or a missing file (never followed, never blocking)', async () => {
     await writeFile(join(dir, 'secret'), 'host secret\n');
     await symlink(join(dir, 'secret'), join(dir, 'link.log'));

@@ -13,6 +13,8 @@ export const LOG_TAIL_LINE_CHARS = 300;
 /** After the runtime's connection closes, how long its container may take to exit (and LXC to write its console). */
 export const CONTAINER_EXIT_WAIT_MS = 3_000;
 const EXIT_POLL_MS = 100;
+/** Lines that say nothing to a user: V8's native stack trace after a fatal error, and its section markers. */
+const NOISE = [/^\s*\d+: 0x[0-9a-f]+ /, /^-+ Native stack trace -+$/, /^<--- .* --->$/];
 
 /** Container output reaches the user's terminal in an error: no control characters (escape sequences). */
 function printable(line: string): string {
@@ -21,7 +23,7 @@ function printable(line: string): string {
 }
 
 /**
- * The last non-empty lines of a log whose content the container controls (LXC writes the
+ * The last lines that say something (not blank, not V8's native stack) of a log whose content the container controls (LXC writes the
  * container's console to it), read bounded and made printable. Not following a link and not
  * blocking on a FIFO, though the file's directory is the host's. [] when it cannot be read.
  */
@@ -36,7 +38,10 @@ export async function logTail(file: string): Promise<string[]> {
     const { bytesRead } = await handle.read(buffer, 0, length, stat.size - length);
     const lines = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n|\r/);
     if (stat.size > length) lines.shift(); // cut in the middle
-    return lines.filter((l) => l.trim() !== '').slice(-LOG_TAIL_LINES).map(printable);
+    return lines
+      .filter((l) => l.trim() !== '' && !NOISE.some((noise) => noise.test(l)))
+      .slice(-LOG_TAIL_LINES)
+      .map(printable);
   } finally {
     await handle.close();
   }
