@@ -11,8 +11,6 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
-import { Script } from 'node:vm';
-import Module from 'node:module';
 import { build } from 'esbuild';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +59,13 @@ const bundle = await build({
 });
 const runtimeJs = bundle.outputFiles[0].contents;
 const RUNTIME_BUNDLE = '/usr/lib/hearth/runtime.cjs';
+const RUNTIME_CACHE = '/usr/lib/hearth/runtime.cache';
+// The runtime's V8 heap, in MiB: package code runs in it (at load, checks, actions), so code that
+// allocates without end dies with V8's "heap out of memory" on the console (runtime.log) instead of
+// growing the runtime until the service's memory limit, or the host's, stops it. The runtime
+// itself needs about 10 MiB.
+const RUNTIME_HEAP_MIB = 256;
+const RUNTIME_NODE_FLAGS = [`--max-old-space-size=${RUNTIME_HEAP_MIB}`];
 
 const files = [
   { to: '/usr/bin/node', from: nodeBin, mode: 0o755 },
@@ -77,7 +82,7 @@ const texts = [
   {
     to: '/usr/lib/hearth/start-runtime',
     data: Buffer.from(
-      '#!/bin/sh\nexport PATH=/usr/sbin:/usr/bin:/sbin:/bin\nexec /usr/bin/node /usr/lib/hearth/runtime-loader.cjs "$@" </dev/null >/dev/console 2>&1\n',
+      `#!/bin/sh\nexport PATH=/usr/sbin:/usr/bin:/sbin:/bin\nexec /usr/bin/node ${RUNTIME_NODE_FLAGS.join(' ')} /usr/lib/hearth/runtime-loader.cjs "$@" </dev/null >/dev/console 2>&1\n`,
     ),
     mode: 0o755,
   },
@@ -117,10 +122,16 @@ try {
     mkdirSync(dirname(join(root, t.to)), { recursive: true });
     writeFileSync(join(root, t.to), t.data, { mode: t.mode ?? 0o644 });
   }
-  // V8's code cache for the bundle, made by this node, which is the one the base carries. Derived
-  // from hashed inputs, so not part of the key. Compiled only, never run.
-  const script = new Script(Module.wrap(Buffer.from(runtimeJs).toString('utf8')), { filename: RUNTIME_BUNDLE });
-  writeFileSync(join(root, '/usr/lib/hearth/runtime.cache'), script.createCachedData(), { mode: 0o644 });
+  // V8's code cache for the bundle, made by this node, which is the one the base carries, with the
+  // runtime's flags (V8 rejects a cache made under other flags). Derived from hashed inputs, so not
+  // part of the key. Compiled only, never run.
+  const makeCache = [
+    "const { readFileSync, writeFileSync } = require('node:fs');",
+    "const [bundle, out, filename] = process.argv.slice(1);",
+    "const script = new (require('node:vm').Script)(require('node:module').wrap(readFileSync(bundle, 'utf8')), { filename });",
+    "writeFileSync(out, script.createCachedData(), { mode: 0o644 });",
+  ].join('\n');
+  execFileSync(nodeBin, [...RUNTIME_NODE_FLAGS, '-e', makeCache, join(root, RUNTIME_BUNDLE), join(root, RUNTIME_CACHE), RUNTIME_BUNDLE], { stdio: ['ignore', 'inherit', 'inherit'] });
   const applets = execFileSync(busybox, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const applet of applets) {
     const link = join(root, applet);

@@ -18,17 +18,19 @@ import { runtimePaths } from './paths.js';
 import { loadPackage } from './package/load.js';
 import { DaemonManager } from './daemons/manager.js';
 import { InterfaceSockets } from './relay/interfaces.js';
+import { installProcessPolicy } from './process-policy.js';
 
 export const RUNTIME_VERSION = '0.1.0';
 export const IP_TIMEOUT_MS = 5_000;
 export const EXEC_TIMEOUT_MS = 60_000;
 
 const logger = createLogger({ component: 'runtime' });
+installProcessPolicy(process, logger, (code) => process.exit(code));
 
 async function main(): Promise<void> {
   const paths = runtimePaths();
   // The container's only network is loopback, and it starts down. Up by the time daemons start;
-  // meanwhile the package loads and the host connection opens.
+  // meanwhile the host connection opens and the package loads.
   const loopbackUp = execa('ip', ['link', 'set', 'lo', 'up'], { timeout: IP_TIMEOUT_MS }).then(
     () => undefined,
     (error: unknown) => {
@@ -43,50 +45,63 @@ async function main(): Promise<void> {
     onStatus: (status: DaemonStatus) => host.notify('runtime.daemonState', status),
     onLog: (entry: LogEntry) => host.notify('runtime.log', entry),
   };
-  // A package that fails to load is reported through runtime.start, where the host can show it.
+  // The package's code runs at import and may hang or allocate there, so it is loaded only after
+  // the hello: hearthd then tells a package stuck at load (runtime.loaded unanswered) from a
+  // runtime that never started. A package that fails to load is reported through runtime.start.
   let manager: DaemonManager | null = null;
   let actions: PackageActions | null = null;
   let sockets: InterfaceSockets | null = null;
   let loadError: unknown = null;
-  try {
-    const pkg = await loadPackage(paths.packageDir);
-    manager = new DaemonManager(pkg.daemons, pkg.images, paths, events, logger);
-    actions = pkg.actions;
-    sockets = await InterfaceSockets.listen(paths.socketsDir, pkg.manifest.interfaces);
-  } catch (error) {
-    loadError = error;
-    logger.error('cannot load the package', { error: errorMessage(error) });
-  }
-  const loaded = (): DaemonManager => {
+  let startLoading!: () => void;
+  const loading = new Promise<void>((resolve) => (startLoading = resolve)).then(async () => {
+    try {
+      const pkg = await loadPackage(paths.packageDir);
+      manager = new DaemonManager(pkg.daemons, pkg.images, paths, events, logger);
+      actions = pkg.actions;
+      sockets = await InterfaceSockets.listen(paths.socketsDir, pkg.manifest.interfaces);
+    } catch (error) {
+      loadError = error;
+      logger.error('cannot load the package', { error: errorMessage(error) });
+    }
+  });
+  const loaded = async (): Promise<DaemonManager> => {
+    await loading;
     if (manager === null) throw loadError;
     return manager;
   };
   const fileTarget = async (target: FileTarget): Promise<string> => {
     if ('volume' in target) return await inside(join(paths.volumesDir, target.volume), target.path);
-    const root = loaded().daemon(target.daemon).rootDir;
+    const root = (await loaded()).daemon(target.daemon).rootDir;
     if (root === null) throw new HearthError('SERVICE_NOT_RUNNING', `daemon ${target.daemon} is not running`, { hint: 'start the service, or copy into a volume' });
     return await inside(root, target.path);
   };
 
   Object.assign(methods, {
+    'runtime.loaded': async () => {
+      await loading;
+      return { ok: manager !== null };
+    },
     'runtime.start': async () => {
       await loopbackUp;
-      return { daemons: await loaded().start() };
+      return { daemons: await (await loaded()).start() };
     },
     'runtime.stop': async () => ({ daemons: manager ? await manager.stop() : [] }),
     'runtime.status': () => ({ daemons: manager?.statuses() ?? [] }),
     'runtime.stats': async () => ({ daemons: (await manager?.usage()) ?? [] }),
     'runtime.exec': async (params: unknown) => {
       const p = params as ExecParams;
-      return await loaded()
+      return await (await loaded())
         .daemon(p.daemon)
         .exec(p.command, p.env ?? {}, p.timeoutMs ?? EXEC_TIMEOUT_MS, (stream, data) => host.notify('runtime.execOutput', { execId: p.execId, stream, data }));
     },
-    'runtime.listActions': () => ({ actions: actions?.list() ?? [] }),
+    'runtime.listActions': async () => {
+      await loading;
+      return { actions: actions?.list() ?? [] };
+    },
     'runtime.runAction': async (params: unknown) => {
       const p = params as RuntimeMethods['runtime.runAction']['params'];
+      const daemons = await loaded();
       if (actions === null) throw new HearthError('INVALID_PARAMS', 'this package has no actions');
-      const daemons = loaded();
       // An action's commands run like `hearth exec`, output collected instead of streamed.
       const run = actions.run(p.action, p.input, async (daemon, command, options = {}) => {
         let stdout = '';
@@ -129,7 +144,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   const serviceId = await host.connect();
-  logger.info('connected to hearthd', { service: serviceId, daemons: manager?.statuses().map((d) => d.id) ?? [], startupMs: Math.round(performance.now()) });
+  logger.info('connected to hearthd', { service: serviceId, startupMs: Math.round(performance.now()) });
+  startLoading();
+  await loading;
+  logger.info('package loaded', { daemons: (manager as DaemonManager | null)?.statuses().map((d) => d.id) ?? [], startupMs: Math.round(performance.now()) });
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,14 @@
-import { mkdir, readFile, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DaemonUsage } from '@hearth/sdk/contract';
+import { killCgroup, realKillSystem, type KillResult, type KillSystem } from './cgroup-kill.js';
 
 /** The container's own cgroup v1 hierarchies, writable inside with `cgroup:mixed`. */
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 /** The controllers a daemon gets a cgroup of its own in: what `hearth stats` shows per daemon. */
 export const DAEMON_CONTROLLERS = ['memory', 'pids', 'cpuacct'] as const;
+/** Used, where the container has it, to stop a daemon's processes from forking while they are killed. */
+export const FREEZER = 'freezer';
 
 async function readNumber(file: string): Promise<number> {
   const text = (await readFile(file, 'utf8').catch(() => '')).trim();
@@ -23,17 +26,30 @@ export class DaemonCgroup {
   private constructor(
     private readonly root: string,
     private readonly name: string,
+    private readonly frozenBy: string | null,
   ) {}
 
-  /** Throws where it cannot be made (a cgroup v2 only host, a read-only hierarchy). */
+  /**
+   * Throws where it cannot be made (a cgroup v2 only host, a read-only hierarchy). The freezer
+   * cgroup is made when the container has that hierarchy, and is optional.
+   */
   static async create(daemonId: string, root = CGROUP_ROOT): Promise<DaemonCgroup> {
-    const cgroup = new DaemonCgroup(root, `daemon.${daemonId}`);
+    const name = `daemon.${daemonId}`;
+    const hasFreezer = await stat(join(root, FREEZER)).then((s) => s.isDirectory(), () => false);
+    const freezerDir = hasFreezer ? join(root, FREEZER, name) : null;
+    const made = freezerDir !== null && (await mkdir(freezerDir, { recursive: true }).then(() => true, () => false));
+    const cgroup = new DaemonCgroup(root, name, made ? freezerDir : null);
     for (const controller of DAEMON_CONTROLLERS) await mkdir(cgroup.dir(controller), { recursive: true });
     return cgroup;
   }
 
   private dir(controller: (typeof DAEMON_CONTROLLERS)[number]): string {
     return join(this.root, controller, this.name);
+  }
+
+  /** Its freezer cgroup's directory, or null where the container has no freezer. */
+  get freezerDir(): string | null {
+    return this.frozenBy;
   }
 
   /**
@@ -46,7 +62,13 @@ export class DaemonCgroup {
 
   /** The files a process writes its pid to, to join: the daemon's setup does, before it execs. */
   get procsFiles(): string[] {
-    return DAEMON_CONTROLLERS.map((controller) => join(this.dir(controller), 'cgroup.procs'));
+    const files = DAEMON_CONTROLLERS.map((controller) => join(this.dir(controller), 'cgroup.procs'));
+    return this.frozenBy === null ? files : [...files, join(this.frozenBy, 'cgroup.procs')];
+  }
+
+  /** SIGKILL every process in it until it is empty (cgroup-kill.ts): when a run of the daemon ends. */
+  async killAll(system: KillSystem = realKillSystem()): Promise<KillResult> {
+    return await killCgroup({ procsFiles: this.procsFiles, freezerDir: this.frozenBy }, system);
   }
 
   async usage(): Promise<Omit<DaemonUsage, 'id'>> {
@@ -64,8 +86,7 @@ export class DaemonCgroup {
   /** Once its processes are gone. One that still has some (EBUSY) stays; the container's stop removes it. */
   async remove(): Promise<string[]> {
     const kept: string[] = [];
-    for (const controller of DAEMON_CONTROLLERS) {
-      const dir = this.dir(controller);
+    for (const dir of [...DAEMON_CONTROLLERS.map((c) => this.dir(c)), ...(this.frozenBy === null ? [] : [this.frozenBy])]) {
       await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') kept.push(`${dir}: ${error.code ?? error.message}`);
       });

@@ -34,6 +34,8 @@ function describeExit(exit: Exit): string {
 export class Daemon {
   private status: DaemonStatus;
   private proc: RunningProcess | null = null;
+  /** The current run's exit, once what it left in the daemon's cgroup is killed too. */
+  private ended: Promise<Exit> | null = null;
   private root: DaemonRoot | null = null;
   /** Its own cgroup, for usage; null where the container cannot have one; made at the first start. */
   private cgroup: DaemonCgroup | null | undefined = undefined;
@@ -145,9 +147,15 @@ export class Daemon {
     const cgroupProcs = this.cgroup?.procsFiles ?? [];
     const proc = spawnChrooted(chrootArgv(root.root, userspec, daemonArgv(this.spec, this.image)), env, onLine, cgroupProcs);
     const where = { root: root.root, userspec, env, cgroupProcs };
+    const cgroup = this.cgroup ?? null;
+    const ended = proc.exited.then(async (exit) => {
+      await this.killLeftovers(cgroup, proc);
+      return exit;
+    });
     this.proc = proc;
+    this.ended = ended;
     this.livenessKill = null;
-    void proc.exited.then(async (exit) => {
+    void ended.then(async (exit) => {
       // A SIGKILL while the container's OOM-kill count went up is the memory limit, not a crash.
       const oomAfter = exit.signal === 'SIGKILL' ? await oomKills(oomCgroup) : null;
       const outOfMemory = oomBefore !== null && oomAfter !== null && oomAfter > oomBefore;
@@ -195,6 +203,7 @@ export class Daemon {
     if (generation !== this.generation) return;
     this.clearTimers();
     this.proc = null;
+    this.ended = null;
     if (!this.wanted) return;
     const oom = oomLimitMiB === undefined ? null : `was killed by the kernel: out of memory${oomLimitMiB === null ? '' : ` (the service's limit is ${oomLimitMiB} MiB)`}`;
     const how = oom ?? this.livenessKill ?? describeExit(exit);
@@ -257,21 +266,43 @@ export class Daemon {
     return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, timedOut: result.timedOut };
   }
 
-  /** Stop signal to the whole process group, SIGKILL after the stop timeout. */
+  /**
+   * When a run ends (exit, crash, liveness kill, stop), nothing it started outlives it: everything
+   * in the daemon's cgroup is SIGKILLed (workers that left the process group with setsid, orphans,
+   * and `hearth exec` commands, which join the same cgroups: Kubernetes kills those with the
+   * container too). So a restart finds its port free and its pids budget back. Without a cgroup of
+   * its own, the process group is all that can be found.
+   */
+  private async killLeftovers(cgroup: DaemonCgroup | null, proc: RunningProcess | null): Promise<void> {
+    if (cgroup === null) {
+      proc?.signal('SIGKILL');
+      return;
+    }
+    const result = await cgroup.killAll();
+    if (result.killed > 0) this.logger.info('killed what the run left in its cgroup', { daemon: this.spec.id, count: result.killed, frozen: result.frozen });
+    if (result.left.length > 0) this.logger.warn('processes of the daemon would not die', { daemon: this.spec.id, pids: result.left });
+  }
+
+  /** Stop signal to the whole process group, SIGKILL after the stop timeout; then what is left in its cgroup. */
   private async terminate(): Promise<void> {
     this.wanted = false;
     this.generation += 1;
     this.clearTimers();
     const proc = this.proc;
+    const ended = this.ended ?? proc?.exited;
     this.proc = null;
-    if (proc === null) return;
-    this.set({ state: 'stopping', pid: proc.pid });
-    proc.signal(this.spec.stopSignal);
-    if (!(await settlesWithin(proc.exited, this.spec.stopTimeoutMs))) {
-      this.logger.warn('daemon did not stop in time; killing it', { daemon: this.spec.id, signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
-      proc.signal('SIGKILL');
-      await settlesWithin(proc.exited, KILL_WAIT_MS);
+    this.ended = null;
+    if (proc !== null && ended !== undefined) {
+      this.set({ state: 'stopping', pid: proc.pid });
+      proc.signal(this.spec.stopSignal);
+      if (!(await settlesWithin(ended, this.spec.stopTimeoutMs))) {
+        this.logger.warn('daemon did not stop in time; killing it', { daemon: this.spec.id, signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
+        proc.signal('SIGKILL');
+        await settlesWithin(ended, KILL_WAIT_MS);
+      }
     }
+    // Between runs (restarting) or after one, commands run with `hearth exec` may still be there.
+    if (this.cgroup) await this.killLeftovers(this.cgroup, proc);
   }
 
   /** Requirements lost and `stopWhenRequirementsLost`: stop the process, keep the filesystem, wait. */

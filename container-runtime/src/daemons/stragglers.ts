@@ -24,9 +24,11 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 /**
- * After every daemon is stopped, processes that left their daemon's process group (double-forked
- * orphans, adopted by init.lxc) would keep the container alive: SIGTERM them, SIGKILL what is left
- * after a grace period. Returns how many there were.
+ * The last sweep at runtime stop. Each daemon's own cgroup is emptied when its run ends
+ * (cgroup-kill.ts), so what is left here is outside every daemon's cgroup: orphans of a daemon
+ * that has none (no cgroup v1 in the container), or a process that moved itself out (a daemon
+ * running as root can write its cgroup files). They would keep the container alive: SIGTERM them,
+ * SIGKILL what is left after a grace period. Returns how many there were.
  */
 export async function killStragglers(graceMs = STRAGGLER_GRACE_MS): Promise<number> {
   if (!(await inContainer())) return 0;

@@ -30,6 +30,7 @@ import { CleanupStack } from './cleanup.js';
 import { interfaceStatuses, serviceState } from './status.js';
 import { RotatingLog } from '../logs/rotating-log.js';
 import { crashPoint } from '../crash-points.js';
+import { awaitPackageLoad, containerExited, explainingExit, type StartingContainer } from './package-load.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
@@ -151,7 +152,11 @@ export class ServiceRunner {
     const runtime = await this.awaitRuntime(link);
     this.initPid = await initPid;
     step('runtime');
-    const result = await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
+    // Package code runs at load: a hang or a runaway allocation there fails the start, saying so.
+    await awaitPackageLoad(runtime, this.starting());
+    step('package');
+    const starting = runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
+    const result = await explainingExit(starting, this.starting(), 'while starting its daemons');
     this.fillDaemons(result.daemons);
     step('daemons');
     await this.offerInterfaces();
@@ -256,15 +261,19 @@ export class ServiceRunner {
     });
   }
 
+  /** The container being started, for errors that show why it exited (package-load.ts). */
+  private starting(): StartingContainer {
+    const target = this.target;
+    return { name: target.name, runtimeLog: join(this.ctx.paths.logsDir, 'runtime.log'), running: async () => (await lxcInitPid(target)) !== null };
+  }
+
   /** The runtime's hello, unless the container dies first or it takes too long. */
   private async awaitRuntime(link: RuntimeLink): Promise<RpcPeer> {
     const target = this.target;
     const died = new AbortController();
     const watch = setInterval(() => {
-      void lxcInitPid(target).then((pid) => {
-        if (pid === null) {
-          died.abort(new HearthError('CONTAINER_FAILED', `container ${target.name} exited during start`, { hint: `see ${join(this.ctx.paths.logsDir, 'runtime.log')}` }));
-        }
+      void lxcInitPid(target).then(async (pid) => {
+        if (pid === null && !died.signal.aborted) died.abort(await containerExited(this.starting(), 'during start'));
       });
     }, CONTAINER_POLL_MS);
     try {

@@ -99,6 +99,12 @@ export interface RuntimeMethods {
   'runtime.exec': { params: ExecParams; result: ExecResult };
   'runtime.putFile': { params: FileTarget & { contentBase64: string; mode?: number }; result: { size: number } };
   'runtime.fetchFile': { params: FileTarget; result: { contentBase64: string; size: number } };
+  /**
+   * Resolves once the package's code has loaded (`ok`) or failed to (its error is what
+   * `runtime.start` returns). The runtime loads it after its hello, so a package that hangs at
+   * load leaves this unanswered.
+   */
+  'runtime.loaded': { params: Record<string, never>; result: { ok: boolean } };
   /** Mount and spawn all daemons in dependency order; resolves once all are spawned (not necessarily ready). */
   'runtime.start': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
   /** Stop all daemons in reverse order, unmount their filesystems, clear scratch. */
@@ -108,4 +114,4 @@ export interface RuntimeMethods {
   'runtime.stats': { params: Record<string, never>; result: { daemons: DaemonUsage[] } };
 }
 
-export const RUNTIME_METHODS = ['runtime.start', 'runtime.stop', 'runtime.status', 'runtime.stats', 'runtime.exec', 'runtime.putFile', 'runtime.fetchFile'] as const;
+export const RUNTIME_METHODS = ['runtime.loaded', 'runtime.start', 'runtime.stop', 'runtime.status', 'runtime.stats', 'runtime.exec', 'runtime.putFile', 'runtime.fetchFile'] as const;
