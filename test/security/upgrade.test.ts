@@ -82,7 +82,7 @@ describe.skipIf(!isRoot || !hasCommit)('a data dir made by the hearth before for
     expect([after.uid, after.gid, (after.mode & 0o7777).toString(8)]).toEqual([100_000, 100_000, '4755']);
     // An unprivileged host user cannot even reach it.
     const asNobody = spawnSync(join(volume, 'suid'), ['id', '-u'], { uid: 65_534, gid: 65_534 });
-    expect((asNobody.error as NodeJS.ErrnoException | undefined)?.code).toBe('EACCES');
+    expect((asNobody.error)?.code).toBe('EACCES');
     expect(await logCount(hearthd)).toBeGreaterThanOrEqual(logLines);
     expect(await hearthd.json<unknown>('trust', 'list')).toEqual(trusted);
     // The service is the new hearth's: one container, serving its page, reading the volume as its own.
