@@ -8,6 +8,7 @@ import { assertTraversable, ensureDataDirs, ensureDir, layoutOf } from './layout
 import { migrateDataDir } from './store/migrate.js';
 import { createLogger } from './log.js';
 import { mountBase } from './base-image.js';
+import { bindNosuid, unmount } from './system/mounts.js';
 import { StateStore } from './store/state.js';
 import { TrustedKeys } from './store/trusted-keys.js';
 import { ServiceManager } from './service/manager.js';
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
   await ensureDir(layout.dataDir, 'passage');
   await migrateDataDir(layout, logger);
   await ensureDataDirs(layout);
+  // Everything bound into containers comes from here: setuid bits and device files never count in it.
+  await bindNosuid(layout.dataDir);
   const state = await StateStore.open(layout.stateFile);
   const base = await mountBase(layout.baseMount, config.baseImage, logger);
   const manager = await ServiceManager.open({
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
       await http?.close();
       await manager.stopAll();
       await base.release();
+      await unmount(layout.dataDir).catch((error: unknown) => logger.warn('the data dir stays mounted', { error: errorMessage(error) }));
       logger.info('stopped');
       process.exit(0);
     })();

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, lstat, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
+import { execAsNobody } from '../support/host-user.js';
 import { cgroupsOf } from '../support/leftovers.js';
 import { REPO, isRoot } from '../support/repo.js';
 
@@ -81,8 +81,7 @@ describe.skipIf(!isRoot || !hasCommit)('a data dir made by the hearth before for
     const after = await lstat(join(volume, 'suid'));
     expect([after.uid, after.gid, (after.mode & 0o7777).toString(8)]).toEqual([100_000, 100_000, '4755']);
     // An unprivileged host user cannot even reach it.
-    const asNobody = spawnSync(join(volume, 'suid'), ['id', '-u'], { uid: 65_534, gid: 65_534 });
-    expect((asNobody.error)?.code).toBe('EACCES');
+    expect(execAsNobody(join(volume, 'suid'), ['id', '-u'])).toBe('EACCES');
     expect(await logCount(hearthd)).toBeGreaterThanOrEqual(logLines);
     expect(await hearthd.json<unknown>('trust', 'list')).toEqual(trusted);
     // The service is the new hearth's: one container, serving its page, reading the volume as its own.

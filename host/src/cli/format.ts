@@ -107,7 +107,7 @@ export function formatUsage(services: ServiceUsage[]): string {
         )}`
       : '';
   return `${table(
-    ['SERVICE', 'MEMORY', 'MEM LIMIT', 'MEM %', 'PIDS', 'PIDS LIMIT', 'CPU TIME'],
+    ['SERVICE', 'MEMORY', 'MEM LIMIT', 'MEM %', 'PIDS', 'PIDS LIMIT', 'CPU TIME', 'VOLUMES'],
     services.map((u) => [
       u.id,
       mib(u.memoryBytes),
@@ -116,6 +116,7 @@ export function formatUsage(services: ServiceUsage[]): string {
       String(u.pids),
       u.pidsLimit === null ? 'none' : String(u.pidsLimit),
       `${u.cpuSeconds.toFixed(2)} s`,
+      u.volumes.length === 0 ? '-' : u.volumes.some((v) => v.bytes === null) ? '?' : mib(u.volumes.reduce((sum, v) => sum + (v.bytes ?? 0), 0)),
     ]),
   )}${perDaemon}`;
 }

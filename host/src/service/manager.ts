@@ -16,6 +16,7 @@ import { DAEMON_LOG_FILE, ServiceRunner } from './runner.js';
 import { interfaceStatuses } from './status.js';
 import { waitReady } from './wait-ready.js';
 import { cgroupUsage } from '../system/cgroup-usage.js';
+import { diskUsage } from '../system/disk-usage.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 
@@ -406,10 +407,15 @@ export class ServiceManager {
       const runner = this.runners.get(service); // stopped meanwhile: left out
       const initPid = runner?.containerPid ?? null;
       const usage = initPid === null ? null : await cgroupUsage(initPid);
-      if (runner && usage !== null) usages.push({ id: service, ...usage, daemons: await runner.daemonUsage() });
+      if (runner && usage !== null) usages.push({ id: service, ...usage, daemons: await runner.daemonUsage(), volumes: await this.volumeUsage(service) });
       else if (id !== undefined) throw new HearthError('SERVICE_NOT_RUNNING', `${id} has no running container`, { hint: `start it with \`hearth start ${id}\`` });
     }
     return usages;
+  }
+
+  private async volumeUsage(id: string): Promise<ServiceUsage['volumes']> {
+    const { volumesDir } = servicePaths(this.options.layout, id);
+    return await Promise.all(this.info(id).manifest.volumes.map(async (volume) => ({ id: volume, bytes: await diskUsage(join(volumesDir, volume)) })));
   }
 
   async logs(id: string, query: LogQuery): Promise<LogEntry[]> {

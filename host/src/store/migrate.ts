@@ -4,6 +4,7 @@ import { HearthError, errorMessage } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
 import { CONTAINER_ID_COUNT, CONTAINER_ROOT_ID, ensureDir, type Layout } from '../layout.js';
 import { stopLeftover } from '../service/sweep.js';
+import { mountsUnder, unmount } from '../system/mounts.js';
 import { writeFileAtomic } from './atomic.js';
 
 /**
@@ -92,6 +93,8 @@ async function migrateFrom1(layout: Layout, logger: Logger): Promise<void> {
     await stopLeftover(layout, id, logger);
     await rm(join(layout.runDir, id), { recursive: true, force: true });
   }
+  // Its base mount too: format 2 mounts the data dir over itself, which would hide it.
+  for (const mount of await mountsUnder(layout.dataDir)) await unmount(mount);
   const volumes = await volumeDirs(layout);
   let reached = 0;
   try {

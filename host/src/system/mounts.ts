@@ -20,13 +20,33 @@ function unescapeMountPath(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
-/** Every mount point in this mount namespace, from /proc/self/mountinfo. */
-export async function mountPoints(): Promise<string[]> {
+async function mountInfo(): Promise<{ point: string; options: string[] }[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8');
   return text
     .split('\n')
     .filter(Boolean)
-    .map((line) => unescapeMountPath(line.split(' ')[4] ?? ''));
+    .map((line) => {
+      const fields = line.split(' ');
+      return { point: unescapeMountPath(fields[4] ?? ''), options: (fields[5] ?? '').split(',') };
+    });
+}
+
+/** Every mount point in this mount namespace, from /proc/self/mountinfo. */
+export async function mountPoints(): Promise<string[]> {
+  return (await mountInfo()).map((m) => m.point);
+}
+
+/**
+ * Make `dir` a `nosuid,nodev` bind mount of itself, unless the topmost mount there already is one.
+ * Every bind made from below it (LXC's binds into containers) copies those flags: LXC applies the
+ * flags of an `lxc.mount.entry` only when it also makes it read-only. Returns whether it mounted.
+ */
+export async function bindNosuid(dir: string): Promise<boolean> {
+  const top = (await mountInfo()).filter((m) => m.point === dir).at(-1);
+  if (top !== undefined && top.options.includes('nosuid') && top.options.includes('nodev')) return false;
+  await execa('mount', ['--bind', dir, dir], { timeout: MOUNT_TIMEOUT_MS });
+  await execa('mount', ['-o', 'remount,bind,nosuid,nodev', dir], { timeout: MOUNT_TIMEOUT_MS });
+  return true;
 }
 
 /** Mount points at or below `prefix`, deepest first (the order to unmount them in). */

@@ -63,6 +63,8 @@ export interface ServiceUsage {
   cpuSeconds: number;
   /** Per started daemon, from its own cgroup inside the container (empty where there is none). */
   daemons: DaemonUsage[];
+  /** Disk used by each declared volume (blocks, as `du` counts them); null when it could not be measured in time. */
+  volumes: { id: string; bytes: number | null }[];
 }
 
 /** A line of `hearth ls`: the package and how its service is doing. */
