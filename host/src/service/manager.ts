@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, errorMessage, type ActionInfo, type ActionResult, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
+import { HearthError, dict, errorMessage, ownValue, type ActionInfo, type ActionResult, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
@@ -94,9 +94,9 @@ export class ServiceManager {
         const existing = state.service(manifest.id);
         checkInstallable(staged, state.state.services, this.manifests, state.state.trusted, options);
         const taken = new Set(Object.entries(state.state.services).flatMap(([id, s]) => (id === manifest.id ? [] : Object.values(s.ports))));
-        const ports: Record<string, number> = {};
+        const ports = dict<number>();
         for (const ifaceId of Object.keys(manifest.interfaces)) {
-          const port = existing?.ports[ifaceId] ?? (await allocatePort(this.options.bindAddress, this.options.portBase, taken));
+          const port = (existing && ownValue(existing.ports, ifaceId)) ?? (await allocatePort(this.options.bindAddress, this.options.portBase, taken));
           taken.add(port);
           ports[ifaceId] = port;
         }
@@ -187,7 +187,7 @@ export class ServiceManager {
     this.recovery.cancel(id);
     await this.lock.run(id, 'uninstall', async () => {
       this.installed(id);
-      const dependents = [...this.manifests].filter(([other, m]) => other !== id && id in m.dependencies).map(([other]) => other);
+      const dependents = [...this.manifests].filter(([other, m]) => other !== id && Object.hasOwn(m.dependencies, id)).map(([other]) => other);
       if (dependents.length > 0) {
         throw new HearthError('PACKAGE_IN_USE', `${dependents.join(', ')} ${dependents.length === 1 ? 'depends' : 'depend'} on ${id}, so it stays installed`, {
           hint: `uninstall ${dependents.join(', ')} first`,

@@ -7,6 +7,7 @@ import {
   HOST_SOCKET_NAME,
   HearthError,
   interfaceSocketName,
+  ownValue,
   type DaemonStatus,
   type DaemonUsage,
   type ExecOutput,
@@ -261,7 +262,7 @@ export class ServiceRunner {
 
   private async offerInterfaces(): Promise<void> {
     for (const [ifaceId, iface] of Object.entries(this.ctx.manifest.interfaces)) {
-      const port = this.ctx.ports[ifaceId];
+      const port = ownValue(this.ctx.ports, ifaceId);
       if (port === undefined) continue;
       const relay = await InterfaceRelay.listen(this.ctx.bindAddress, port, join(this.ctx.paths.rpcDir, interfaceSocketName(ifaceId)));
       this.cleanup.push(() => relay.close());
