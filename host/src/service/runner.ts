@@ -30,6 +30,7 @@ import { CleanupStack } from './cleanup.js';
 import { interfaceStatuses, serviceState } from './status.js';
 import { RotatingLog } from '../logs/rotating-log.js';
 import { crashPoint } from '../crash-points.js';
+import { adoptAction, runtimePhase } from './adopt-phase.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
@@ -150,6 +151,7 @@ export class ServiceRunner {
     const runtime = await this.awaitRuntime(link);
     this.initPid = await initPid;
     step('runtime');
+    crashPoint('start:runtime-connected'); // a container whose runtime never got runtime.start: adoption sends it
     const result = await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
     this.fillDaemons(result.daemons);
     step('daemons');
@@ -167,9 +169,16 @@ export class ServiceRunner {
     this.initPid = initPid;
     const runtime = await this.awaitRuntime(link);
     const result = await runtime.request<RuntimeMethods['runtime.status']['result']>('runtime.status', {});
-    this.fillDaemons(result.daemons);
+    const phase = runtimePhase(result.phase, result.daemons);
+    const action = adoptAction(phase);
+    if (action === 'restart') {
+      throw new HearthError('CONTAINER_FAILED', `the runtime was ${phase} by the hearthd before`, { hint: 'the container is stopped and the service started afresh' });
+    }
+    // The hearthd before died before (or while) asking for the start: ask again, it is idempotent.
+    const daemons = action === 'start' ? (await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS)).daemons : result.daemons;
+    this.fillDaemons(daemons);
     await this.offerInterfaces();
-    this.ctx.logger.info('adopted a running container', { initPid, daemons: result.daemons.map((d) => `${d.id}:${d.state}`) });
+    this.ctx.logger.info('adopted a running container', { initPid, phase, daemons: daemons.map((d) => `${d.id}:${d.state}`) });
   }
 
   private async prepareDirs(): Promise<void> {

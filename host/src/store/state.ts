@@ -24,6 +24,11 @@ export interface ServiceRecord {
 /** The record of the version an update replaced, as it was. */
 export type PreviousVersion = Omit<ServiceRecord, 'desired' | 'previous'>;
 
+export function previousOf(record: ServiceRecord): PreviousVersion {
+  const { version, title, signer, installedAt, ports, installDir } = record;
+  return { version, title, signer, installedAt, ports, ...(installDir !== undefined && { installDir }) };
+}
+
 export interface TrustedKey {
   /** Raw ed25519 public key, base64. */
   publicKey: string;
