@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       return { daemons: await (await loaded()).start() };
     },
     'runtime.stop': async () => ({ daemons: manager ? await manager.stop() : [] }),
-    'runtime.status': () => ({ daemons: manager?.statuses() ?? [] }),
+    'runtime.status': () => ({ phase: manager?.phase ?? 'loaded', daemons: manager?.statuses() ?? [] }),
     'runtime.stats': async () => ({ daemons: (await manager?.usage()) ?? [] }),
     'runtime.exec': async (params: unknown) => {
       const p = params as ExecParams;

@@ -8,9 +8,15 @@ export type CrashPoint =
   | 'install:committed'
   | 'install:recorded'
   | 'start:recorded'
+  | 'start:runtime-connected'
   | 'start:container-started'
   | 'stop:recorded'
-  | 'stop:daemons-stopped';
+  | 'stop:daemons-stopped'
+  // An update of a running service, in order (install:committed and install:recorded fall between the first two).
+  | 'update:old-stopped'
+  | 'update:recorded'
+  | 'update:new-started'
+  | 'update:ready-recorded';
 
 export function crashPoint(point: CrashPoint): void {
   if (process.env['HEARTH_CRASH_AT'] === point) process.kill(process.pid, 'SIGKILL');

@@ -1,4 +1,5 @@
 import type { ManifestInput } from './manifest.js';
+import { dict, ownValue } from './dict.js';
 import { HearthError } from './errors.js';
 
 /** One field of an action's input. */
@@ -89,12 +90,12 @@ export class Actions<M extends ManifestInput, Daemon extends string> {
 
 /** Check and convert an action's input: strings from the CLI become numbers and booleans as the schema says. */
 export function parseInput(schema: InputSchema, raw: Record<string, unknown>): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
+  const out = dict<string | number | boolean>();
   for (const key of Object.keys(raw)) {
-    if (!(key in schema)) throw new HearthError('INVALID_PARAMS', `unknown input ${JSON.stringify(key)}`, { hint: `inputs: ${Object.keys(schema).join(', ') || 'none'}` });
+    if (!Object.hasOwn(schema, key)) throw new HearthError('INVALID_PARAMS', `unknown input ${JSON.stringify(key)}`, { hint: `inputs: ${Object.keys(schema).join(', ') || 'none'}` });
   }
   for (const [key, field] of Object.entries(schema)) {
-    let value = raw[key];
+    let value = ownValue(raw, key);
     if (value === undefined) {
       if (field.default !== undefined) out[key] = field.default;
       else if (field.required) throw new HearthError('INVALID_PARAMS', `input ${key} (${field.type}) is required`, { hint: field.description ?? '' });

@@ -99,7 +99,7 @@ export class HearthError extends Error {
 function isErrorData(value: unknown): value is HearthErrorData {
   if (typeof value !== 'object' || value === null) return false;
   const code = (value as { code?: unknown }).code;
-  return typeof code === 'string' && code in ERROR_CODES;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
 }
 
 export function isHearthError(value: unknown, code?: ErrorCode): value is HearthError {

@@ -10,6 +10,24 @@ describe('validateManifest', () => {
     expect(validateManifest(JSON.parse(JSON.stringify(once)))).toEqual(once);
   });
 
+  test('ids that are Object.prototype keys are ordinary ids: constructor as package, image, volume, interface and dependency', () => {
+    const m = validateManifest({
+      ...minimal,
+      id: 'constructor',
+      images: { constructor: { source: { type: 'directory', path: 'image' } } },
+      volumes: ['constructor'],
+      interfaces: { constructor: { name: 'C', port: 80 } },
+      dependencies: { tostring: { version: '*' } },
+    });
+    expect(Object.keys(m.images)).toEqual(['constructor']);
+    expect(m.interfaces['constructor']).toEqual({ name: 'C', port: 80, protocol: 'http' });
+    // Nothing inherited answers for an id that is not declared.
+    expect(Object.hasOwn(m.interfaces, 'toString') || m.interfaces['tostring'] !== undefined).toBe(false);
+    expect(Object.getPrototypeOf(m.interfaces)).toBeNull();
+    expect(m.dependencies['constructor']).toBeUndefined();
+    expect('hasOwnProperty' in m.dependencies).toBe(false);
+  });
+
   test('accepts semver ranges as npm writes them', () => {
     for (const range of ['*', '^1.2.0', '~1.2', '>=1.0.0 <2.0.0', '1.x', '^1.0.0 || ^2.0.0', '16']) {
       expect(validateManifest({ ...minimal, dependencies: { postgres: { version: range } } }).dependencies).toEqual({ postgres: { version: range } });

@@ -1,3 +1,4 @@
+import { dict } from './dict.js';
 import { HearthError } from './errors.js';
 
 /**
@@ -199,7 +200,7 @@ export function validateManifest(input: unknown): Manifest {
 
   const imagesIn = input['images'];
   if (!isRecord(imagesIn) || Object.keys(imagesIn).length === 0) fail('images', imagesIn, 'expected at least one image');
-  const images: Record<string, ImageDeclaration> = {};
+  const images = dict<ImageDeclaration>();
   for (const [imageId, decl] of Object.entries(imagesIn)) {
     checkId(imageId, `images.${imageId}`);
     if (!isRecord(decl) || !isRecord(decl['source'])) fail(`images.${imageId}.source`, decl, 'expected { source: {...} }');
@@ -224,7 +225,7 @@ export function validateManifest(input: unknown): Manifest {
 
   const interfacesIn = input['interfaces'] ?? {};
   if (!isRecord(interfacesIn)) fail('interfaces', interfacesIn, 'expected an object of interfaces by id');
-  const interfaces: Manifest['interfaces'] = {};
+  const interfaces: Manifest['interfaces'] = dict();
   for (const [ifaceId, decl] of Object.entries(interfacesIn)) {
     checkId(ifaceId, `interfaces.${ifaceId}`);
     if (!isRecord(decl)) fail(`interfaces.${ifaceId}`, decl, 'expected { name, port, protocol? }');
@@ -259,7 +260,7 @@ export function validateManifest(input: unknown): Manifest {
 
   const dependenciesIn = input['dependencies'] ?? {};
   if (!isRecord(dependenciesIn)) fail('dependencies', dependenciesIn, 'expected an object of { version } by package id');
-  const dependencies: Manifest['dependencies'] = {};
+  const dependencies: Manifest['dependencies'] = dict();
   for (const [depId, dep] of Object.entries(dependenciesIn)) {
     checkId(depId, `dependencies.${depId}`);
     if (depId === id) fail(`dependencies.${depId}`, depId, 'a package cannot depend on itself');

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, type DaemonSpec, type ImageConfig } from '@hearth/sdk/contract';
+import { HearthError, dict, type DaemonSpec, type ImageConfig } from '@hearth/sdk/contract';
 
 /**
  * coreutils chroot (in the base rootfs): unlike busybox's it can switch user (`--userspec`).
@@ -40,7 +40,7 @@ export function daemonArgv(spec: Pick<DaemonSpec, 'id' | 'command' | 'workdir'>,
 }
 
 export function daemonEnv(image: ImageConfig, extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env = dict<string>(); // names come from the image: __proto__ stays a variable
   for (const entry of image.env) {
     const eq = entry.indexOf('=');
     if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);

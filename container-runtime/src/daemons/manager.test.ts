@@ -60,3 +60,14 @@ describe('loading a package’s daemons', () => {
     ]);
   });
 });
+
+describe('the phase runtime.status reports, for a hearthd that adopts the container', () => {
+  test('loaded until runtime.start is called, started once it has run', async () => {
+    const m = manager([]);
+    expect(m.phase).toBe('loaded');
+    const starting = m.start();
+    expect(m.phase).toBe('loaded'); // serialized: the start runs on the next tick
+    await starting;
+    expect(m.phase).toBe('started');
+  });
+});

@@ -1,4 +1,4 @@
-import { HearthError, errorMessage, waves, type DaemonStatus, type DaemonUsage, type ImageConfig, type LogEntry, type PackageDaemons } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, waves, type DaemonStatus, type RuntimePhase, type DaemonUsage, type ImageConfig, type LogEntry, type PackageDaemons } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
 import type { RuntimePaths } from '../paths.js';
 import { Daemon } from './daemon.js';
@@ -24,6 +24,7 @@ export class DaemonManager {
   private readonly daemons = new Map<string, Daemon>();
   private readonly order: string[][];
   private running = false;
+  private current: RuntimePhase = 'loaded';
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(pkg: PackageDaemons, images: Map<string, ImageConfig>, paths: RuntimePaths, events: ManagerEvents, private readonly logger: Logger) {
@@ -68,6 +69,11 @@ export class DaemonManager {
     return usages.filter((u): u is DaemonUsage => u !== null);
   }
 
+  /** For runtime.status: a hearthd adopting this container finishes a start or stop its predecessor began. */
+  get phase(): RuntimePhase {
+    return this.current;
+  }
+
   statuses(): DaemonStatus[] {
     return [...this.daemons.values()].map((d) => d.shown);
   }
@@ -87,8 +93,10 @@ export class DaemonManager {
     return this.serialized(async () => {
       if (this.running) return this.statuses();
       this.running = true;
+      this.current = 'starting';
       for (const daemon of this.daemons.values()) if (daemon.spec.requires.length > 0) daemon.waitFor(daemon.spec.requires);
       await Promise.all(this.wave(0).map((d) => d.start()));
+      this.current = 'started';
       return this.statuses();
     });
   }
@@ -117,6 +125,7 @@ export class DaemonManager {
   stop(): Promise<DaemonStatus[]> {
     return this.serialized(async () => {
       this.running = false;
+      this.current = 'stopping';
       for (let i = this.order.length - 1; i >= 0; i -= 1) {
         const results = await Promise.allSettled(this.wave(i).map((d) => d.stop()));
         for (const result of results) {
@@ -125,6 +134,7 @@ export class DaemonManager {
       }
       const stragglers = await killStragglers();
       if (stragglers > 0) this.logger.warn('killed processes that had left their daemons', { count: stragglers });
+      this.current = 'stopped';
       return this.statuses();
     });
   }

@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import type { LogEntry, PackageInfo, ServerInfo, ServiceStatus, ServiceSummary, ServiceUsage } from '@hearth/sdk/contract';
+import { ownValue, type LogEntry, type PackageInfo, type ServerInfo, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
 
 /** Colour only for people: a terminal, and NO_COLOR unset. */
 const useColour = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;
@@ -20,7 +20,7 @@ const STATE_COLOURS: Record<string, Parameters<typeof styleText>[0]> = {
 /** A state word, coloured on a terminal; padding is applied before colouring so columns line up. */
 export function state(word: string, width = 0): string {
   const padded = word.padEnd(width);
-  const colour = STATE_COLOURS[word];
+  const colour = ownValue(STATE_COLOURS, word);
   return useColour && colour ? styleText(colour, padded) : padded;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SOCKET_PATH, HearthError, errorMessage, type ErrorCode, type HostNotifications, type LogEntry } from '@hearth/sdk/contract';
+import { DEFAULT_SOCKET_PATH, HearthError, dict, errorMessage, type ErrorCode, type HostNotifications, type LogEntry } from '@hearth/sdk/contract';
 import { HostClient } from './client.js';
 import { formatInfo, formatLogEntry, formatServer, formatServices, formatStatus, formatUsage, table } from './format.js';
 import { publicKeyFrom } from './keys.js';
@@ -251,7 +251,7 @@ async function main(argv: string[]): Promise<void> {
     case 'action': {
       const [id, action] = args;
       if (id === undefined || action === undefined || args.length !== 2) throw usageError('action takes the package id and the action id');
-      const input: Record<string, string> = {};
+      const input = dict<string>();
       for (const pair of values.input ?? []) {
         const eq = pair.indexOf('=');
         if (eq <= 0) throw usageError(`--input ${JSON.stringify(pair)} must be KEY=VALUE`);

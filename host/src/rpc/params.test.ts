@@ -31,6 +31,16 @@ describe('parseParams', () => {
     );
   });
 
+  test.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('refuses %s as an unknown param, though Object.prototype has it', (key) => {
+    const params = JSON.parse(`{"id": "demo", "${key}": 1}`) as unknown;
+    expect(codeAndMessage(() => parseParams('package.uninstall', params, schema))).toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringContaining(`unknown param "${key}"`) as string });
+  });
+
+  test('an optional param named like a prototype key that is left out is left out, not read from Object.prototype', () => {
+    const protoSchema = { id: serviceId, constructor: { kind: 'string', optional: true } } as const;
+    expect(parseParams('x', { id: 'demo' }, protoSchema)).toEqual({ id: 'demo' });
+  });
+
   test('refuses unknown params and non-object params', () => {
     expect(codeAndMessage(() => parseParams('package.uninstall', { id: 'a', force: true }, schema)).message).toContain('unknown param "force"');
     expect(codeAndMessage(() => parseParams('package.uninstall', ['a'], schema)).message).toContain('params must be an object');

@@ -1,4 +1,4 @@
-import { HearthError } from '@hearth/sdk/contract';
+import { HearthError, ownValue } from '@hearth/sdk/contract';
 
 /** A small schema for RPC params: each field's type and whether it may be left out. */
 type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'env' | 'input';
@@ -42,10 +42,10 @@ export function parseParams<S extends Schema>(method: string, params: unknown, s
   }
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!(key in schema)) throw invalid(method, `unknown param ${JSON.stringify(key)}; expected ${Object.keys(schema).join(', ') || 'none'}`, { param: key });
+    if (!Object.hasOwn(schema, key)) throw invalid(method, `unknown param ${JSON.stringify(key)}; expected ${Object.keys(schema).join(', ') || 'none'}`, { param: key });
   }
   for (const [key, field] of Object.entries(schema)) {
-    const value = record[key];
+    const value = ownValue(record, key);
     if (value === undefined) {
       if (field.optional) continue;
       throw invalid(method, `missing param ${JSON.stringify(key)} (${field.kind})`, { param: key });

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, errorMessage, type ActionInfo, type ActionResult, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
+import { HearthError, dict, errorMessage, ownValue, type ActionInfo, type ActionResult, type ExecOutput, type ExecParams, type ExecResult, type FileTarget, type HostEvent, type LogEntry, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
 import { readLogs, matches, type LogQuery } from '../logs/read-logs.js';
 import type { Logger } from '../log.js';
 import { servicePaths, type Layout } from '../layout.js';
-import type { ServiceRecord, StateStore } from '../store/state.js';
+import { previousOf, type PreviousVersion, type StateStore } from '../store/state.js';
 import { commitStaged, readInstalledImages, readInstalledManifest, removeInstalledVersion, removePackageFiles, stagePackage } from '../store/install.js';
 import { checkInstallable, type InstallOptions } from './trust.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -19,6 +19,11 @@ import { cgroupUsage } from '../system/cgroup-usage.js';
 import { diskUsage } from '../system/disk-usage.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 120_000;
+
+/** The same recorded version: by its dir (none for installs from before versioned dirs) and version. */
+function samePrevious(a: PreviousVersion, b: PreviousVersion): boolean {
+  return a.installDir === b.installDir && a.version === b.version;
+}
 
 export interface ManagerOptions {
   layout: Layout;
@@ -80,7 +85,8 @@ export class ServiceManager {
    * its signer checked before anything reaches the store; an update must be signed by the key that
    * signed the installed version, and a running service is stopped and started again on the new one.
    * If the new version of a running service does not become ready, the old one is put back and
-   * started (UPDATE_FAILED); its files are kept until then.
+   * started (UPDATE_FAILED). The old version stays recorded as `previous`, its files kept, until the
+   * new one is recorded ready, so a hearthd killed mid-update finishes or rolls back at boot.
    */
   async install(path: string, options: InstallOptions = {}): Promise<PackageSummary> {
     const { layout, state } = this.options;
@@ -89,22 +95,23 @@ export class ServiceManager {
     );
     const { manifest } = staged;
     /** The version a running service was updated from, until the new one is ready. */
-    let previous: { record: ServiceRecord; manifest: Manifest } | null = null;
+    let previous: { record: PreviousVersion; manifest: Manifest } | null = null;
     try {
       const summary = await this.lock.run(manifest.id, 'install', async () => {
         const existing = state.service(manifest.id);
         checkInstallable(staged, state.state.services, this.manifests, state.state.trusted, options);
         const taken = new Set(Object.entries(state.state.services).flatMap(([id, s]) => (id === manifest.id ? [] : Object.values(s.ports))));
-        const ports: Record<string, number> = {};
+        const ports = dict<number>();
         for (const ifaceId of Object.keys(manifest.interfaces)) {
-          const port = existing?.ports[ifaceId] ?? (await allocatePort(this.options.bindAddress, this.options.portBase, taken));
+          const port = (existing && ownValue(existing.ports, ifaceId)) ?? (await allocatePort(this.options.bindAddress, this.options.portBase, taken));
           taken.add(port);
           ports[ifaceId] = port;
         }
         const existingManifest = this.manifests.get(manifest.id);
-        if (existing && existingManifest && this.runners.has(manifest.id)) previous = { record: existing, manifest: existingManifest };
+        if (existing && existingManifest && this.runners.has(manifest.id)) previous = { record: previousOf(existing), manifest: existingManifest };
         if (existing) {
           await this.stopRunner(manifest.id);
+          if (previous !== null) crashPoint('update:old-stopped');
         } else {
           // Files an earlier crash left with no state record are not an install: clear them.
           await removePackageFiles(layout, manifest.id);
@@ -121,9 +128,11 @@ export class ServiceManager {
             ports,
             desired: existing?.desired ?? 'stopped',
             installDir,
+            ...(previous !== null && { previous: previous.record }),
           };
         });
         crashPoint('install:recorded');
+        if (previous !== null) crashPoint('update:recorded');
         this.manifests.set(manifest.id, manifest);
         if (existing && previous === null) await removeInstalledVersion(layout, manifest.id, existing.installDir);
         this.options.logger.info(existing ? 'updated' : 'installed', { service: manifest.id, version: manifest.version, from: existing?.version });
@@ -147,28 +156,37 @@ export class ServiceManager {
     }
   }
 
-  /** Start an updated service and wait for it; if it does not become ready, put the version it replaced back. */
-  private async startUpdated(id: string, previous: { record: ServiceRecord; manifest: Manifest }): Promise<void> {
+  /**
+   * Start an updated service and wait for it; if it does not become ready, put the version it
+   * replaced back (UPDATE_FAILED). Also how boot finishes an update a killed hearthd left.
+   */
+  private async startUpdated(id: string, previous: { record: PreviousVersion; manifest: Manifest }): Promise<void> {
     const { layout, state, logger } = this.options;
     try {
-      await this.start(id, true);
+      await this.start(id, false); // an adopted container of the new version is kept as it is
+      crashPoint('update:new-started');
+      await waitReady(this.changes, id, () => this.status(id), DEFAULT_READY_TIMEOUT_MS, join(layout.logsDir, id));
     } catch (error) {
       const failed = state.service(id);
       // Stopped, updated again or uninstalled by a later call: the install itself stands.
       const overtaken = failed === undefined || (error instanceof HearthError && error.code === 'SERVICE_NOT_RUNNING');
       if (overtaken) {
-        if (failed !== undefined) await removeInstalledVersion(layout, id, previous.record.installDir);
+        if (failed !== undefined) await this.settleUpdate(id, previous.record);
         return;
       }
       logger.warn('the updated service did not become ready; rolling back', { service: id, version: failed.version, to: previous.record.version, error: errorMessage(error) });
-      await this.lock.run(id, 'rollback', async () => {
+      const rolledBack = await this.lock.run(id, 'rollback', async () => {
+        const current = state.service(id);
+        if (current?.previous === undefined || !samePrevious(current.previous, previous.record)) return false; // overtaken meanwhile
         await this.stopRunner(id);
         await state.update((draft) => {
           draft.services[id] = { ...previous.record, desired: 'running' };
         });
         this.manifests.set(id, previous.manifest);
-        await removeInstalledVersion(layout, id, failed.installDir);
+        await removeInstalledVersion(layout, id, current.installDir);
+        return true;
       });
+      if (!rolledBack) return;
       this.emitEvent({ type: 'package.installed', id, version: previous.record.version });
       const restarted = await this.start(id, false).then(
         () => true,
@@ -180,7 +198,33 @@ export class ServiceManager {
         cause: error,
       });
     }
-    await removeInstalledVersion(layout, id, previous.record.installDir);
+    await this.settleUpdate(id, previous.record, () => crashPoint('update:ready-recorded'));
+  }
+
+  /** The update stands: forget the version it replaced (unless a later update replaced it), then delete its files. */
+  private async settleUpdate(id: string, previous: PreviousVersion, onRecorded = (): void => undefined): Promise<void> {
+    await this.options.state.update((draft) => {
+      const record = draft.services[id];
+      if (record?.previous !== undefined && samePrevious(record.previous, previous)) delete record.previous;
+    });
+    onRecorded();
+    await removeInstalledVersion(this.options.layout, id, previous.installDir);
+  }
+
+  /**
+   * Boot, after adoption and the sweep: finish an update an earlier hearthd was killed in. The new
+   * version is started (or kept, if adopted) and waited for; if it does not become ready, the
+   * recorded previous version is put back, as an update does (UPDATE_FAILED, thrown and logged).
+   */
+  async resumeUpdate(id: string): Promise<void> {
+    const record = this.options.state.service(id);
+    const previous = record?.previous;
+    if (record === undefined || previous === undefined) return;
+    this.options.logger.info('finishing an update an earlier hearthd left half-done', { service: id, version: record.version, from: previous.version });
+    // Stopped by the user before the crash: the install stands, as when a stop overtakes an update.
+    if (record.desired !== 'running') return await this.settleUpdate(id, previous);
+    const manifest = await readInstalledManifest(this.options.layout, id, previous.installDir);
+    await this.startUpdated(id, { record: previous, manifest });
   }
 
   async uninstall(id: string, purge: boolean): Promise<void> {
@@ -188,7 +232,7 @@ export class ServiceManager {
     this.recovery.cancel(id);
     await this.lock.run(id, 'uninstall', async () => {
       this.installed(id);
-      const dependents = [...this.manifests].filter(([other, m]) => other !== id && id in m.dependencies).map(([other]) => other);
+      const dependents = [...this.manifests].filter(([other, m]) => other !== id && Object.hasOwn(m.dependencies, id)).map(([other]) => other);
       if (dependents.length > 0) {
         throw new HearthError('PACKAGE_IN_USE', `${dependents.join(', ')} ${dependents.length === 1 ? 'depends' : 'depend'} on ${id}, so it stays installed`, {
           hint: `uninstall ${dependents.join(', ')} first`,

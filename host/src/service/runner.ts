@@ -7,6 +7,7 @@ import {
   HOST_SOCKET_NAME,
   HearthError,
   interfaceSocketName,
+  ownValue,
   type DaemonStatus,
   type DaemonUsage,
   type ExecOutput,
@@ -31,6 +32,7 @@ import { interfaceStatuses, serviceState } from './status.js';
 import { RotatingLog } from '../logs/rotating-log.js';
 import { crashPoint } from '../crash-points.js';
 import { awaitPackageLoad, containerExited, explainingExit, type StartingContainer } from './package-load.js';
+import { adoptAction, runtimePhase } from './adopt-phase.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
@@ -155,6 +157,7 @@ export class ServiceRunner {
     // Package code runs at load: a hang or a runaway allocation there fails the start, saying so.
     await awaitPackageLoad(runtime, this.starting());
     step('package');
+    crashPoint('start:runtime-connected'); // a container whose runtime never got runtime.start: adoption sends it
     const starting = runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
     const result = await explainingExit(starting, this.starting(), 'while starting its daemons');
     this.fillDaemons(result.daemons);
@@ -177,9 +180,16 @@ export class ServiceRunner {
     this.initPid = initPid;
     const runtime = await this.awaitRuntime(link);
     const result = await runtime.request<RuntimeMethods['runtime.status']['result']>('runtime.status', {});
-    this.fillDaemons(result.daemons);
+    const phase = runtimePhase(result.phase, result.daemons);
+    const action = adoptAction(phase);
+    if (action === 'restart') {
+      throw new HearthError('CONTAINER_FAILED', `the runtime was ${phase} by the hearthd before`, { hint: 'the container is stopped and the service started afresh' });
+    }
+    // The hearthd before died before (or while) asking for the start: ask again, it is idempotent.
+    const daemons = action === 'start' ? (await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS)).daemons : result.daemons;
+    this.fillDaemons(daemons);
     await this.offerInterfaces();
-    this.ctx.logger.info('adopted a running container', { initPid, daemons: result.daemons.map((d) => `${d.id}:${d.state}`) });
+    this.ctx.logger.info('adopted a running container', { initPid, phase, daemons: daemons.map((d) => `${d.id}:${d.state}`) });
   }
 
   /** Owners and modes as layout.ts sets them out: what the container may pass, what it owns. */
@@ -285,7 +295,7 @@ export class ServiceRunner {
 
   private async offerInterfaces(): Promise<void> {
     for (const [ifaceId, iface] of Object.entries(this.ctx.manifest.interfaces)) {
-      const port = this.ctx.ports[ifaceId];
+      const port = ownValue(this.ctx.ports, ifaceId);
       if (port === undefined) continue;
       const relay = await InterfaceRelay.listen(this.ctx.bindAddress, port, join(this.ctx.paths.socketsDir, interfaceSocketName(ifaceId)), CONTAINER_ROOT_ID, this.ctx.logger);
       this.cleanup.push(() => relay.close());

@@ -1,4 +1,4 @@
-import type { DaemonStatus, InterfaceStatus, Manifest, ServiceState } from '@hearth/sdk/contract';
+import { ownValue, type DaemonStatus, type InterfaceStatus, type Manifest, type ServiceState } from '@hearth/sdk/contract';
 
 export interface RunFacts {
   daemons: DaemonStatus[];
@@ -29,7 +29,7 @@ export function serviceState(facts: RunFacts): { state: ServiceState; ready: boo
 
 export function interfaceStatuses(manifest: Manifest, ports: Record<string, number>, bindAddress: string): InterfaceStatus[] {
   return Object.entries(manifest.interfaces).flatMap(([id, iface]) => {
-    const hostPort = ports[id];
+    const hostPort = ownValue(ports, id);
     if (hostPort === undefined) return [];
     const host = bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress;
     const shown = host.includes(':') ? `[${host}]` : host;

@@ -1,16 +1,19 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
 import { containerName, type Layout } from '../layout.js';
 import { lxcInitPid, lxcStop, removeMonitorCgroups } from '../system/lxc.js';
 import { mountsUnder, unmount } from '../system/mounts.js';
-import type { StateStore } from '../store/state.js';
+import type { ServiceRecord, StateStore } from '../store/state.js';
+import { LEGACY_PACKAGE_FILES } from '../store/install.js';
 import type { ServiceManager } from './manager.js';
 
 /**
  * hearthd's boot: containers an earlier hearthd left running are adopted when their service
  * should run; everything else it left (containers, image mounts, run dirs, half-done installs) is
- * undone, each finding logged; then services that should run and are not running are started.
+ * undone, each finding logged; then services that should run and are not running are started,
+ * and updates it was killed in are finished or rolled back, in the background.
  */
 export async function recoverAtBoot(manager: ServiceManager, state: StateStore, layout: Layout, logger: Logger): Promise<void> {
   const adopted = new Set<string>();
@@ -18,9 +21,12 @@ export async function recoverAtBoot(manager: ServiceManager, state: StateStore, 
     const pid = await lxcInitPid({ lxcPath: layout.lxcDir, name: containerName(id) });
     if (pid !== null && record.desired === 'running' && (await manager.adopt(id, pid))) adopted.add(id);
   }
-  const installDirs = new Map(Object.entries(state.state.services).map(([id, r]) => [id, r.installDir]));
-  await sweepLeftovers(layout, installDirs, adopted, logger);
+  await sweepLeftovers(layout, new Map(Object.entries(state.state.services)), adopted, logger);
   for (const [id, record] of Object.entries(state.state.services)) {
+    if (record.previous !== undefined) {
+      manager.resumeUpdate(id).catch((error: unknown) => logger.error('the interrupted update failed', { service: id, code: (error as { code?: unknown }).code, error: errorMessage(error) }));
+      continue;
+    }
     if (record.desired !== 'running' || adopted.has(id)) continue;
     manager.start(id, false).catch((error: unknown) => logger.error('autostart failed', { service: id, error: String(error) }));
   }
@@ -41,8 +47,16 @@ export async function stopLeftover(layout: Layout, id: string, logger: Logger): 
   }
 }
 
-async function sweepLeftovers(layout: Layout, installDirs: ReadonlyMap<string, string | undefined>, keep: ReadonlySet<string>, logger: Logger): Promise<void> {
-  const serviceIds = [...installDirs.keys()];
+/** Names under packages/<id>/ that belong to a recorded version: its dir, and an update's previous one's (until it settles). */
+function recordedVersionNames(record: ServiceRecord): Set<string> | null {
+  // An install from before versioned dirs has its files in packages/<id>/ itself: leave that alone.
+  if (record.installDir === undefined) return null;
+  const previous = record.previous === undefined ? [] : record.previous.installDir === undefined ? LEGACY_PACKAGE_FILES : [record.previous.installDir];
+  return new Set([record.installDir, ...previous]);
+}
+
+async function sweepLeftovers(layout: Layout, records: ReadonlyMap<string, ServiceRecord>, keep: ReadonlySet<string>, logger: Logger): Promise<void> {
+  const serviceIds = [...records.keys()];
   const runDirs = await readdir(layout.runDir).catch(() => [] as string[]);
   for (const id of new Set([...serviceIds, ...runDirs])) {
     if (!keep.has(id)) await stopLeftover(layout, id, logger);
@@ -58,11 +72,12 @@ async function sweepLeftovers(layout: Layout, installDirs: ReadonlyMap<string, s
       await rm(join(layout.packagesDir, dir), { recursive: true, force: true });
       continue;
     }
-    // Versions beside the recorded one: an interrupted update's new one, or its old one.
-    const current = installDirs.get(dir);
-    if (current === undefined) continue;
+    // Versions beside the recorded ones: an interrupted update's uncommitted new one, or a settled update's old one.
+    const record = records.get(dir);
+    const recorded = record && recordedVersionNames(record);
+    if (!recorded) continue;
     for (const version of await readdir(join(layout.packagesDir, dir))) {
-      if (version === current) continue;
+      if (recorded.has(version)) continue;
       logger.warn('removing an unrecorded version an interrupted update left', { service: dir, dir: version });
       await rm(join(layout.packagesDir, dir, version), { recursive: true, force: true });
     }

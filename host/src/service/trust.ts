@@ -1,4 +1,4 @@
-import { HearthError, satisfies, type Manifest } from '@hearth/sdk/contract';
+import { HearthError, ownValue, satisfies, type Manifest } from '@hearth/sdk/contract';
 import type { StagedPackage } from '../store/install.js';
 import type { ServiceRecord, TrustedKey } from '../store/state.js';
 
@@ -12,7 +12,7 @@ export interface InstallOptions {
 /** Every dependency is installed, in a version its range accepts. */
 function checkDependencies(staged: StagedPackage, installed: Record<string, ServiceRecord>): void {
   for (const [depId, { version: range }] of Object.entries(staged.manifest.dependencies)) {
-    const dep = installed[depId];
+    const dep = ownValue(installed, depId);
     if (dep === undefined || !satisfies(dep.version, range)) {
       throw new HearthError('DEPENDENCY_MISSING', `${staged.manifest.id} needs ${depId} ${range}, but ${dep ? `${depId} ${dep.version} is installed` : `${depId} is not installed`}`, {
         hint: `install ${depId} (${range}) first`,
@@ -25,7 +25,7 @@ function checkDependencies(staged: StagedPackage, installed: Record<string, Serv
 /** No installed package that depends on this one is left needing a version this is not. */
 function checkDependents(manifest: Manifest, installedManifests: ReadonlyMap<string, Manifest>): void {
   for (const [other, m] of installedManifests) {
-    const range = m.dependencies[manifest.id]?.version;
+    const range = ownValue(m.dependencies, manifest.id)?.version;
     if (other === manifest.id || range === undefined || satisfies(manifest.version, range)) continue;
     throw new HearthError('PACKAGE_IN_USE', `${other} needs ${manifest.id} ${range}, which ${manifest.version} is not`, {
       hint: `update ${other} to a version that accepts ${manifest.id} ${manifest.version} first, or uninstall it`,
@@ -43,7 +43,7 @@ export function checkInstallable(
   options: InstallOptions,
 ): void {
   const { manifest, signer, signerPublicKey } = staged;
-  const existing = installed[manifest.id];
+  const existing = ownValue(installed, manifest.id);
   checkDependencies(staged, installed);
   checkDependents(manifest, installedManifests);
   if (options.expectId !== undefined && options.expectId !== manifest.id) {
@@ -67,7 +67,7 @@ export function checkInstallable(
     }
     return;
   }
-  if (trusted[signer] === undefined && !options.allowUntrusted) {
+  if (ownValue(trusted, signer) === undefined && !options.allowUntrusted) {
     throw new HearthError('UNTRUSTED_SIGNER', `${manifest.id} is signed by a key this host does not trust (${signer.slice(0, 16)})`, {
       hint: `if you trust its publisher: hearth trust add ${signerPublicKey} — or install this once with --allow-untrusted`,
       details: { fingerprint: signer, publicKey: signerPublicKey },

@@ -22,6 +22,8 @@ export interface StagedPackage {
 }
 
 const LAYOUT_FILE = 'layout.json';
+/** What an install from before versioned dirs kept in packages/<id>/ itself. */
+export const LEGACY_PACKAGE_FILES = ['package.hpk', 'package', LAYOUT_FILE];
 
 /**
  * Copy the archive into the store's staging area first and verify the copy, so what is verified is
@@ -136,5 +138,5 @@ export async function removeInstalledVersion(layout: Layout, id: string, install
   }
   // An install from before versioned dirs keeps its files in packages/<id>/ itself, beside the new version's dir.
   const dir = join(layout.packagesDir, id);
-  for (const name of ['package.hpk', 'package', LAYOUT_FILE]) await rm(join(dir, name), { recursive: true, force: true });
+  for (const name of LEGACY_PACKAGE_FILES) await rm(join(dir, name), { recursive: true, force: true });
 }

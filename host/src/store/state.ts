@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { HearthError } from '@hearth/sdk/contract';
+import { HearthError, dict, parseJsonDict } from '@hearth/sdk/contract';
 import { writeFileAtomic } from './atomic.js';
 
 /** What hearthd remembers across restarts, in one JSON document written atomically. */
@@ -14,6 +14,19 @@ export interface ServiceRecord {
   desired: 'running' | 'stopped';
   /** Directory under packages/<id>/ of the installed version. */
   installDir?: string;
+  /**
+   * An update of a running service in progress: the version it replaced, whose files are kept
+   * until this one is recorded ready. Boot finishes it: starts this version, or rolls back to that.
+   */
+  previous?: PreviousVersion;
+}
+
+/** The record of the version an update replaced, as it was. */
+export type PreviousVersion = Omit<ServiceRecord, 'desired' | 'previous'>;
+
+export function previousOf(record: ServiceRecord): PreviousVersion {
+  const { version, title, signer, installedAt, ports, installDir } = record;
+  return { version, title, signer, installedAt, ports, ...(installDir !== undefined && { installDir }) };
 }
 
 export interface TrustedKey {
@@ -31,7 +44,15 @@ export interface State {
 }
 
 export function emptyState(): State {
-  return { format: 'hearth-state-v1', services: {}, trusted: {} };
+  return { format: 'hearth-state-v1', services: dict(), trusted: dict() };
+}
+
+/**
+ * Every object in the state has no prototype: ids (`constructor`, `__proto__`) are keys like any
+ * other. JSON in and out keeps it so (structuredClone would bring the prototype back).
+ */
+function parseState(text: string): Partial<State> {
+  return parseJsonDict(text) as Partial<State>;
 }
 
 export async function loadState(path: string): Promise<State> {
@@ -42,13 +63,13 @@ export async function loadState(path: string): Promise<State> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
     throw error;
   }
-  const parsed = JSON.parse(text) as Partial<State>;
+  const parsed = parseState(text);
   if (parsed.format !== 'hearth-state-v1' || typeof parsed.services !== 'object' || parsed.services === null) {
     throw new HearthError('INTERNAL', `${path} is not a hearth state file`, {
       hint: 'restore it from a backup or move it away to start with an empty state',
     });
   }
-  return { format: parsed.format, services: parsed.services, trusted: parsed.trusted ?? {} };
+  return { format: parsed.format, services: parsed.services, trusted: parsed.trusted ?? dict() };
 }
 
 /** Serializes writers so two updates never race on the temp file or lose each other's change. */
@@ -69,16 +90,18 @@ export class StateStore {
   }
 
   service(id: string): ServiceRecord | undefined {
-    return this.current.services[id];
+    return Object.hasOwn(this.current.services, id) ? this.current.services[id] : undefined;
   }
 
   /** Apply `change` to a copy and persist it; the in-memory state changes only once the write is durable. */
   update(change: (draft: State) => void): Promise<void> {
     const run = async (): Promise<void> => {
-      const draft = structuredClone(this.current);
+      const draft = parseState(JSON.stringify(this.current)) as State;
       change(draft);
-      await writeFileAtomic(this.path, `${JSON.stringify(draft, null, 2)}\n`);
-      this.current = draft;
+      const text = JSON.stringify(draft, null, 2);
+      await writeFileAtomic(this.path, `${text}\n`);
+      // Read back from the text: records the change built as plain objects lose their prototype too.
+      this.current = parseState(text) as State;
     };
     const next = this.chain.then(run, run);
     this.chain = next.catch(() => undefined);

@@ -1,4 +1,4 @@
-import { HearthError, type TrustedKeyInfo } from '@hearth/sdk/contract';
+import { HearthError, ownValue, type TrustedKeyInfo } from '@hearth/sdk/contract';
 import { fingerprint } from '@hearth/sdk/archive';
 import type { StateStore } from './state.js';
 
@@ -26,7 +26,7 @@ export class TrustedKeys {
   }
 
   async remove(fp: string): Promise<void> {
-    if (this.state.state.trusted[fp] === undefined) {
+    if (ownValue(this.state.state.trusted, fp) === undefined) {
       throw new HearthError('INVALID_PARAMS', `no trusted key has the fingerprint ${fp}`, { hint: 'see `hearth trust list`' });
     }
     await this.state.update((draft) => {

@@ -9,4 +9,5 @@ export type { HealthCheckSpec, CheckResult, CheckFunction } from '../health.js';
 export { waves } from '../graph.js';
 export { Backoff, type RestartDecision } from '../backoff.js';
 export { satisfies, compareVersions } from '../semver.js';
+export { dict, ownValue, parseJsonDict } from '../dict.js';
 export type { ActionInfo, ActionResult, InputSchema } from '../actions.js';

@@ -92,6 +92,12 @@ export interface DaemonUsage {
   cpuSeconds: number;
 }
 
+/**
+ * Where the runtime is in its life, so a hearthd that adopts it can finish what its predecessor
+ * began: loaded (package read, runtime.start never called), starting, started, stopping, stopped.
+ */
+export type RuntimePhase = 'loaded' | 'starting' | 'started' | 'stopping' | 'stopped';
+
 export interface RuntimeMethods {
   'runtime.listActions': { params: Record<string, never>; result: { actions: ActionInfo[] } };
   'runtime.runAction': { params: { action: string; input: Record<string, unknown> }; result: ActionResult };
@@ -109,7 +115,8 @@ export interface RuntimeMethods {
   'runtime.start': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
   /** Stop all daemons in reverse order, unmount their filesystems, clear scratch. */
   'runtime.stop': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
-  'runtime.status': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
+  /** `phase` is absent from runtimes older than it (containers an older hearthd started). */
+  'runtime.status': { params: Record<string, never>; result: { daemons: DaemonStatus[]; phase?: RuntimePhase } };
   /** Usage of each started daemon that has a cgroup of its own (none on a cgroup v2 only host). */
   'runtime.stats': { params: Record<string, never>; result: { daemons: DaemonUsage[] } };
 }
