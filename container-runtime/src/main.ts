@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   HearthError,
   errorMessage,
+  installProcessPolicy,
   type DaemonStatus,
   type ExecParams,
   type FileTarget,
@@ -24,6 +25,7 @@ export const IP_TIMEOUT_MS = 5_000;
 export const EXEC_TIMEOUT_MS = 60_000;
 
 const logger = createLogger({ component: 'runtime' });
+installProcessPolicy(logger);
 
 async function main(): Promise<void> {
   const paths = runtimePaths();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { mkdir } from 'node:fs/promises';
-import { HOST_METHODS, HearthError, errorMessage } from '@hearth/sdk/contract';
+import { HOST_METHODS, HearthError, errorMessage, installProcessPolicy } from '@hearth/sdk/contract';
 import { RpcDispatcher, type Handler } from '@hearth/sdk/rpc';
 import { HttpRpcServer } from './rpc/http-server.js';
 import { loadOrCreateToken } from './rpc/token.js';
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   }
   const config = parseHostConfig(process.argv.slice(2));
   const logger = createLogger({ component: 'hearthd' });
+  // Exiting on an uncaught exception leaves services running: the next hearthd adopts them.
+  installProcessPolicy(logger);
   if (process.getuid?.() !== 0) {
     throw new HearthError('INVALID_PARAMS', 'hearthd must run as root', { hint: 'run it with sudo or as a systemd service' });
   }

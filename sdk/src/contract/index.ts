@@ -10,3 +10,4 @@ export { waves } from '../graph.js';
 export { Backoff, type RestartDecision } from '../backoff.js';
 export { satisfies, compareVersions } from '../semver.js';
 export type { ActionInfo, ActionResult, InputSchema } from '../actions.js';
+export { installProcessPolicy, type PolicyLogger } from '../process-policy.js';
