@@ -25,6 +25,7 @@ import { lxcInitPid, lxcStart, lxcStop, removeMonitorCgroups, type LxcTarget } f
 import { mountPoints, mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
 import { RuntimeLink } from './runtime-link.js';
+import { requestRuntime } from './runtime-results.js';
 import { CleanupStack } from './cleanup.js';
 import { interfaceStatuses, serviceState } from './status.js';
 import { RotatingLog } from '../logs/rotating-log.js';
@@ -149,7 +150,7 @@ export class ServiceRunner {
     const runtime = await this.awaitRuntime(link);
     this.initPid = await initPid;
     step('runtime');
-    const result = await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
+    const result = await requestRuntime(runtime, 'runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
     this.fillDaemons(result.daemons);
     step('daemons');
     await this.offerInterfaces();
@@ -165,7 +166,7 @@ export class ServiceRunner {
     this.pushContainerStop();
     this.initPid = initPid;
     const runtime = await this.awaitRuntime(link);
-    const result = await runtime.request<RuntimeMethods['runtime.status']['result']>('runtime.status', {});
+    const result = await requestRuntime(runtime, 'runtime.status', {});
     this.fillDaemons(result.daemons);
     await this.offerInterfaces();
     this.ctx.logger.info('adopted a running container', { initPid, daemons: result.daemons.map((d) => `${d.id}:${d.state}`) });
@@ -227,7 +228,7 @@ export class ServiceRunner {
         this.ctx.onChange();
         this.ctx.onRuntimeLost();
       },
-    });
+    }, this.ctx.logger);
     this.link = link;
     this.cleanup.push(() => link.close());
     return link;
@@ -335,7 +336,7 @@ export class ServiceRunner {
     this.execs.set(execId, onOutput);
     try {
       const timeoutMs = params.timeoutMs ?? EXEC_TIMEOUT_MS;
-      return await runtime.request<ExecResult>('runtime.exec', { ...params, execId, timeoutMs }, timeoutMs + RPC_MARGIN_MS);
+      return await requestRuntime(runtime, 'runtime.exec', { ...params, execId, timeoutMs }, timeoutMs + RPC_MARGIN_MS);
     } finally {
       this.execs.delete(execId);
     }
@@ -344,7 +345,7 @@ export class ServiceRunner {
   /** Per-daemon usage from the runtime; none when it cannot say (the service's total still stands). */
   async daemonUsage(): Promise<DaemonUsage[]> {
     try {
-      return (await this.runtime().request<RuntimeMethods['runtime.stats']['result']>('runtime.stats', {})).daemons;
+      return (await requestRuntime(this.runtime(), 'runtime.stats', {})).daemons;
     } catch (error) {
       this.ctx.logger.warn('the runtime gave no per-daemon usage', { error: String(error) });
       return [];
@@ -352,19 +353,19 @@ export class ServiceRunner {
   }
 
   async listActions(): Promise<RuntimeMethods['runtime.listActions']['result']> {
-    return await this.runtime().request('runtime.listActions', {});
+    return await requestRuntime(this.runtime(), 'runtime.listActions', {});
   }
 
   async runAction(params: RuntimeMethods['runtime.runAction']['params']): Promise<RuntimeMethods['runtime.runAction']['result']> {
-    return await this.runtime().request('runtime.runAction', params, ACTION_TIMEOUT_MS);
+    return await requestRuntime(this.runtime(), 'runtime.runAction', params, ACTION_TIMEOUT_MS);
   }
 
   async putFile(params: RuntimeMethods['runtime.putFile']['params']): Promise<{ size: number }> {
-    return await this.runtime().request('runtime.putFile', params);
+    return await requestRuntime(this.runtime(), 'runtime.putFile', params);
   }
 
   async fetchFile(params: FileTarget): Promise<{ contentBase64: string; size: number }> {
-    return await this.runtime().request('runtime.fetchFile', params);
+    return await requestRuntime(this.runtime(), 'runtime.fetchFile', params);
   }
 
   /** Stop daemons through the runtime (ordered, graceful), then the container, then undo every start step. */
@@ -374,7 +375,7 @@ export class ServiceRunner {
     const runtime = this.link?.runtime;
     if (runtime) {
       try {
-        const result = await runtime.request<RuntimeMethods['runtime.stop']['result']>('runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
+        const result = await requestRuntime(runtime, 'runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
         this.fillDaemons(result.daemons);
         crashPoint('stop:daemons-stopped');
       } catch (error) {
