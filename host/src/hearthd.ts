@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     bindAddress: config.bindAddress,
     portBase: config.portBase,
     baseRootfs: base.path,
+    maxPackageBytes: config.maxPackageBytes,
   });
   const implementation = hostMethods(manager, new TrustedKeys(state), {
     version: HEARTH_VERSION,
