@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   HearthError,
   errorMessage,
+  installProcessPolicy,
   type DaemonStatus,
   type ExecParams,
   type FileTarget,
@@ -18,14 +19,13 @@ import { runtimePaths } from './paths.js';
 import { loadPackage } from './package/load.js';
 import { DaemonManager } from './daemons/manager.js';
 import { InterfaceSockets } from './relay/interfaces.js';
-import { installProcessPolicy } from './process-policy.js';
 
 export const RUNTIME_VERSION = '0.1.0';
 export const IP_TIMEOUT_MS = 5_000;
 export const EXEC_TIMEOUT_MS = 60_000;
 
 const logger = createLogger({ component: 'runtime' });
-installProcessPolicy(process, logger, (code) => process.exit(code));
+installProcessPolicy(logger);
 
 async function main(): Promise<void> {
   const paths = runtimePaths();

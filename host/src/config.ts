@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR, DEFAULT_SOCKET_PATH, HearthError } from '@hearth/sdk/contract';
+import { DEFAULT_MAX_PACKAGE_BYTES } from './store/package-file.js';
 
 export interface HostConfig {
   dataDir: string;
@@ -16,20 +17,24 @@ export interface HostConfig {
   baseImage: string;
   /** Optional HTTP JSON-RPC listener on loopback, with a bearer token read from `tokenFile`. */
   tcp: { host: string; port: number; tokenFile: string } | null;
+  /** `package.install` refuses larger files before copying them. @default 16 GiB */
+  maxPackageBytes: number;
 }
 
 export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
 export const DEFAULT_PORT_BASE = 8400;
 
 export const HEARTHD_USAGE = `usage: hearthd [--data-dir DIR] [--socket PATH] [--bind-address ADDR] [--port-base N] [--base-image FILE]
-               [--listen-tcp HOST:PORT [--token-file FILE]]
+               [--listen-tcp HOST:PORT [--token-file FILE]] [--max-package-bytes N]
   --data-dir      state, packages, volumes and logs (default ${DEFAULT_DATA_DIR})
   --socket        control socket, root only (default ${DEFAULT_SOCKET_PATH})
   --bind-address  address service interfaces listen on (default ${DEFAULT_BIND_ADDRESS})
   --port-base     first host port given to interfaces (default ${DEFAULT_PORT_BASE})
   --base-image    base rootfs squashfs (default: the one scripts/build-base.mjs built)
   --listen-tcp    also serve the API as JSON-RPC over HTTP on this loopback address
-  --token-file    bearer token for --listen-tcp (default DATA_DIR/api-token, created if missing)`;
+  --token-file    bearer token for --listen-tcp (default DATA_DIR/api-token, created if missing)
+  --max-package-bytes  largest package file install accepts, in bytes or with K, M, G, T (powers of 1024)
+                  (default 16G); a larger file is refused before it is copied`;
 
 /** The base image built in this checkout: build/base/current.json, written by scripts/build-base.mjs. */
 function defaultBaseImage(): string {
@@ -61,6 +66,7 @@ export function parseHostConfig(argv: string[]): HostConfig {
         'base-image': { type: 'string' },
         'listen-tcp': { type: 'string' },
         'token-file': { type: 'string' },
+        'max-package-bytes': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -87,6 +93,8 @@ export function parseHostConfig(argv: string[]): HostConfig {
   } else if (values['token-file'] !== undefined) {
     throw flagError('--token-file only makes sense with --listen-tcp');
   }
+  const maxPackageBytes = values['max-package-bytes'] === undefined ? DEFAULT_MAX_PACKAGE_BYTES : parseByteSize(values['max-package-bytes']);
+  if (maxPackageBytes === null) throw flagError(`--max-package-bytes ${JSON.stringify(values['max-package-bytes'])} must be a positive size like 4096, 512M or 16G`);
   return {
     dataDir,
     socketPath: resolve(values.socket ?? DEFAULT_SOCKET_PATH),
@@ -94,7 +102,18 @@ export function parseHostConfig(argv: string[]): HostConfig {
     portBase,
     baseImage,
     tcp,
+    maxPackageBytes,
   };
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** `4096`, `512M`, `16G` (also `16GiB`): bytes, or null when it is not a positive whole size. */
+export function parseByteSize(text: string): number | null {
+  const match = /^(\d+)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
+  if (!match) return null;
+  const bytes = Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? 1);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : null;
 }
 
 /** The API is only offered on loopback: it controls root-level operations. */

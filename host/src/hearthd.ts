@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { HOST_METHODS, HearthError, errorMessage } from '@hearth/sdk/contract';
+import { HOST_METHODS, HearthError, errorMessage, installProcessPolicy } from '@hearth/sdk/contract';
 import { RpcDispatcher, type Handler } from '@hearth/sdk/rpc';
 import { HttpRpcServer } from './rpc/http-server.js';
 import { loadOrCreateToken } from './rpc/token.js';
@@ -25,12 +25,14 @@ async function main(): Promise<void> {
   }
   const config = parseHostConfig(process.argv.slice(2));
   const logger = createLogger({ component: 'hearthd' });
+  // Exiting on an uncaught exception leaves services running: the next hearthd adopts them.
+  installProcessPolicy(logger);
   if (process.getuid?.() !== 0) {
     throw new HearthError('INVALID_PARAMS', 'hearthd must run as root', { hint: 'run it with sudo or as a systemd service' });
   }
   const layout = layoutOf(config.dataDir);
-  await assertTraversable(layout.dataDir);
   await ensureDir(layout.dataDir, 'passage');
+  await assertTraversable(layout.dataDir);
   await migrateDataDir(layout, logger);
   await ensureDataDirs(layout);
   // Everything bound into containers comes from here: setuid bits and device files never count in it.
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     bindAddress: config.bindAddress,
     portBase: config.portBase,
     baseRootfs: base.path,
+    maxPackageBytes: config.maxPackageBytes,
   });
   const implementation = hostMethods(manager, new TrustedKeys(state), {
     version: HEARTH_VERSION,

@@ -28,12 +28,12 @@ const DIR_OWNERSHIP: Record<DirKind, { uid: number; gid: number; mode: number }>
 };
 
 /**
- * Make `dir` (and missing parents, as `host` dirs) and give it the owner and mode of its kind,
+ * Make `dir` (and missing parents, passable by all: 0711) and give it the owner and mode of its kind,
  * also when it exists already (a data dir of an older format is corrected, not trusted). Callers
  * only name paths whose parents are host-owned, so no component can be a container's link.
  */
 export async function ensureDir(dir: string, kind: DirKind): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o711 });
   const { uid, gid, mode } = DIR_OWNERSHIP[kind];
   await chown(dir, uid, gid);
   await chmod(dir, mode);

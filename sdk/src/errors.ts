@@ -98,8 +98,14 @@ export class HearthError extends Error {
 
 function isErrorData(value: unknown): value is HearthErrorData {
   if (typeof value !== 'object' || value === null) return false;
-  const code = (value as { code?: unknown }).code;
-  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+  const { code, hint, details } = value as { code?: unknown; hint?: unknown; details?: unknown };
+  // The data comes from the other side of a connection: a code we know, and only the shapes we send.
+  return (
+    typeof code === 'string' &&
+    Object.hasOwn(ERROR_CODES, code) &&
+    (hint === undefined || typeof hint === 'string') &&
+    (details === undefined || (typeof details === 'object' && details !== null && !Array.isArray(details)))
+  );
 }
 
 export function isHearthError(value: unknown, code?: ErrorCode): value is HearthError {
@@ -108,5 +114,10 @@ export function isHearthError(value: unknown, code?: ErrorCode): value is Hearth
 
 /** A message for any thrown value, for logs. */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message;
+  try {
+    return String(error);
+  } catch {
+    return `a thrown ${typeof error} without a message`; // an object without a prototype, or whose toString throws
+  }
 }

@@ -3,6 +3,9 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createRpcPeer, type Handler } from '@hearth/sdk/rpc';
 import type { Logger } from '../log.js';
+import { rateLimitedWarn } from '../rate-limited-log.js';
+
+const MAX_LOGGED_CHARS = 300;
 
 /** Listens on the control socket (root only: mode 0600) and serves `methods` on every connection. */
 export class ControlServer {
@@ -14,9 +17,11 @@ export class ControlServer {
   static async listen(path: string, methods: Record<string, Handler>, logger: Logger): Promise<ControlServer> {
     await mkdir(dirname(path), { recursive: true, mode: 0o755 });
     await rm(path, { force: true });
+    // One limiter for all connections: a client that reconnects for every bad line is limited too.
+    const warn = rateLimitedWarn(logger, 'bad request on the control socket');
     const server = createServer((socket) => {
       const peer = createRpcPeer(socket, {
-        onProtocolError: (error) => logger.warn('bad request on the control socket', { error: error.message }),
+        onProtocolError: (error) => warn({ error: error.message.slice(0, MAX_LOGGED_CHARS) }),
       });
       for (const [name, handler] of Object.entries(methods)) peer.addMethod(name, handler);
     });

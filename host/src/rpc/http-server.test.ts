@@ -46,3 +46,13 @@ test('malformed JSON and oversize bodies are refused by name', async () => {
   );
   if (big instanceof Response) expect(big.status).toBe(413);
 });
+
+test('a deeply nested id or params is refused by name and never echoed; the server keeps answering', async () => {
+  const deepId = await post(`{"jsonrpc":"2.0","id":${'['.repeat(100_000)}${']'.repeat(100_000)},"method":"echo"}`, TOKEN);
+  expect(deepId.status).toBe(400);
+  expect(await deepId.json()).toMatchObject({ id: null, error: { message: 'JSON nested deeper than 64 levels' } });
+  const objectId = await post('{"jsonrpc":"2.0","id":{"a":1},"method":"echo"}', TOKEN);
+  expect(await objectId.json()).toMatchObject({ id: null, error: { code: -32600 } });
+  const ok = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'echo', params: {} }), TOKEN);
+  expect(await ok.json()).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
+});

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { RpcDispatcher, parseErrorResponse, type RpcCaller } from '@hearth/sdk/rpc';
+import { MAX_JSON_DEPTH, RpcDispatcher, classifyMessage, invalidRequestResponse, jsonDepthExceeds, parseErrorResponse, toErrorResponse, type RpcCaller } from '@hearth/sdk/rpc';
 
 export const MAX_HTTP_BODY_BYTES = 1024 * 1024;
 
@@ -15,7 +15,11 @@ export class HttpRpcServer {
   static async listen(host: string, port: number, token: string, dispatcher: RpcDispatcher): Promise<HttpRpcServer> {
     const expected = digest(token);
     const server = createServer((req, res) => {
-      void handle(req, res, expected, dispatcher);
+      handle(req, res, expected, dispatcher).catch((error: unknown) => {
+        // Last net: a request that failed outside its handler still gets an answer, and hearthd stays up.
+        if (!res.headersSent) reply(res, 500, toErrorResponse(null, error));
+        else res.destroy();
+      });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -41,8 +45,15 @@ function digest(value: string): Buffer {
 }
 
 function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  let text: string;
+  try {
+    text = JSON.stringify(body);
+  } catch (error) {
+    status = 500;
+    text = JSON.stringify(toErrorResponse(null, error));
+  }
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(`${JSON.stringify(body)}\n`);
+  res.end(`${text}\n`);
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffer, dispatcher: RpcDispatcher): Promise<void> {
@@ -69,21 +80,27 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
     }
     chunks.push(chunk);
   }
+  const body = Buffer.concat(chunks);
+  if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+    reply(res, 400, parseErrorResponse(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, 'POST one JSON-RPC request as the body'));
+    return;
+  }
   let message: unknown;
   try {
-    message = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    message = JSON.parse(body.toString('utf8'));
   } catch {
     reply(res, 400, parseErrorResponse('malformed JSON', 'POST one JSON-RPC request as the body'));
     return;
   }
-  const m = message as { method?: unknown } | null;
-  if (typeof m !== 'object' || m === null || Array.isArray(m) || typeof m.method !== 'string') {
-    reply(res, 400, parseErrorResponse('expected one JSON-RPC request object', 'POST one JSON-RPC request as the body'));
+  const m = classifyMessage(message);
+  if (m.kind !== 'request') {
+    const reason = m.kind === 'invalid' ? m.reason : 'expected a request, not a response';
+    reply(res, 400, invalidRequestResponse(m.kind === 'invalid' ? m.id : null, `invalid request: ${reason}`, 'POST one JSON-RPC request as the body'));
     return;
   }
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
   const caller: RpcCaller = { notify: () => undefined, closed };
-  const response = await dispatcher.handle({ ...(m as object), method: m.method }, caller);
+  const response = await dispatcher.handle({ jsonrpc: m.jsonrpc, id: m.id, method: m.method, params: m.params }, caller);
   if (response === null) {
     res.writeHead(204).end();
     return;

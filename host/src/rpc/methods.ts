@@ -4,6 +4,7 @@ import type { RpcCaller } from '@hearth/sdk/rpc';
 import type { ServiceManager } from '../service/manager.js';
 import type { TrustedKeys } from '../store/trusted-keys.js';
 import { parseParams, serviceId, serviceIdOptional } from './params.js';
+import { MAX_LOG_LIMIT } from '../logs/read-logs.js';
 
 type Implementation = {
   [M in HostMethodName]: (params: unknown, caller: RpcCaller) => Promise<HostMethods[M]['result']> | HostMethods[M]['result'];
@@ -12,7 +13,6 @@ type Implementation = {
 export const DEFAULT_LOG_LIMIT = 200;
 
 const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : 'expected an absolute path as the daemon sees it');
-export const MAX_LOG_LIMIT = 100_000;
 
 /** The control API: every method validates its params here, then calls the manager. */
 export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>): Implementation {

@@ -49,4 +49,16 @@ describe('parseParams', () => {
   test('refuses a service id that could escape the data dir', () => {
     expect(codeAndMessage(() => parseParams('service.start', { id: '../etc' }, schema)).message).toContain('expected a package id');
   });
+
+  test('a long or nested value is quoted cut short, never echoed whole', () => {
+    const error = codeAndMessage(() => parseParams('package.uninstall', { id: 'a', purge: 'x'.repeat(100_000) }, schema));
+    expect(error.message.length).toBeLessThan(200);
+    expect(codeAndMessage(() => parseParams('package.uninstall', { id: 'a', ['k'.repeat(100_000)]: 1 }, schema)).message.length).toBeLessThan(300);
+  });
+
+  test('prototype keys are unknown params like any other', () => {
+    for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(codeAndMessage(() => parseParams('package.uninstall', JSON.parse(`{"id":"a","${key}":1}`), schema)).message).toContain(`unknown param "${key}"`);
+    }
+  });
 });

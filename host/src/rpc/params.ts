@@ -1,4 +1,5 @@
 import { HearthError, ownValue } from '@hearth/sdk/contract';
+import { preview } from '@hearth/sdk/rpc';
 
 /** A small schema for RPC params: each field's type and whether it may be left out. */
 type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'env' | 'input';
@@ -38,11 +39,12 @@ const DESCRIBE: Record<Kind, string> = {
 export function parseParams<S extends Schema>(method: string, params: unknown, schema: S): Parsed<S> {
   const input = params === undefined || params === null ? {} : params;
   if (typeof input !== 'object' || Array.isArray(input)) {
-    throw invalid(method, 'params must be an object', { params });
+    throw invalid(method, 'params must be an object', { params: preview(input) });
   }
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!Object.hasOwn(schema, key)) throw invalid(method, `unknown param ${JSON.stringify(key)}; expected ${Object.keys(schema).join(', ') || 'none'}`, { param: key });
+    // Own keys only: `constructor` or `toString` must not pass as known because every object has them.
+    if (!Object.hasOwn(schema, key)) throw invalid(method, `unknown param ${preview(key)}; expected ${Object.keys(schema).join(', ') || 'none'}`, { param: preview(key) });
   }
   for (const [key, field] of Object.entries(schema)) {
     const value = ownValue(record, key);
@@ -60,10 +62,11 @@ export function parseParams<S extends Schema>(method: string, params: unknown, s
             Object.values(value).every((v) => typeof v === 'string' || (field.kind === 'input' && (typeof v === 'number' || typeof v === 'boolean')))
           : typeof value === field.kind && (field.kind !== 'number' || Number.isFinite(value));
     if (!ok) {
-      throw invalid(method, `param ${JSON.stringify(key)} must be ${DESCRIBE[field.kind]}, got ${JSON.stringify(value)}`, { param: key, value });
+      // Quoted cut short: the reply must not echo an unbounded value.
+      throw invalid(method, `param ${JSON.stringify(key)} must be ${DESCRIBE[field.kind]}, got ${preview(value)}`, { param: key, value: preview(value) });
     }
     const problem = field.check?.(value as never);
-    if (problem) throw invalid(method, `param ${JSON.stringify(key)}: ${problem}`, { param: key, value });
+    if (problem) throw invalid(method, `param ${JSON.stringify(key)}: ${problem}`, { param: key, value: preview(value) });
   }
   return record as Parsed<S>;
 }

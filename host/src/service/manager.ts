@@ -32,6 +32,8 @@ export interface ManagerOptions {
   bindAddress: string;
   portBase: number;
   baseRootfs: string;
+  /** Larger package files are refused before they are copied. @default DEFAULT_MAX_PACKAGE_BYTES */
+  maxPackageBytes?: number;
 }
 
 /** Installs, starts and stops services; one operation per service at a time. */
@@ -90,8 +92,11 @@ export class ServiceManager {
    */
   async install(path: string, options: InstallOptions = {}): Promise<PackageSummary> {
     const { layout, state } = this.options;
-    const staged = await stagePackage(layout, path, (phase, bytes, totalBytes) =>
-      this.emitEvent({ type: 'install.progress', path, phase, bytes, totalBytes }),
+    const staged = await stagePackage(
+      layout,
+      path,
+      (phase, bytes, totalBytes) => this.emitEvent({ type: 'install.progress', path, phase, bytes, totalBytes }),
+      this.options.maxPackageBytes,
     );
     const { manifest } = staged;
     /** The version a running service was updated from, until the new one is ready. */

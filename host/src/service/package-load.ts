@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HearthError, type RuntimeMethods } from '@hearth/sdk/contract';
+import { HearthError } from '@hearth/sdk/contract';
 import type { RpcPeer } from '@hearth/sdk/rpc';
+import { requestRuntime } from './runtime-results.js';
 
 /** How long a package's code may take to load (import and `main`) in the runtime. */
 export const PACKAGE_LOAD_TIMEOUT_MS = 30_000;
@@ -88,7 +89,7 @@ export async function explainingExit<T>(request: Promise<T>, container: Starting
  */
 export async function awaitPackageLoad(runtime: RpcPeer, container: StartingContainer, timeoutMs = PACKAGE_LOAD_TIMEOUT_MS): Promise<void> {
   try {
-    await explainingExit(runtime.request<RuntimeMethods['runtime.loaded']['result']>('runtime.loaded', {}, timeoutMs), container, 'while loading the package code');
+    await explainingExit(requestRuntime(runtime, 'runtime.loaded', {}, timeoutMs), container, 'while loading the package code');
   } catch (error) {
     if (error instanceof HearthError && error.code === 'TIMEOUT') {
       throw new HearthError('TIMEOUT', `package code did not finish loading within ${timeoutMs / 1000} s: it hangs at load`, {

@@ -27,6 +27,7 @@ import { lxcInitPid, lxcStart, lxcStop, removeMonitorCgroups, type LxcTarget } f
 import { mountPoints, mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
 import { RuntimeLink } from './runtime-link.js';
+import { requestRuntime } from './runtime-results.js';
 import { CleanupStack } from './cleanup.js';
 import { interfaceStatuses, serviceState } from './status.js';
 import { RotatingLog } from '../logs/rotating-log.js';
@@ -158,7 +159,7 @@ export class ServiceRunner {
     await awaitPackageLoad(runtime, this.starting());
     step('package');
     crashPoint('start:runtime-connected'); // a container whose runtime never got runtime.start: adoption sends it
-    const starting = runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
+    const starting = requestRuntime(runtime, 'runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
     const result = await explainingExit(starting, this.starting(), 'while starting its daemons');
     this.fillDaemons(result.daemons);
     step('daemons');
@@ -179,14 +180,14 @@ export class ServiceRunner {
     this.pushContainerStop();
     this.initPid = initPid;
     const runtime = await this.awaitRuntime(link);
-    const result = await runtime.request<RuntimeMethods['runtime.status']['result']>('runtime.status', {});
+    const result = await requestRuntime(runtime, 'runtime.status', {});
     const phase = runtimePhase(result.phase, result.daemons);
     const action = adoptAction(phase);
     if (action === 'restart') {
       throw new HearthError('CONTAINER_FAILED', `the runtime was ${phase} by the hearthd before`, { hint: 'the container is stopped and the service started afresh' });
     }
     // The hearthd before died before (or while) asking for the start: ask again, it is idempotent.
-    const daemons = action === 'start' ? (await runtime.request<RuntimeMethods['runtime.start']['result']>('runtime.start', {}, RUNTIME_START_TIMEOUT_MS)).daemons : result.daemons;
+    const daemons = action === 'start' ? (await requestRuntime(runtime, 'runtime.start', {}, RUNTIME_START_TIMEOUT_MS)).daemons : result.daemons;
     this.fillDaemons(daemons);
     await this.offerInterfaces();
     this.ctx.logger.info('adopted a running container', { initPid, phase, daemons: daemons.map((d) => `${d.id}:${d.state}`) });
@@ -257,7 +258,7 @@ export class ServiceRunner {
         this.ctx.onChange();
         this.ctx.onRuntimeLost();
       },
-    });
+    }, this.ctx.logger);
     this.link = link;
     this.cleanup.push(() => link.close());
     return link;
@@ -376,7 +377,7 @@ export class ServiceRunner {
     this.execs.set(execId, onOutput);
     try {
       const timeoutMs = params.timeoutMs ?? EXEC_TIMEOUT_MS;
-      return await runtime.request<ExecResult>('runtime.exec', { ...params, execId, timeoutMs }, timeoutMs + RPC_MARGIN_MS);
+      return await requestRuntime(runtime, 'runtime.exec', { ...params, execId, timeoutMs }, timeoutMs + RPC_MARGIN_MS);
     } finally {
       this.execs.delete(execId);
     }
@@ -385,7 +386,7 @@ export class ServiceRunner {
   /** Per-daemon usage from the runtime; none when it cannot say (the service's total still stands). */
   async daemonUsage(): Promise<DaemonUsage[]> {
     try {
-      return (await this.runtime().request<RuntimeMethods['runtime.stats']['result']>('runtime.stats', {})).daemons;
+      return (await requestRuntime(this.runtime(), 'runtime.stats', {})).daemons;
     } catch (error) {
       this.ctx.logger.warn('the runtime gave no per-daemon usage', { error: String(error) });
       return [];
@@ -393,19 +394,19 @@ export class ServiceRunner {
   }
 
   async listActions(): Promise<RuntimeMethods['runtime.listActions']['result']> {
-    return await this.runtime().request('runtime.listActions', {});
+    return await requestRuntime(this.runtime(), 'runtime.listActions', {});
   }
 
   async runAction(params: RuntimeMethods['runtime.runAction']['params']): Promise<RuntimeMethods['runtime.runAction']['result']> {
-    return await this.runtime().request('runtime.runAction', params, ACTION_TIMEOUT_MS);
+    return await requestRuntime(this.runtime(), 'runtime.runAction', params, ACTION_TIMEOUT_MS);
   }
 
   async putFile(params: RuntimeMethods['runtime.putFile']['params']): Promise<{ size: number }> {
-    return await this.runtime().request('runtime.putFile', params);
+    return await requestRuntime(this.runtime(), 'runtime.putFile', params);
   }
 
   async fetchFile(params: FileTarget): Promise<{ contentBase64: string; size: number }> {
-    return await this.runtime().request('runtime.fetchFile', params);
+    return await requestRuntime(this.runtime(), 'runtime.fetchFile', params);
   }
 
   /** Stop daemons through the runtime (ordered, graceful), then the container, then undo every start step. */
@@ -415,7 +416,7 @@ export class ServiceRunner {
     const runtime = this.link?.runtime;
     if (runtime) {
       try {
-        const result = await runtime.request<RuntimeMethods['runtime.stop']['result']>('runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
+        const result = await requestRuntime(runtime, 'runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
         this.fillDaemons(result.daemons);
         crashPoint('stop:daemons-stopped');
       } catch (error) {

@@ -1,9 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmod, chown, rm } from 'node:fs/promises';
 import { HearthError, type RuntimeNotifications } from '@hearth/sdk/contract';
-import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
+import { createRpcPeer, preview, type RpcPeer } from '@hearth/sdk/rpc';
+import type { Logger } from '../log.js';
+import { rateLimitedWarn } from '../rate-limited-log.js';
+import { parseDaemonStatus, parseExecOutput, parseLogEntry } from './runtime-input.js';
 
 export const RUNTIME_CONNECT_TIMEOUT_MS = 30_000;
+const MAX_LOGGED_REASON_CHARS = 300;
 
 export interface RuntimeLinkHandlers {
   onDaemonState(status: RuntimeNotifications['runtime.daemonState']): void;
@@ -25,7 +29,20 @@ export class RuntimeLink {
     private readonly socketPath: string,
     serviceId: string,
     handlers: RuntimeLinkHandlers,
+    logger: Logger,
   ) {
+    // Container root can send anything here: what is refused is counted and logged a few times a minute.
+    const refuse = rateLimitedWarn(logger, 'refused input from the container runtime');
+    const onNotification = (method: string, params: unknown): void => {
+      if (method === 'runtime.daemonState') deliver(method, parseDaemonStatus(params), (v) => handlers.onDaemonState(v));
+      else if (method === 'runtime.log') deliver(method, parseLogEntry(params), (v) => handlers.onLog(v));
+      else if (method === 'runtime.execOutput') deliver(method, parseExecOutput(params), (v) => handlers.onExecOutput(v));
+      else refuse({ reason: `unknown notification ${preview(method)}` });
+    };
+    const deliver = <T>(method: string, value: T | null, handler: (value: T) => void): void => {
+      if (value === null) refuse({ reason: `${method} of the wrong shape` });
+      else handler(value);
+    };
     this.connected = new Promise((resolve) => {
       server.on('connection', (socket: Socket) => {
         if (this.peer !== null) {
@@ -33,11 +50,8 @@ export class RuntimeLink {
           return;
         }
         const peer = createRpcPeer(socket, {
-          onNotification: (method, params) => {
-            if (method === 'runtime.daemonState') handlers.onDaemonState(params as RuntimeNotifications['runtime.daemonState']);
-            else if (method === 'runtime.log') handlers.onLog(params as RuntimeNotifications['runtime.log']);
-            else if (method === 'runtime.execOutput') handlers.onExecOutput(params as RuntimeNotifications['runtime.execOutput']);
-          },
+          onNotification,
+          onProtocolError: (error) => refuse({ reason: error.message.slice(0, MAX_LOGGED_REASON_CHARS) }),
         });
         peer.addMethod('runtime.hello', () => {
           resolve(peer);
@@ -57,12 +71,12 @@ export class RuntimeLink {
    * nothing here acts on a path the container could have replaced. The socket is root's, connectable
    * by the container's root group (`group`) only.
    */
-  static async listen(socketPath: string, serviceId: string, group: number, handlers: RuntimeLinkHandlers): Promise<RuntimeLink> {
+  static async listen(socketPath: string, serviceId: string, group: number, handlers: RuntimeLinkHandlers, logger: Logger): Promise<RuntimeLink> {
     await rm(socketPath, { force: true });
     const server = createServer();
     // The handler is in place before the socket exists: a runtime that is already waiting (an
     // adopted container reconnecting) may connect the moment it appears.
-    const link = new RuntimeLink(server, socketPath, serviceId, handlers);
+    const link = new RuntimeLink(server, socketPath, serviceId, handlers, logger);
     // Made as root's (connecting needs write access, which umask 022 gives no one else), then opened to the group.
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,7 @@ import { verifyArchive } from '@hearth/sdk/archive';
 import { ensureDir, installDirOf, type Layout } from '../layout.js';
 import type { InstalledImage } from '../service/runner.js';
 import { fsyncDir } from './atomic.js';
+import { DEFAULT_MAX_PACKAGE_BYTES, openPackageFile, type PackageFile } from './package-file.js';
 import { crashPoint } from '../crash-points.js';
 
 export interface StagedPackage {
@@ -33,12 +34,18 @@ export const LEGACY_PACKAGE_FILES = ['package.hpk', 'package', LAYOUT_FILE];
 export type InstallProgress = (phase: InstallPhase, bytes: number, totalBytes: number) => void;
 
 /** Copy with a progress callback, and fsync: the copy is what gets verified and installed. */
-async function copyWithProgress(from: string, to: string, total: number, onProgress: InstallProgress): Promise<void> {
+async function copyWithProgress(from: PackageFile, to: string, maxBytes: number, onProgress: InstallProgress): Promise<void> {
+  const total = from.size;
   let copied = 0;
   let lastReport = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       copied += chunk.length;
+      // The file may grow while it is copied: the cap holds for what is copied, not only for what stat said.
+      if (copied > maxBytes) {
+        done(new HearthError('ARCHIVE_OVERSIZE', `the package grew past ${maxBytes} bytes while it was copied`, { hint: 'install a file that nothing is writing to' }));
+        return;
+      }
       if (copied - lastReport >= PROGRESS_STEP_BYTES) {
         lastReport = copied;
         onProgress('copying', copied, total);
@@ -46,31 +53,38 @@ async function copyWithProgress(from: string, to: string, total: number, onProgr
       done(null, chunk);
     },
   });
-  await pipeline(createReadStream(from, { highWaterMark: 1024 * 1024 }), counter, createWriteStream(to, { flags: 'wx', mode: 0o600, flush: true }));
+  const source = from.handle.createReadStream({ start: 0, highWaterMark: 1024 * 1024, autoClose: false });
+  await pipeline(source, counter, createWriteStream(to, { flags: 'wx', mode: 0o600, flush: true }));
   onProgress('copying', copied, total);
 }
 
 export const PROGRESS_STEP_BYTES = 8 * 1024 * 1024;
 
-export async function stagePackage(layout: Layout, archivePath: string, onProgress: InstallProgress = () => undefined): Promise<StagedPackage> {
-  let info;
+export async function stagePackage(
+  layout: Layout,
+  archivePath: string,
+  onProgress: InstallProgress = () => undefined,
+  maxBytes = DEFAULT_MAX_PACKAGE_BYTES,
+): Promise<StagedPackage> {
+  // Refused by size and first bytes before anything lands in tmp/.
+  const source = await openPackageFile(archivePath, maxBytes);
+  const info = { size: source.size };
+  let dir: string;
   try {
-    info = await stat(archivePath);
+    await mkdir(layout.tmpDir, { recursive: true, mode: 0o700 });
+    dir = join(layout.tmpDir, `install-${randomBytes(6).toString('hex')}`);
+    await mkdir(dir, { mode: 0o700 });
   } catch (error) {
-    throw new HearthError('ARCHIVE_NOT_HPK', `cannot read ${archivePath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      hint: 'give the path of an .hpk file made by hearth-pack',
-      cause: error,
-    });
+    await source.handle.close();
+    throw error;
   }
-  if (!info.isFile()) {
-    throw new HearthError('ARCHIVE_NOT_HPK', `${archivePath} is not a regular file`, { hint: 'give the path of an .hpk file' });
-  }
-  await mkdir(layout.tmpDir, { recursive: true, mode: 0o700 });
-  const dir = join(layout.tmpDir, `install-${randomBytes(6).toString('hex')}`);
-  await mkdir(dir, { mode: 0o700 });
   try {
     const archive = join(dir, 'package.hpk');
-    await copyWithProgress(archivePath, archive, info.size, onProgress);
+    try {
+      await copyWithProgress(source, archive, maxBytes, onProgress);
+    } finally {
+      await source.handle.close();
+    }
     crashPoint('install:copied');
     onProgress('verifying', 0, info.size);
     const verified = await verifyArchive(archive, archivePath);

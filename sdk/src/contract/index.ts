@@ -11,3 +11,4 @@ export { Backoff, type RestartDecision } from '../backoff.js';
 export { satisfies, compareVersions } from '../semver.js';
 export { dict, ownValue, parseJsonDict } from '../dict.js';
 export type { ActionInfo, ActionResult, InputSchema } from '../actions.js';
+export { installProcessPolicy, type PolicyLogger } from '../process-policy.js';

@@ -6,6 +6,10 @@ import {
   type JSONRPCResponse,
 } from 'json-rpc-2.0';
 import { HearthError, errorMessage } from '../errors.js';
+import { preview } from './bounds.js';
+
+const JSON_RPC_PARSE_ERROR = -32700;
+const JSON_RPC_INVALID_REQUEST = -32600;
 
 /** Who called a method: lets a handler send notifications back and notice when the caller goes away. */
 export interface RpcCaller {
@@ -23,7 +27,13 @@ export function toErrorResponse(id: JSONRPCID, error: unknown): JSONRPCErrorResp
 
 export function parseErrorResponse(message: string, hint = 'send one JSON-RPC 2.0 object per line'): JSONRPCErrorResponse {
   const error = new HearthError('INVALID_PARAMS', message, { hint });
-  return createJSONRPCErrorResponse(null, -32700, message, error.toData());
+  return createJSONRPCErrorResponse(null, JSON_RPC_PARSE_ERROR, message, error.toData());
+}
+
+/** Valid JSON that is not a request we serve (-32600 Invalid Request). */
+export function invalidRequestResponse(id: JSONRPCID, message: string, hint = 'send one JSON-RPC 2.0 object per line'): JSONRPCErrorResponse {
+  const error = new HearthError('INVALID_PARAMS', message, { hint });
+  return createJSONRPCErrorResponse(id, JSON_RPC_INVALID_REQUEST, message, error.toData());
 }
 
 /**
@@ -52,12 +62,17 @@ export class RpcDispatcher {
   async handle(message: { method: string; id?: JSONRPCID; params?: unknown; jsonrpc?: unknown }, caller: RpcCaller): Promise<JSONRPCResponse | null> {
     if (!this.names.has(message.method)) {
       if (message.id === undefined) return null;
-      const error = new HearthError('METHOD_NOT_FOUND', `unknown method ${JSON.stringify(message.method)}`, {
+      const error = new HearthError('METHOD_NOT_FOUND', `unknown method ${preview(message.method)}`, {
         hint: `known methods: ${[...this.names].sort().join(', ')}`,
       });
       return toErrorResponse(message.id, error);
     }
     // One request object in, so at most one response out (batches are refused by the transports).
-    return (await this.server.receive(message as Parameters<JSONRPCServer['receive']>[0], caller)) as JSONRPCResponse | null;
+    try {
+      return (await this.server.receive(message as Parameters<JSONRPCServer['receive']>[0], caller)) as JSONRPCResponse | null;
+    } catch (error) {
+      // The library maps handler errors itself; this is the last net, so a request is never left unanswered.
+      return message.id === undefined ? null : toErrorResponse(message.id, error);
+    }
   }
 }

@@ -1,24 +1,38 @@
 import type { Socket } from 'node:net';
-import { JSONRPCClient, createJSONRPCErrorResponse, type JSONRPCID, type JSONRPCResponse } from 'json-rpc-2.0';
+import { JSONRPCClient, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
 import { HearthError, errorMessage } from '../errors.js';
-import { RpcDispatcher, parseErrorResponse, type Handler, type RpcCaller } from './dispatcher.js';
+import { RpcDispatcher, invalidRequestResponse, parseErrorResponse, toErrorResponse, type Handler, type RpcCaller } from './dispatcher.js';
+import { MAX_JSON_DEPTH, jsonDepthExceeds, preview } from './bounds.js';
+import { classifyMessage } from './incoming.js';
+import { LineSplitter } from './line-splitter.js';
 
 /**
  * JSON-RPC 2.0 over a stream socket, one JSON message per line, both directions on one connection.
  * Errors thrown by handlers travel as `{code, message, data: {code, hint, details}}` and come back
  * out of `request` as the same HearthError.
+ *
+ * The other side is not trusted: a line is bounded in bytes and in nesting before it is parsed, ids
+ * that could not be echoed safely are refused, nothing a handler does escapes as an exception, and a
+ * peer that floods requests or does not read its replies is slowed (reading pauses), not buffered.
  */
 
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
-
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
+export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
+/** A notification finding this many times the write bound unread closes the connection: the peer is not reading. */
+export const NOTIFY_OVERRUN_FACTOR = 4;
 
 export interface RpcPeerOptions {
   /** A longer line is refused and the connection closed. @default 8 MiB */
   maxLineBytes?: number;
-  /** Called for notifications (requests without an id) whose method has no handler. */
+  /** Requests handled at once; reading pauses at this many until one finishes. @default 64 */
+  maxConcurrentRequests?: number;
+  /** Reading pauses while this much written output is not yet taken by the peer. @default 16 MiB */
+  maxWriteBufferBytes?: number;
+  /** Called for notifications (requests without an id) whose method has no handler. A throw is reported, not raised. */
   onNotification?: (method: string, params: unknown) => void;
-  /** Called when the peer sends something that is not JSON-RPC. */
+  /** Called when the peer sends something that is not JSON-RPC, or a handler fails outside a request. */
   onProtocolError?: (error: HearthError) => void;
 }
 
@@ -32,82 +46,136 @@ export interface RpcPeer extends RpcCaller {
 
 export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): RpcPeer {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const maxConcurrent = options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
+  const maxWriteBuffer = options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES;
   const dispatcher = new RpcDispatcher();
+  const splitter = new LineSplitter(maxLineBytes);
   let open = !socket.destroyed;
+  let refused = false;
   let lastId = 0;
+  let handling = 0;
+  // Lines split from chunks already read but not yet handled: at most one chunk's worth, since reading pauses.
+  let queue: Buffer[] = [];
+  let next = 0;
 
+  const report = (error: HearthError): void => options.onProtocolError?.(error);
+
+  const serialize = (payload: unknown): string | Error => {
+    try {
+      return JSON.stringify(payload);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(errorMessage(error));
+    }
+  };
+  /** Never throws: a reply that cannot be serialized is reported and answered INTERNAL instead. */
   const send = (payload: unknown): void => {
     if (!open) return;
-    socket.write(`${JSON.stringify(payload)}\n`);
+    let line = serialize(payload);
+    if (line instanceof Error) {
+      report(new HearthError('INTERNAL', `a message could not be serialized: ${line.message}`, { cause: line }));
+      const id = (payload as { id?: unknown }).id;
+      if (typeof id !== 'string' && typeof id !== 'number' && id !== null) return; // a notification: nobody to answer
+      line = JSON.stringify(toErrorResponse(id, new HearthError('INTERNAL', 'the reply could not be serialized', { hint: 'see the server log' })));
+    }
+    socket.write(`${line}\n`);
   };
   const client = new JSONRPCClient((payload) => {
     if (!open) throw new HearthError('HOST_UNREACHABLE', 'the connection is closed');
-    send(payload);
+    const line = serialize(payload);
+    if (line instanceof Error) throw new HearthError('INTERNAL', `the request could not be serialized: ${line.message}`, { cause: line });
+    socket.write(`${line}\n`);
   });
 
   const protocolError = (message: string): void => {
     const response = parseErrorResponse(message);
-    options.onProtocolError?.(HearthError.fromRpcError(response.error));
+    report(HearthError.fromRpcError(response.error));
     send(response);
   };
 
-  const dispatch = (message: unknown): void => {
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      protocolError('expected a JSON-RPC object');
-      return;
-    }
-    const m = message as { method?: unknown; id?: JSONRPCID; params?: unknown };
-    if (typeof m.method !== 'string') {
-      client.receive(message as JSONRPCResponse); // an answer to one of our requests
-      return;
-    }
-    if (m.id === undefined && !dispatcher.has(m.method)) {
-      options.onNotification?.(m.method, m.params);
-      return;
-    }
-    dispatcher.handle({ ...m, method: m.method }, peer).then(
-      (response) => {
-        if (response) send(response);
-      },
-      (error: unknown) => options.onProtocolError?.(new HearthError('INTERNAL', errorMessage(error), { cause: error })),
-    );
-  };
-
-  const refuseOversize = (): void => {
-    buffered = '';
-    protocolError(`message larger than ${maxLineBytes} bytes`);
-    socket.end();
-  };
-
-  let buffered = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    if (socket.writableEnded) return; // refused already; ignore the rest
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline).trim();
-      buffered = buffered.slice(newline + 1);
-      if (line.length === 0) continue;
-      if (Buffer.byteLength(line) > maxLineBytes) {
-        refuseOversize();
-        return;
-      }
-      let message: unknown;
+  const handleRequest = (method: string, message: { id?: string | number | null; params?: unknown; jsonrpc?: unknown }): void => {
+    if (message.id === undefined && !dispatcher.has(method)) {
       try {
-        message = JSON.parse(line);
-      } catch {
-        protocolError('malformed JSON');
-        continue;
+        options.onNotification?.(method, message.params);
+      } catch (error) {
+        report(new HearthError('INTERNAL', `the handler of notification ${preview(method)} failed: ${errorMessage(error)}`, { cause: error }));
       }
-      dispatch(message);
+      return;
     }
-    if (Buffer.byteLength(buffered) > maxLineBytes) refuseOversize();
+    handling += 1;
+    dispatcher
+      .handle({ ...message, method }, peer)
+      .then(
+        (response) => {
+          if (response) send(response);
+        },
+        (error: unknown) => report(new HearthError('INTERNAL', errorMessage(error), { cause: error })),
+      )
+      .finally(() => {
+        handling -= 1;
+        pump();
+      });
+  };
+
+  const handleLine = (line: Buffer): void => {
+    // Bounded before parsing: JSON.parse (and later JSON.stringify) would recurse once per level.
+    if (jsonDepthExceeds(line, MAX_JSON_DEPTH)) {
+      protocolError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+      return;
+    }
+    const text = line.toString('utf8');
+    if (text.trim().length === 0) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      protocolError('malformed JSON');
+      return;
+    }
+    const incoming = classifyMessage(message);
+    if (incoming.kind === 'response') client.receive(incoming.response);
+    else if (incoming.kind === 'request') handleRequest(incoming.method, { jsonrpc: incoming.jsonrpc, id: incoming.id, params: incoming.params });
+    else {
+      report(new HearthError('INVALID_PARAMS', `invalid request: ${incoming.reason}`));
+      if (incoming.answer) send(invalidRequestResponse(incoming.id, `invalid request: ${incoming.reason}`));
+    }
+  };
+
+  const blocked = (): boolean => handling >= maxConcurrent || socket.writableLength > maxWriteBuffer;
+  /** Handle queued lines while the bounds allow; read more only when the queue is empty and nothing blocks. */
+  const pump = (): void => {
+    while (next < queue.length && !refused && !blocked()) {
+      const line = queue[next] as Buffer;
+      next += 1;
+      handleLine(line);
+    }
+    if (next >= queue.length) {
+      queue = [];
+      next = 0;
+    }
+    if (!open || refused) return;
+    if (queue.length > 0 || blocked()) socket.pause();
+    else socket.resume();
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    if (refused) return;
+    const lines = splitter.push(chunk);
+    if (lines === 'oversize') {
+      refused = true;
+      queue = [];
+      protocolError(`message larger than ${maxLineBytes} bytes`);
+      socket.destroySoon(); // ends our side once the error is written
+      return;
+    }
+    for (const line of lines) queue.push(line);
+    pump();
   });
+  socket.on('drain', pump);
 
   const closed = new Promise<void>((resolve) => {
     socket.on('close', () => {
       open = false;
+      queue = [];
       client.rejectAllPendingRequests('the connection closed');
       resolve();
     });
@@ -137,6 +205,11 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
       return response.result as R;
     },
     notify(method, params = {}) {
+      if (open && socket.writableLength > maxWriteBuffer * NOTIFY_OVERRUN_FACTOR) {
+        report(new HearthError('HOST_UNREACHABLE', `closing a connection whose peer left ${socket.writableLength} bytes unread`));
+        socket.destroy();
+        return;
+      }
       send({ jsonrpc: '2.0', method, params });
     },
     closed,
