@@ -1,7 +1,9 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { HearthError } from '@hearth/sdk';
+import { errorMessage } from '@hearth/sdk/contract';
+import { inside } from '../files/transfer.js';
 
 export const MOUNT_TIMEOUT_MS = 10_000;
 /** The container's shared filesystems every daemon sees, whatever its image. */
@@ -24,18 +26,40 @@ export function shellQuote(word: string): string {
  * one per mount (five or more), which is most of a daemon's start time. `set -e` stops at the
  * first failure, whose message mount prints.
  */
-export function rootMountScript(dir: string, imageDir: string, volumes: VolumeBind[]): string {
+export function rootMountScript(dir: string, imageDir: string, volumes: VolumeBind[], shared: SharedBind[] = SHARED_DIRS.map((d) => ({ source: `/${d}`, target: `/${d}` }))): string {
   const root = join(dir, 'root');
   const q = shellQuote;
   // userxattr: overlay inside a user namespace must keep its metadata in user.* xattrs.
   const lines = [`mount -t overlay overlay -o ${q(`lowerdir=${imageDir},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')},userxattr`)} ${q(root)}`];
-  for (const shared of SHARED_DIRS) lines.push(`mkdir -p ${q(join(root, shared))}`, `mount -o rbind /${shared} ${q(join(root, shared))}`);
+  for (const { source, target } of shared) lines.push(`mkdir -p ${q(join(root, target))}`, `mount -o rbind ${q(source)} ${q(join(root, target))}`);
   for (const volume of volumes) {
     const target = join(root, volume.target);
     lines.push(`mkdir -p ${q(target)}`, `mount -o bind ${q(volume.source)} ${q(target)}`);
     if (volume.readonly) lines.push(`mount -o remount,bind,ro ${q(target)}`);
   }
   return lines.join('\n');
+}
+
+export interface SharedBind {
+  source: string;
+  target: string;
+}
+
+/**
+ * Where `path` really is in an image, as a process chrooted into it would find it: an image's
+ * symlink (`/data -> /media/hearth/host`, `/run -> ../../..`) resolves inside the image's root,
+ * never onto the runtime's own files. Resolved against the image itself: the writable layer is
+ * empty when a daemon's root is first mounted.
+ */
+export async function resolveInImage(imageDir: string, path: string, daemonId: string): Promise<string> {
+  try {
+    return `/${relative(imageDir, await inside(imageDir, path))}`;
+  } catch (error) {
+    throw new HearthError('DAEMON_FAILED', `daemon ${daemonId} cannot mount at ${path}: ${errorMessage(error)}`, {
+      hint: 'mount it at a path that is a directory (or nothing) in the image',
+      details: { daemon: daemonId, path },
+    });
+  }
 }
 
 export async function mountsUnder(dir: string): Promise<string[]> {
@@ -62,7 +86,9 @@ export class DaemonRoot {
     const handle = new DaemonRoot(dir, root);
     await rm(dir, { recursive: true, force: true });
     for (const sub of ['upper', 'work', 'root']) await mkdir(join(dir, sub), { recursive: true });
-    const result = await execa('sh', ['-ec', rootMountScript(dir, imageDir, volumes)], { timeout: MOUNT_TIMEOUT_MS, reject: false });
+    const shared = await Promise.all(SHARED_DIRS.map(async (d) => ({ source: `/${d}`, target: await resolveInImage(imageDir, `/${d}`, daemonId) })));
+    const resolved = await Promise.all(volumes.map(async (v) => ({ ...v, target: await resolveInImage(imageDir, v.target, daemonId) })));
+    const result = await execa('sh', ['-ec', rootMountScript(dir, imageDir, resolved, shared)], { timeout: MOUNT_TIMEOUT_MS, reject: false });
     if (result.exitCode !== 0) {
       await handle.unmount();
       throw new HearthError('DAEMON_FAILED', `mounting the root of daemon ${daemonId} failed: ${result.stderr.trim() || result.shortMessage}`, {
