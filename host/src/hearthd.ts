@@ -12,7 +12,7 @@ import { bindNosuid, unmount } from './system/mounts.js';
 import { StateStore } from './store/state.js';
 import { TrustedKeys } from './store/trusted-keys.js';
 import { ServiceManager } from './service/manager.js';
-import { recoverAtBoot } from './service/sweep.js';
+import { clearStaging, recoverAtBoot } from './service/sweep.js';
 import { hostMethods } from './rpc/methods.js';
 import { ControlServer } from './rpc/control-server.js';
 
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   await ensureDir(layout.dataDir, 'passage');
   await assertTraversable(layout.dataDir);
   await migrateDataDir(layout, logger);
+  await clearStaging(layout, logger);
   await ensureDataDirs(layout);
   // Everything bound into containers comes from here: setuid bits and device files never count in it.
   await bindNosuid(layout.dataDir);

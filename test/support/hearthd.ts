@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { HEARTHD, HEARTH_CLI } from './repo.js';
+import { mountsUnder } from './leftovers.js';
 
 export const HEARTHD_READY_TIMEOUT_MS = 30_000;
 export const HEARTHD_STOP_TIMEOUT_MS = 60_000;
@@ -123,6 +124,8 @@ export class TestHearthd implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+    // A hearthd that did not stop cleanly (killed, or failed to start) leaves its data dir's own bind and the base.
+    for (const mount of mountsUnder(this.dir).sort((a, b) => b.length - a.length)) await execa('umount', [mount], { reject: false });
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -142,8 +142,11 @@ export class ServiceRunner {
     await this.prepareDirs();
     this.openLog();
     step('dirs');
-    // Independent: the images' loop mounts and the scratch filesystem.
-    await Promise.all([this.mountImages(true), this.makeScratch()]);
+    // Independent: the images' loop mounts and the scratch filesystem. Both settle before a failure
+    // is thrown, so the cleanup never runs while the other is still mounting.
+    const prepared = await Promise.allSettled([this.mountImages(true), this.makeScratch()]);
+    const failed = prepared.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     step('images');
     const link = await this.listenForRuntime();
     await writeFile(paths.configFile, renderContainerConfig(this.containerSpec()));
@@ -198,7 +201,8 @@ export class ServiceRunner {
     const { paths, manifest } = this.ctx;
     this.cleanup.push(() => rm(paths.runDir, { recursive: true, force: true }));
     await ensureDir(paths.runDir, 'passage');
-    for (const dir of [paths.hostDir, paths.scratchDir, paths.imagesDir, paths.volumesDir]) await ensureDir(dir, 'passage');
+    // Not scratchDir: once its filesystem is mounted there (an adopted container), that would be the root of it.
+    for (const dir of [paths.hostDir, paths.imagesDir, paths.volumesDir]) await ensureDir(dir, 'passage');
     await ensureDir(paths.socketsDir, 'container');
     await ensureDir(paths.logsDir, 'host');
     for (const volume of manifest.volumes) await ensureDir(join(paths.volumesDir, volume), 'container');
@@ -208,6 +212,7 @@ export class ServiceRunner {
   private async makeScratch(): Promise<void> {
     const { paths, manifest } = this.ctx;
     this.cleanup.push(() => unmount(paths.scratchDir));
+    await ensureDir(paths.scratchDir, 'passage');
     await makeScratch(paths.scratchImage, paths.scratchDir, manifest.resources.scratchMiB * 1024 * 1024, CONTAINER_ROOT_ID);
   }
 

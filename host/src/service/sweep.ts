@@ -32,6 +32,16 @@ export async function recoverAtBoot(manager: ServiceManager, state: StateStore, 
   }
 }
 
+/**
+ * Installs an earlier hearthd left half-done in tmp/. Called before the control socket listens: an
+ * install started by this hearthd stages there too, and must not be swept away under it.
+ */
+export async function clearStaging(layout: Layout, logger: Logger): Promise<void> {
+  const staged = await readdir(layout.tmpDir).catch(() => [] as string[]);
+  if (staged.length > 0) logger.warn('removing half-done installs', { entries: staged });
+  await rm(layout.tmpDir, { recursive: true, force: true });
+}
+
 /** Stop what an earlier hearthd left of service `id`: its container, monitor cgroups and mounts. */
 export async function stopLeftover(layout: Layout, id: string, logger: Logger): Promise<void> {
   const target = { lxcPath: layout.lxcDir, name: containerName(id) };
@@ -82,7 +92,4 @@ async function sweepLeftovers(layout: Layout, records: ReadonlyMap<string, Servi
       await rm(join(layout.packagesDir, dir, version), { recursive: true, force: true });
     }
   }
-  const staged = await readdir(layout.tmpDir).catch(() => [] as string[]);
-  if (staged.length > 0) logger.warn('removing half-done installs', { entries: staged });
-  await rm(layout.tmpDir, { recursive: true, force: true });
 }

@@ -1,13 +1,32 @@
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 
 export const MOUNT_TIMEOUT_MS = 15_000;
 
+/** Tries of a loop mount that lost the race for a free loop device. */
+export const LOOP_MOUNT_TRIES = 5;
+const LOOP_RETRY_MS = 50;
+
+/**
+ * `mount -o loop,…`: two loop mounts at once (a service's images and its scratch disk, or two
+ * services starting) can pick the same free loop device, and the loser fails to set it up; it
+ * tries again with another.
+ */
+export async function mountLoop(type: string, options: string[], source: string, target: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await execa('mount', ['-t', type, '-o', ['loop', ...options].join(','), source, target], { timeout: MOUNT_TIMEOUT_MS, reject: false });
+    if (result.exitCode === 0) return;
+    if (attempt >= LOOP_MOUNT_TRIES || !result.stderr.includes('failed to setup loop device')) throw new Error(`mount of ${source} at ${target} failed: ${result.stderr || result.shortMessage}`);
+    await sleep(LOOP_RETRY_MS * attempt);
+  }
+}
+
 /** Mount a squashfs read-only, optionally from a byte range of a larger file (an image inside an .hpk). */
 export async function mountSquashfs(source: string, target: string, range?: { offset: number; size: number }): Promise<void> {
-  const options = ['loop', 'ro', 'nodev', 'nosuid'];
+  const options = ['ro', 'nodev', 'nosuid'];
   if (range) options.push(`offset=${range.offset}`, `sizelimit=${range.size}`);
-  await execa('mount', ['-t', 'squashfs', '-o', options.join(','), source, target], { timeout: MOUNT_TIMEOUT_MS });
+  await mountLoop('squashfs', options, source, target);
 }
 
 /** Unmount; a target that is not mounted is fine (idempotent cleanup). */

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { execa } from 'execa';
-import { MOUNT_TIMEOUT_MS } from './mounts.js';
+import { mountLoop } from './mounts.js';
 
 export const MKFS_TIMEOUT_MS = 30_000;
 
@@ -18,5 +18,5 @@ export async function makeScratch(image: string, mountPoint: string, sizeBytes: 
     await file.close();
   }
   await execa('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', '-E', `root_owner=${owner}:${owner},nodiscard`, '-m', '0', image], { timeout: MKFS_TIMEOUT_MS });
-  await execa('mount', ['-t', 'ext4', '-o', 'loop,nosuid,nodev,noatime', image, mountPoint], { timeout: MOUNT_TIMEOUT_MS });
+  await mountLoop('ext4', ['nosuid', 'nodev', 'noatime'], image, mountPoint);
 }
