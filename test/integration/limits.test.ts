@@ -57,7 +57,8 @@ describe.skipIf(!isRoot)('resource limits from the manifest', () => {
     expect(observer?.memoryBytes).toBeLessThan(usage?.memoryBytes ?? 0);
     expect(await hearthd.json<ServiceUsage[]>('stats')).toEqual([expect.objectContaining({ id: 'limits' })]);
     const human = await hearthd.cli('stats');
-    expect(human.stdout).toMatch(/^SERVICE +MEMORY +MEM LIMIT +MEM % +PIDS +PIDS LIMIT +CPU TIME\nlimits +[\d.]+ MiB +64\.0 MiB +[\d.]+% +\d+ +200 +[\d.]+ s\n$/m);
+    // No volumes: '-' in the VOLUMES column.
+    expect(human.stdout).toMatch(/^SERVICE +MEMORY +MEM LIMIT +MEM % +PIDS +PIDS LIMIT +CPU TIME +VOLUMES\nlimits +[\d.]+ MiB +64\.0 MiB +[\d.]+% +\d+ +200 +[\d.]+ s +-\n$/m);
     expect((await hearthd.cli('stats', 'limits')).stdout).toMatch(/\n\nDAEMON +MEMORY +PIDS +CPU TIME\n(.+\n)*observer +[\d.]+ MiB +1 +[\d.]+ s/);
     const notRunning = await hearthd.cli('--json', 'stats', 'ghost');
     expect(JSON.parse(notRunning.stdout)).toMatchObject({ error: { code: 'PACKAGE_NOT_INSTALLED' } });
