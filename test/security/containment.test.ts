@@ -107,16 +107,17 @@ describe.skipIf(!isRoot)('containment: container root never becomes host root, n
     await chmod(target, 0o600);
     const before = { hash: await sha256(target), mode: (await stat(target)).mode, uid: (await stat(target)).uid };
     const volume = join(hearthd.dataDir, 'volumes', WEB, 'data');
-    // Until told to stop: swap host.sock for a link to the target, rename over it, remount the dir writable.
+    // As the container's own root (chroot into init's root, where /media/hearth is what it is), until
+    // told to stop: remount the dir writable, swap host.sock for a link to the target, rename over it.
     const attack = asContainerRoot(
       WEB,
-      `n=0; tries=0; while [ ! -e /data/stop ]; do tries=$((tries + 1));
-        ln -sfn ${target} ${MEDIA}/host/host.sock 2>/dev/null && n=$((n + 1));
-        ln -sfn ${target} ${MEDIA}/host/next 2>/dev/null && n=$((n + 1));
-        mv -f ${MEDIA}/host/next ${MEDIA}/host/host.sock 2>/dev/null && n=$((n + 1));
-        mount -o remount,bind,rw ${MEDIA}/host 2>/dev/null && n=$((n + 1));
-        echo "replaced=$n tries=$tries" > /data/attack-result;
-      done; echo done >> /data/attack-result`,
+      `chroot /proc/1/root /bin/sh -c 'n=0; tries=0; while [ ! -e /media/hearth/volumes/data/stop ]; do tries=$((tries + 1));
+        mount -o remount,bind,rw /media/hearth/host 2>/dev/null;
+        ln -sfn ${target} /media/hearth/host/host.sock 2>/dev/null && n=$((n + 1));
+        ln -sfn ${target} /media/hearth/host/next 2>/dev/null && n=$((n + 1));
+        mv -f /media/hearth/host/next /media/hearth/host/host.sock 2>/dev/null && n=$((n + 1));
+        echo "replaced=$n tries=$tries" > /media/hearth/volumes/data/attack-result;
+      done; echo done >> /media/hearth/volumes/data/attack-result'`,
     );
     const result = async (): Promise<string> => (existsSync(join(volume, 'attack-result')) ? (await readFile(join(volume, 'attack-result'), 'utf8')).trim() : '');
     await expect.poll(result, POLL).toMatch(/^replaced=/); // under way before hearthd goes down
