@@ -28,12 +28,15 @@ const DIR_OWNERSHIP: Record<DirKind, { uid: number; gid: number; mode: number }>
 };
 
 /**
- * Make `dir` (and missing parents, passable by all: 0711) and give it the owner and mode of its kind,
- * also when it exists already (a data dir of an older format is corrected, not trusted). Callers
- * only name paths whose parents are host-owned, so no component can be a container's link.
+ * Make `dir` (and missing parents, passable by all: 0711) and give it the owner and mode of its kind;
+ * a host-owned dir also when it exists already (a data dir of an older format is corrected, not
+ * trusted), a container's own dir only when made here. Callers only name paths whose parents are
+ * host-owned, so no component can be a container's link.
  */
 export async function ensureDir(dir: string, kind: DirKind): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o711 });
+  const created = await mkdir(dir, { recursive: true, mode: 0o711 });
+  // A container's own dir that exists is its business (PostgreSQL wants its data dir 0700, say).
+  if (kind === 'container' && created === undefined) return;
   const { uid, gid, mode } = DIR_OWNERSHIP[kind];
   await chown(dir, uid, gid);
   await chmod(dir, mode);

@@ -156,4 +156,11 @@ describe.skipIf(!isRoot)('containment: container root never becomes host root, n
     expect(usage?.volumes).toEqual([{ id: 'data', bytes: expect.any(Number) as number }]);
     expect(usage?.volumes?.[0]?.bytes).toBeGreaterThanOrEqual(3 * 1024 * 1024);
   });
+
+  test('a volume’s mode and owner are the container’s: what it set survives a restart (PostgreSQL wants its data dir 0700)', async () => {
+    expect((await asContainerRoot(QUOTA, 'chmod 0700 /data && chown 100:101 /data')).exitCode).toBe(0);
+    await hearthd.json('restart', QUOTA);
+    const volume = await stat(join(hearthd.dataDir, 'volumes', QUOTA, 'data'));
+    expect({ uid: volume.uid, gid: volume.gid, mode: (volume.mode & 0o777).toString(8) }).toEqual({ uid: 100_100, gid: 100_101, mode: '700' });
+  });
 });
