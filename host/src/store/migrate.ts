@@ -6,6 +6,7 @@ import { CONTAINER_ID_COUNT, CONTAINER_ROOT_ID, ensureDir, type Layout } from '.
 import { stopLeftover } from '../service/sweep.js';
 import { mountsUnder, unmount } from '../system/mounts.js';
 import { writeFileAtomic } from './atomic.js';
+import { loadState } from './state.js';
 
 /**
  * The data dir's format, in `format.json`. 1: before it was recorded — volumes stored with
@@ -87,9 +88,9 @@ async function correctModes(layout: Layout): Promise<void> {
 
 /** Format 1 → 2: stop what format 1 left running, shift volume ownership, correct the modes. */
 async function migrateFrom1(layout: Layout, logger: Logger): Promise<void> {
-  const state = JSON.parse(await readFile(layout.stateFile, 'utf8').catch(() => '{}')) as { services?: Record<string, unknown> };
+  const { services } = await loadState(layout.stateFile);
   // Containers of format 1 bind volumes idmapped: none may run while their files change owner.
-  for (const id of new Set([...Object.keys(state.services ?? {}), ...(await entries(layout.runDir))])) {
+  for (const id of new Set([...Object.keys(services), ...(await entries(layout.runDir))])) {
     await stopLeftover(layout, id, logger);
     await rm(join(layout.runDir, id), { recursive: true, force: true });
   }
