@@ -184,6 +184,9 @@ describe.skipIf(!canRun)('the container runtime, run as root in a private mount 
     const deadline = Date.now() + POLL.timeout;
     while (hellos.length === 0 && Date.now() < deadline && alive(runtimePid)) await sleep(POLL.interval);
     if (hellos.length === 0) throw new Error(`the runtime did not say hello: ${(await Promise.race([runtime, sleep(1_000)]))?.all ?? 'still running'}`);
+    // The package is loaded only after the hello (as hearthd does, wait for it): until then the
+    // runtime knows no daemons.
+    expect(await call('runtime.loaded')).toEqual({ ok: true });
   });
 
   afterAll(async () => {
