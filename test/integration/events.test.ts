@@ -8,6 +8,7 @@ import { TestHearthd } from '../support/hearthd.js';
 import { mountsUnder } from '../support/leftovers.js';
 import { keygen, packExample } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 import { connectRpc } from '../support/rpc.js';
 
 const PORT_BASE = 20_600 + Math.floor(Math.random() * 200);
@@ -15,7 +16,7 @@ const TCP_PORT = PORT_BASE + 250;
 const ID = 'hello-world';
 
 /** What tools that drive the host API rely on: notifications, serialized operations, the TCP listener. */
-describe.skipIf(!isRoot)('the control API for tools: events, concurrent calls, the TCP listener', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('the control API for tools: events, concurrent calls, the TCP listener', () => {
   let work: string;
   let archive: string;
   let hearthd: TestHearthd;

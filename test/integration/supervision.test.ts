@@ -8,11 +8,12 @@ import { TestHearthd } from '../support/hearthd.js';
 import { mountsUnder, processAlive, processTree } from '../support/leftovers.js';
 import { keygen, packDir } from '../support/packages.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const PORT_BASE = 19_000 + Math.floor(Math.random() * 500);
 const POLL = { timeout: 30_000, interval: 100 };
 
-describe.skipIf(!isRoot)('the service manager, with real daemons in a real container', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('the service manager, with real daemons in a real container', () => {
   let work: string;
   let hearthd: TestHearthd;
   let initPid: number;
