@@ -109,3 +109,11 @@ test('a source file that changed after it was hashed is refused, naming it', asy
   await writeFile(file, 'after, longer');
   await expect(inputs.assertUnchanged()).rejects.toMatchObject({ code: 'PACK_FAILED', message: `${file} changed while it was packed` });
 });
+
+test('a debootstrap image in a folder whose path has a space is refused before debootstrap runs, naming the image', async () => {
+  const spaced = join(dir, 'my package');
+  await mkdir(spaced);
+  const error = await buildImage(spaced, 'db', { source: { type: 'debootstrap', suite: 'bookworm' } }, join(dir, 'work')).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'db', field: 'images.db.source' } });
+  expect((error as Error).message).toMatch(/the path has whitespace|debootstrap needs root/);
+});

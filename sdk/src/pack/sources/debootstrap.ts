@@ -11,6 +11,13 @@ const ERROR_TAIL_LINES = 3;
 /** A Debian system from Debian's repositories, built into `target` (needs root: it chroots and keeps owners). */
 export async function debootstrap(source: Extract<ImageSource, { type: 'debootstrap' }>, target: string, owners: boolean): Promise<void> {
   if (!owners) throw new HearthError('PACK_FAILED', 'debootstrap needs root', { hint: 'run hearth-pack as root (sudo) for debootstrap images' });
+  // debootstrap is a shell script that splits its target path on whitespace.
+  if (/\s/.test(target)) {
+    throw new HearthError('PACK_FAILED', `debootstrap cannot build into ${JSON.stringify(target)}: the path has whitespace`, {
+      hint: 'move the package folder to a path without spaces (the build happens in its .hearth-cache/)',
+      details: { path: target },
+    });
+  }
   const args = [`--variant=${source.variant ?? 'minbase'}`, ...(source.packages?.length ? [`--include=${source.packages.join(',')}`] : []), source.suite, target, source.mirror ?? 'http://deb.debian.org/debian'];
   const result = await execa('debootstrap', args, { timeout: DEBOOTSTRAP_TIMEOUT_MS, reject: false, all: true });
   if (result.exitCode !== 0) {
