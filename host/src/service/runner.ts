@@ -23,7 +23,8 @@ import type { Logger } from '../log.js';
 import { CONTAINER_ROOT_ID, containerName, ensureDir, type Layout, type ServicePaths } from '../layout.js';
 import { DEFAULT_IDMAP, renderContainerConfig, type ContainerSpec } from '../system/lxc-config.js';
 import { makeScratch } from '../system/scratch.js';
-import { lxcInitPid, lxcStart, lxcStop, removeMonitorCgroups, type LxcTarget } from '../system/lxc.js';
+import { lxcInitPid, type LxcTarget } from '../system/lxc.js';
+import { pushContainerStop, startContainer, watchExit } from './container-steps.js';
 import { mountPoints, mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
 import { RuntimeLink } from './runtime-link.js';
@@ -150,11 +151,10 @@ export class ServiceRunner {
     step('images');
     const link = await this.listenForRuntime();
     await writeFile(paths.configFile, renderContainerConfig(this.containerSpec()));
-    await lxcStart(target, paths.configFile);
-    this.pushContainerStop();
+    await startContainer(this.cleanup, target, paths.configFile);
     step('container');
-    // Looked up while the runtime boots inside.
-    const initPid = lxcInitPid(target);
+    // Looked up while the runtime boots inside (never rejects: a failed lookup is null).
+    const initPid = lxcInitPid(target).catch(() => null);
     const runtime = await this.awaitRuntime(link);
     this.initPid = await initPid;
     step('runtime');
@@ -180,7 +180,7 @@ export class ServiceRunner {
       throw new HearthError('CONTAINER_FAILED', `the scratch filesystem is no longer mounted at ${this.ctx.paths.scratchDir}`, { hint: 'the service is restarted instead' });
     }
     const link = await this.listenForRuntime();
-    this.pushContainerStop();
+    pushContainerStop(this.cleanup, this.target);
     this.initPid = initPid;
     const runtime = await this.awaitRuntime(link);
     const result = await requestRuntime(runtime, 'runtime.status', {});
@@ -269,14 +269,6 @@ export class ServiceRunner {
     return link;
   }
 
-  private pushContainerStop(): void {
-    const target = this.target;
-    this.cleanup.push(async () => {
-      await lxcStop(target);
-      await removeMonitorCgroups(target.name);
-    });
-  }
-
   /** The container being started, for errors that show why it exited (package-load.ts). */
   private starting(): StartingContainer {
     const target = this.target;
@@ -287,15 +279,16 @@ export class ServiceRunner {
   private async awaitRuntime(link: RuntimeLink): Promise<RpcPeer> {
     const target = this.target;
     const died = new AbortController();
-    const watch = setInterval(() => {
-      void lxcInitPid(target).then(async (pid) => {
-        if (pid === null && !died.signal.aborted) died.abort(await containerExited(this.starting(), 'during start'));
-      });
-    }, CONTAINER_POLL_MS);
+    const stopWatching = watchExit(
+      async () => (await lxcInitPid(target)) !== null,
+      async () => died.abort(await containerExited(this.starting(), 'during start')),
+      (error) => this.ctx.logger.warn('could not check whether the container still runs', { error: String(error) }),
+      CONTAINER_POLL_MS,
+    );
     try {
       return await link.waitConnected(died.signal);
     } finally {
-      clearInterval(watch);
+      stopWatching();
     }
   }
 
