@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { HearthError, type ServiceStatus } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, type ServiceStatus } from '@hearth/sdk/contract';
 
 /**
  * Resolves with the status once every daemon of `id` is ready; rejects when one fails, when the
@@ -13,7 +13,7 @@ export async function waitReady(changes: EventEmitter, id: string, status: () =>
       try {
         current = status();
       } catch (error) {
-        done(() => reject(error instanceof Error ? error : new Error(String(error)))); // uninstalled meanwhile
+        done(() => reject(error instanceof HearthError ? error : new HearthError('INTERNAL', errorMessage(error), { cause: error }))); // uninstalled meanwhile
         return;
       }
       if (current.ready) done(() => resolve(current));
