@@ -16,8 +16,9 @@ import { clearStaging, recoverAtBoot } from './service/sweep.js';
 import { hostMethods } from './rpc/methods.js';
 import { ControlServer } from './rpc/control-server.js';
 import { CleanupStack } from './service/cleanup.js';
+import { HEARTH_VERSION } from './version.js';
 
-export const HEARTH_VERSION = '0.1.0';
+export { HEARTH_VERSION };
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help')) {

@@ -35,6 +35,8 @@ describe.skipIf(!isRoot)('hearthd stops cleanly', () => {
     await hearthd.json('install', archive);
     const started = await hearthd.json<ServiceStatus>('start', ID);
     expect(started.ready).toBe(true);
+    const logs = await hearthd.cli('logs', ID);
+    expect(logs.stdout).toMatch(/── hello-world \S+ started by hearth \S+ at \d{4}-\d\d-\d\dT/);
     const follower = execa('node', [HEARTH_CLI, '--socket', hearthd.socket, 'logs', ID, '-f'], { reject: false });
     await sleep(1_000); // the follower is connected and following
     expect(follower.exitCode).toBeNull();

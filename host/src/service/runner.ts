@@ -35,6 +35,8 @@ import { RotatingLog } from '../logs/rotating-log.js';
 import { crashPoint } from '../crash-points.js';
 import { awaitPackageLoad, containerExited, explainingExit, type StartingContainer } from './package-load.js';
 import { adoptAction, runtimePhase } from './adopt-phase.js';
+import { isMarker, startMarker } from '../logs/start-marker.js';
+import { HEARTH_VERSION } from '../version.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
@@ -142,6 +144,7 @@ export class ServiceRunner {
     await rm(paths.runDir, { recursive: true, force: true });
     await this.prepareDirs();
     this.openLog();
+    this.appendLog(startMarker(this.ctx.manifest.id, this.ctx.manifest.version, HEARTH_VERSION, Date.now()));
     step('dirs');
     // Independent: the images' loop mounts and the scratch filesystem. Both settle before a failure
     // is thrown, so the cleanup never runs while the other is still mounting.
@@ -226,6 +229,12 @@ export class ServiceRunner {
     });
   }
 
+  /** Persist a line, then pass it to followers. */
+  private appendLog(entry: LogEntry): void {
+    this.log?.append(JSON.stringify(entry));
+    this.ctx.onLog(entry);
+  }
+
   /** Mount each image out of the archive, or (adopting) check that it still is mounted. */
   private async mountImages(mount: boolean): Promise<void> {
     const mounted = mount ? [] : await mountPoints();
@@ -252,8 +261,7 @@ export class ServiceRunner {
     const link = await RuntimeLink.listen(join(this.ctx.paths.hostDir, HOST_SOCKET_NAME), this.ctx.manifest.id, CONTAINER_ROOT_ID, {
       onDaemonState: (status) => this.setDaemon(status),
       onLog: (entry) => {
-        this.log?.append(JSON.stringify(entry));
-        this.ctx.onLog(entry);
+        if (!isMarker(entry)) this.appendLog(entry); // only hearthd writes markers
       },
       onExecOutput: (output) => this.execs.get(output.execId)?.(output),
       onDisconnect: () => {
