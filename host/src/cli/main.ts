@@ -7,6 +7,10 @@ import { formatInfo, formatLogEntry, formatServer, formatServices, formatStatus,
 import { publicKeyFrom } from './keys.js';
 import { parseSince } from './since.js';
 import { installProgress } from './progress.js';
+import { DEFAULT_READY_TIMEOUT_MS } from '../service/wait-ready.js';
+import { EXEC_TIMEOUT_MS } from '../service/exec.js';
+
+const MAX_TIMEOUT_MS = 3_600_000;
 
 const USAGE = `usage: hearth <command> [options]
 commands:
@@ -20,13 +24,19 @@ commands:
   ls                          services: version, state, health, ports (alias: list)
   info <id>                   a package's manifest and install facts
   server                      hearthd's own facts
-  start <id> [--no-wait]      start a service and wait until it is ready
+  start <id> [--no-wait] [--timeout MS]
+                              start a service and wait until it is ready (at most MS, default ${DEFAULT_READY_TIMEOUT_MS});
+                              stops waiting at once when a daemon fails, saying why
   stop <id>                   stop a service
   status <id>                 state of a service and its daemons
   stats [<id>]                memory, processes and CPU time of running services, with their limits
-  restart <id> [--no-wait]    stop and start again
-  exec <id> [--daemon D] [--timeout MS] -- CMD [ARGS...]
-                              run a command in a daemon's filesystem; exits with its code
+  restart <id> [--no-wait] [--timeout MS]
+                              stop and start again, waiting as start does
+  exec <id> [--daemon D] [--user U] [--timeout MS] -- CMD [ARGS...]
+                              run a command in a daemon's filesystem as the daemon's user (or U: a name,
+                              uid or uid:gid; 0 is root); exits with its code. Without --daemon: the first
+                              daemon the package declares (tasks only if it has no daemons). Killed after MS
+                              (default ${EXEC_TIMEOUT_MS}) or when you press Ctrl-C
   cp <id>:<path> <file> | cp <file> <id>:<path> [--daemon D | --volume V]
                               copy a file out of or into a running service (up to 4 MiB)
   actions <id>                what a running service offers to do, and their inputs
@@ -73,6 +83,7 @@ async function main(argv: string[]): Promise<void> {
         volume: { type: 'string' },
         input: { type: 'string', multiple: true },
         timeout: { type: 'string' },
+        user: { type: 'string' },
       },
     });
   } catch (error) {
@@ -168,8 +179,9 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'start': {
       const id = oneArg('the package id');
+      const timeoutMs = timeoutFlag(values.timeout);
       return run(async (c) => {
-        const status = await c.call('service.start', { id, waitReady: !values['no-wait'] });
+        const status = await c.call('service.start', { id, waitReady: !values['no-wait'], ...(timeoutMs !== undefined && { timeoutMs }) }, timeoutMs);
         print(status, formatStatus(status));
       });
     }
@@ -194,24 +206,30 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'restart': {
       const id = oneArg('the package id');
+      const timeoutMs = timeoutFlag(values.timeout);
       return run(async (c) => {
-        const status = await c.call('service.restart', { id, waitReady: !values['no-wait'] });
+        const status = await c.call('service.restart', { id, waitReady: !values['no-wait'], ...(timeoutMs !== undefined && { timeoutMs }) }, timeoutMs);
         print(status, formatStatus(status));
       });
     }
     case 'exec': {
       const [id, ...command] = args;
       if (id === undefined || command.length === 0) throw usageError('exec takes the package id, then -- and the command');
-      const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
-      if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw usageError(`--timeout ${values.timeout} must be a positive number of ms`);
+      const timeoutMs = timeoutFlag(values.timeout);
       await using client = await HostClient.connect(socket, (method, params) => {
         if (method !== 'service.execOutput' || values.json) return;
         const output = params as HostNotifications['service.execOutput'];
         (output.stream === 'stdout' ? process.stdout : process.stderr).write(output.data);
       });
-      const result = await client.call('service.exec', { id, command, ...(values.daemon && { daemon: values.daemon }), ...(timeoutMs !== undefined && { timeoutMs }) });
+      const result = await client.call('service.exec', {
+        id,
+        command,
+        ...(values.daemon && { daemon: values.daemon }),
+        ...(values.user !== undefined && { user: values.user }),
+        ...(timeoutMs !== undefined && { timeoutMs }),
+      }, timeoutMs);
       if (values.json) print(result, '');
-      else if (result.timedOut) process.stderr.write(`hearth: the command was killed after ${timeoutMs ?? 60_000} ms\n`);
+      else if (result.timedOut) process.stderr.write(`hearth: the command was killed after ${timeoutMs ?? EXEC_TIMEOUT_MS} ms\n`);
       process.exitCode = result.exitCode ?? 128 + 9;
       return;
     }
@@ -287,6 +305,14 @@ async function main(argv: string[]): Promise<void> {
     default:
       throw usageError(`unknown command ${JSON.stringify(command)}`);
   }
+}
+
+/** `--timeout MS`: a positive whole number of milliseconds, at most an hour (what hearthd accepts). */
+function timeoutFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms <= 0 || ms > MAX_TIMEOUT_MS) throw usageError(`--timeout ${value} must be a whole number of ms from 1 to ${MAX_TIMEOUT_MS}`);
+  return ms;
 }
 
 /** Purging deletes a service's data for good: ask on a terminal, refuse without --yes otherwise. */

@@ -11,6 +11,8 @@ type Implementation = {
 };
 
 export const DEFAULT_LOG_LIMIT = 200;
+/** `--user` of exec: a name (as useradd allows) or a uid, then optionally `:` and a group name or gid. */
+export const EXEC_USER = /^(?:[a-z_][a-z0-9_.-]{0,31}|\d{1,10})(?::(?:[a-z_][a-z0-9_.-]{0,31}|\d{1,10}))?$/;
 
 const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : 'expected an absolute path as the daemon sees it');
 
@@ -106,9 +108,13 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
         command: { kind: 'string[]', check: (v: string[]) => (v.length > 0 ? null : 'expected at least the program to run') },
         env: { kind: 'env', optional: true },
         timeoutMs: { kind: 'number', optional: true, check: (v: number) => (v > 0 && v <= 3_600_000 ? null : 'expected 1..3600000') },
+        user: { kind: 'string', optional: true, check: (v: string) => (EXEC_USER.test(v) ? null : 'expected a user name or uid, optionally :group or :gid, like www-data, 0 or 1000:1000') },
       });
       const { id, ...exec } = p;
-      return await manager.exec(id, exec, (output) => caller.notify('service.execOutput', output));
+      // The caller hanging up (Ctrl-C on `hearth exec`) ends the command instead of leaving it running.
+      const hangup = new AbortController();
+      void caller.closed.then(() => hangup.abort());
+      return await manager.exec(id, exec, (output) => caller.notify('service.execOutput', output), hangup.signal);
     },
     'service.put': async (params) => {
       const p = parseParams('service.put', params, {

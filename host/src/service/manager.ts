@@ -14,11 +14,10 @@ import { crashPoint } from '../crash-points.js';
 import { allocatePort } from './ports.js';
 import { DAEMON_LOG_FILE, ServiceRunner } from './runner.js';
 import { interfaceStatuses } from './status.js';
-import { waitReady } from './wait-ready.js';
+import { DEFAULT_READY_TIMEOUT_MS, waitReady } from './wait-ready.js';
 import { cgroupUsage } from '../system/cgroup-usage.js';
 import { diskUsage } from '../system/disk-usage.js';
 
-export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 
 /** The same recorded version: by its dir (none for installs from before versioned dirs) and version. */
 function samePrevious(a: PreviousVersion, b: PreviousVersion): boolean {
@@ -395,9 +394,9 @@ export class ServiceManager {
     return runner;
   }
 
-  async exec(id: string, params: Omit<ExecParams, 'execId' | 'daemon'> & { daemon?: string }, onOutput: (output: ExecOutput) => void): Promise<ExecResult> {
+  async exec(id: string, params: Omit<ExecParams, 'execId' | 'daemon'> & { daemon?: string }, onOutput: (output: ExecOutput) => void, signal?: AbortSignal): Promise<ExecResult> {
     const runner = this.running(id);
-    return await runner.exec({ ...params, daemon: params.daemon ?? runner.defaultDaemon() }, onOutput);
+    return await runner.exec({ ...params, daemon: params.daemon ?? runner.defaultDaemon() }, onOutput, signal);
   }
 
   async listActions(id: string): Promise<{ actions: ActionInfo[] }> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import type { RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
@@ -27,6 +26,7 @@ import { lxcInitPid, type LxcTarget } from '../system/lxc.js';
 import { pushContainerStop, startContainer, watchExit } from './container-steps.js';
 import { mountPoints, mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
+import { runExec, type ExecListeners } from './exec.js';
 import { RuntimeLink } from './runtime-link.js';
 import { requestRuntime } from './runtime-results.js';
 import { CleanupStack } from './cleanup.js';
@@ -40,10 +40,7 @@ import { HEARTH_VERSION } from '../version.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
-export const EXEC_TIMEOUT_MS = 60_000;
 export const ACTION_TIMEOUT_MS = 10 * 60_000;
-/** Extra time an RPC waits beyond the operation's own timeout, for the answer to travel. */
-export const RPC_MARGIN_MS = 5_000;
 export const RUNTIME_STOP_TIMEOUT_MS = 90_000;
 /** How often the container is checked for having died while we wait on it. */
 export const CONTAINER_POLL_MS = 250;
@@ -78,7 +75,7 @@ export interface RunnerContext {
  */
 export class ServiceRunner {
   private readonly daemons = new Map<string, DaemonStatus>();
-  private readonly execs = new Map<string, (output: ExecOutput) => void>();
+  private readonly execs: ExecListeners = new Map();
   /** Daemons in the order the package declares them (from the runtime's answers), for display. */
   private order: string[] = [];
   private readonly cleanup = new CleanupStack();
@@ -370,23 +367,21 @@ export class ServiceRunner {
     return runtime;
   }
 
-  /** The daemon a command or file goes to when the caller names none: the first long-running one. */
+  /**
+   * The daemon a command or file goes to when the caller names none: the first daemon (not task)
+   * in the package's declaration order, or the first task when there are only tasks.
+   */
   defaultDaemon(): string {
-    const first = [...this.daemons.values()].find((d) => d.kind !== 'task') ?? [...this.daemons.values()][0];
+    const declared = this.order.flatMap((id) => this.daemons.get(id) ?? []);
+    const all = declared.length > 0 ? declared : [...this.daemons.values()];
+    const first = all.find((d) => d.kind !== 'task') ?? all[0];
     if (!first) throw new HearthError('INVALID_PARAMS', `${this.ctx.manifest.id} has no daemons`);
     return first.id;
   }
 
-  async exec(params: Omit<ExecParams, 'execId'>, onOutput: (output: ExecOutput) => void): Promise<ExecResult> {
-    const runtime = this.runtime();
-    const execId = randomUUID();
-    this.execs.set(execId, onOutput);
-    try {
-      const timeoutMs = params.timeoutMs ?? EXEC_TIMEOUT_MS;
-      return await requestRuntime(runtime, 'runtime.exec', { ...params, execId, timeoutMs }, timeoutMs + RPC_MARGIN_MS);
-    } finally {
-      this.execs.delete(execId);
-    }
+  /** Run a command; `signal` aborting (the caller hung up) asks the runtime to kill it. */
+  async exec(params: Omit<ExecParams, 'execId'>, onOutput: (output: ExecOutput) => void, signal?: AbortSignal): Promise<ExecResult> {
+    return await runExec(this.runtime(), this.execs, params, onOutput, this.ctx.logger, signal);
   }
 
   /** Per-daemon usage from the runtime; none when it cannot say (the service's total still stands). */

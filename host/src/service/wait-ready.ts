@@ -1,6 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { HearthError, errorMessage, type ServiceStatus } from '@hearth/sdk/contract';
 
+/** How long `service.start` with `waitReady` waits when the caller gives no `timeoutMs`. */
+export const DEFAULT_READY_TIMEOUT_MS = 120_000;
+
 /**
  * Resolves with the status once every daemon of `id` is ready; rejects when one fails, when the
  * service is stopped (by a later call) or uninstalled, or when `timeoutMs` is up. `changes` emits
@@ -26,10 +29,14 @@ export async function waitReady(changes: EventEmitter, id: string, status: () =>
           ),
         );
       } else if (current.state === 'failed') {
+        // Readiness cannot come any more: say so now, with the daemon and its last lines, not at the timeout.
+        const failed = current.daemons.find((d) => d.state === 'failed');
+        const why = failed ? `daemon ${failed.id} failed: ${failed.message ?? 'no reason given'}` : (current.message ?? current.state);
+        const lastLines = failed?.lastLines?.length ? `\n  last lines of ${failed.id}:\n    ${failed.lastLines.join('\n    ')}` : '';
         done(() =>
           reject(
-            new HearthError('DAEMON_FAILED', `${id} failed to become ready: ${current.message ?? current.state}`, {
-              hint: `see \`hearth status ${id}\` and the logs in ${logsDir}`,
+            new HearthError('DAEMON_FAILED', `${id} cannot become ready: ${why}${lastLines}`, {
+              hint: `see \`hearth status ${id}\` and \`hearth logs ${id}\` (files in ${logsDir})`,
               details: { daemons: current.daemons },
             }),
           ),
@@ -38,12 +45,23 @@ export async function waitReady(changes: EventEmitter, id: string, status: () =>
     };
     const timer = setTimeout(() => {
       let details: Record<string, unknown> = {};
+      let waitingFor = '';
       try {
-        details = { status: status() };
+        const current = status();
+        details = { status: current };
+        const notReady = current.daemons.filter((d) => (d.kind === 'task' ? d.state !== 'exited' : d.state !== 'ready'));
+        if (notReady.length > 0) waitingFor = `: ${notReady.map((d) => `${d.id} is ${d.state}${d.message ? ` (${d.message})` : ''}`).join('; ')}`;
       } catch {
         // uninstalled in the meantime: the timeout is still the news
       }
-      done(() => reject(new HearthError('TIMEOUT', `${id} was not ready within ${timeoutMs} ms`, { details })));
+      done(() =>
+        reject(
+          new HearthError('TIMEOUT', `${id} was not ready within ${timeoutMs} ms${waitingFor}`, {
+            hint: `wait longer with --timeout, or see \`hearth status ${id}\` and \`hearth logs ${id}\``,
+            details,
+          }),
+        ),
+      );
     }, timeoutMs);
     const done = (settle: () => void): void => {
       clearTimeout(timer);

@@ -117,7 +117,7 @@ export interface HostMethods {
   'service.restart': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
   /** Run a command in a daemon's filesystem; output arrives as `service.execOutput` notifications. */
   'service.exec': {
-    params: { id: string; daemon?: string; command: string[]; env?: Record<string, string>; timeoutMs?: number };
+    params: { id: string; daemon?: string; command: string[]; env?: Record<string, string>; timeoutMs?: number; user?: string };
     result: ExecResult;
   };
   /** Copy a file into a running daemon's filesystem (`daemon`) or a volume (`volume`). */
