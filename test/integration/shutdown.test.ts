@@ -35,6 +35,10 @@ describe.skipIf(!isRoot)('hearthd stops cleanly', () => {
     await hearthd.json('install', archive);
     const started = await hearthd.json<ServiceStatus>('start', ID);
     expect(started.ready).toBe(true);
+    // Its web server listens: status probes the interface and finds nothing to warn about.
+    const status = await hearthd.json<ServiceStatus>('status', ID);
+    expect(status.interfaces.length).toBeGreaterThan(0);
+    expect(status.interfaces.filter((i) => i.warning !== undefined)).toEqual([]);
     const logs = await hearthd.cli('logs', ID);
     expect(logs.stdout).toMatch(/── hello-world \S+ started by hearth \S+ at \d{4}-\d\d-\d\dT/);
     const follower = execa('node', [HEARTH_CLI, '--socket', hearthd.socket, 'logs', ID, '-f'], { reject: false });

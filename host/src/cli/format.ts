@@ -89,7 +89,7 @@ export function formatStatus(status: ServiceStatus): string {
       ),
     );
   }
-  for (const iface of status.interfaces) lines.push(`  ${iface.name}: ${iface.url}`);
+  for (const iface of status.interfaces) lines.push(`  ${iface.name}: ${iface.url}${iface.warning ? `  (warning: ${iface.warning})` : ''}`);
   return lines.join('\n');
 }
 

@@ -60,9 +60,9 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
       const p = parseParams('service.stats', params, { id: serviceIdOptional });
       return { services: await manager.stats(p.id) };
     },
-    'service.status': (params) => {
+    'service.status': async (params) => {
       const p = parseParams('service.status', params, { id: serviceId });
-      return manager.status(p.id);
+      return await manager.statusProbed(p.id);
     },
     'service.logs': async (params, caller) => {
       const p = parseParams('service.logs', params, {

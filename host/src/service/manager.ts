@@ -446,6 +446,18 @@ export class ServiceManager {
     return { id, version: record.version, state: 'stopped', ready: false, container: null, daemons: [], interfaces };
   }
 
+  /**
+   * Status with a warning on each interface nobody listens behind, probed while the service is
+   * running (not while it starts or stops: a port not yet open is expected then).
+   */
+  async statusProbed(id: string): Promise<ServiceStatus> {
+    const status = this.status(id);
+    const runner = this.runners.get(id);
+    if (runner === undefined || status.state !== 'running') return status;
+    const warnings = await runner.interfaceWarnings();
+    return { ...status, interfaces: status.interfaces.map((i) => (warnings.has(i.id) ? { ...i, warning: warnings.get(i.id) } : i)) };
+  }
+
   /** Usage of one running service (SERVICE_NOT_RUNNING otherwise), or of every running one. */
   async stats(id?: string): Promise<ServiceUsage[]> {
     const ids = id === undefined ? [...this.runners.keys()].sort() : [id];

@@ -27,6 +27,7 @@ import { pushContainerStop, startContainer, watchExit } from './container-steps.
 import { mountPoints, mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
 import { runExec, type ExecListeners } from './exec.js';
+import { probeInterface } from './interface-probe.js';
 import { RuntimeLink } from './runtime-link.js';
 import { requestRuntime } from './runtime-results.js';
 import { CleanupStack } from './cleanup.js';
@@ -382,6 +383,20 @@ export class ServiceRunner {
   /** Run a command; `signal` aborting (the caller hung up) asks the runtime to kill it. */
   async exec(params: Omit<ExecParams, 'execId'>, onOutput: (output: ExecOutput) => void, signal?: AbortSignal): Promise<ExecResult> {
     return await runExec(this.runtime(), this.execs, params, onOutput, this.ctx.logger, signal);
+  }
+
+  /** Why each offered interface does not answer, by interface id (probed through the relay sockets). */
+  async interfaceWarnings(): Promise<Map<string, string>> {
+    const warnings = new Map<string, string>();
+    const { manifest, paths, ports } = this.ctx;
+    await Promise.all(
+      Object.entries(manifest.interfaces).map(async ([ifaceId, iface]) => {
+        if (ownValue(ports, ifaceId) === undefined) return;
+        const warning = await probeInterface(join(paths.socketsDir, interfaceSocketName(ifaceId)), CONTAINER_ROOT_ID, iface.port);
+        if (warning !== null) warnings.set(ifaceId, warning);
+      }),
+    );
+    return warnings;
   }
 
   /** Per-daemon usage from the runtime; none when it cannot say (the service's total still stands). */

@@ -36,6 +36,8 @@ export interface InterfaceStatus {
   hostPort: number;
   /** `http://127.0.0.1:8400/` for http interfaces. */
   url: string;
+  /** Set by `service.status` of a running service when nothing answers behind the interface (nobody listens on `port`). */
+  warning?: string;
 }
 
 export interface ServiceStatus {
