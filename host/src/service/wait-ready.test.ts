@@ -43,14 +43,14 @@ describe('waitReady', () => {
     await expect(b).rejects.toMatchObject({ code: 'DAEMON_FAILED', message: 'web cannot become ready: the container runtime disconnected' });
   });
 
-  test('a daemon that fails ends the wait at once, naming it, its reason and its last lines', async () => {
+  test('a daemon that fails ends the wait at once, naming it and its reason, with its last lines in the details', async () => {
     const s = service(status({}));
     const waiting = waitReady(s.changes, 'web', s.status, 60_000, '/logs/web');
     const db = { id: 'db', state: 'failed' as const, message: 'readiness command cannot be executed: /bin/pg_isready: not found', since: 1, lastLines: ['starting', 'bye'] };
     s.set(status({ state: 'failed', message: db.message, daemons: [{ id: 'web', state: 'waiting', since: 1 }, db] }));
     const error = await waiting.catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'DAEMON_FAILED' });
-    expect((error as Error).message).toBe('web cannot become ready: daemon db failed: readiness command cannot be executed: /bin/pg_isready: not found\n  last lines of db:\n    starting\n    bye');
+    expect(error).toMatchObject({ code: 'DAEMON_FAILED', details: { lastLines: ['starting', 'bye'] } });
+    expect((error as Error).message).toBe('web cannot become ready: daemon db failed: readiness command cannot be executed: /bin/pg_isready: not found');
   });
 
   test('the time running out says which daemons it was still waiting for', async () => {

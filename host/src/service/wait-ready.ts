@@ -1,4 +1,3 @@
-import type { EventEmitter } from 'node:events';
 import { HearthError, errorMessage, type ServiceStatus } from '@hearth/sdk/contract';
 
 /** How long `service.start` with `waitReady` waits when the caller gives no `timeoutMs`. */
@@ -9,7 +8,13 @@ export const DEFAULT_READY_TIMEOUT_MS = 120_000;
  * service is stopped (by a later call) or uninstalled, or when `timeoutMs` is up. `changes` emits
  * `id` on every change of the service; `status` throws once it is uninstalled.
  */
-export async function waitReady(changes: EventEmitter, id: string, status: () => ServiceStatus, timeoutMs: number, logsDir: string): Promise<ServiceStatus> {
+/** Where waitReady hears that a service changed (ServiceEvents; an EventEmitter in tests). */
+export interface ChangeSource {
+  on(id: string, listener: () => void): unknown;
+  off(id: string, listener: () => void): unknown;
+}
+
+export async function waitReady(changes: ChangeSource, id: string, status: () => ServiceStatus, timeoutMs: number, logsDir: string): Promise<ServiceStatus> {
   return await new Promise((resolve, reject) => {
     const check = (): void => {
       let current: ServiceStatus;
@@ -32,12 +37,12 @@ export async function waitReady(changes: EventEmitter, id: string, status: () =>
         // Readiness cannot come any more: say so now, with the daemon and its last lines, not at the timeout.
         const failed = current.daemons.find((d) => d.state === 'failed');
         const why = failed ? `daemon ${failed.id} failed: ${failed.message ?? 'no reason given'}` : (current.message ?? current.state);
-        const lastLines = failed?.lastLines?.length ? `\n  last lines of ${failed.id}:\n    ${failed.lastLines.join('\n    ')}` : '';
         done(() =>
           reject(
-            new HearthError('DAEMON_FAILED', `${id} cannot become ready: ${why}${lastLines}`, {
+            // One line (it is quoted inside UPDATE_FAILED); the daemon's last lines go in the details.
+            new HearthError('DAEMON_FAILED', `${id} cannot become ready: ${why}`, {
               hint: `see \`hearth status ${id}\` and \`hearth logs ${id}\` (files in ${logsDir})`,
-              details: { daemons: current.daemons },
+              details: { daemons: current.daemons, ...(failed?.lastLines && { lastLines: failed.lastLines }) },
             }),
           ),
         );
