@@ -2,7 +2,6 @@ import { rm, writeFile } from 'node:fs/promises';
 import type { RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
 import {
-  CONTAINER_PATHS,
   HOST_SOCKET_NAME,
   HearthError,
   interfaceSocketName,
@@ -19,13 +18,13 @@ import {
   type ServiceStatus,
 } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
-import { CONTAINER_ROOT_ID, containerName, ensureDir, type Layout, type ServicePaths } from '../layout.js';
-import { DEFAULT_IDMAP, renderContainerConfig, type ContainerSpec } from '../system/lxc-config.js';
-import { makeScratch } from '../system/scratch.js';
+import { CONTAINER_ROOT_ID, containerName, type Layout, type ServicePaths } from '../layout.js';
+import { renderContainerConfig } from '../system/lxc-config.js';
 import { lxcInitPid, type LxcTarget } from '../system/lxc.js';
 import { pushContainerStop, startContainer, watchExit } from './container-steps.js';
-import { mountPoints, mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
+import { mountPoints, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
+import { containerSpec, mountImages, prepareDirs, prepareScratch } from './container-setup.js';
 import { runExec, type ExecListeners } from './exec.js';
 import { probeInterface } from './interface-probe.js';
 import { RuntimeLink } from './runtime-link.js';
@@ -140,18 +139,18 @@ export class ServiceRunner {
       last = now;
     };
     await rm(paths.runDir, { recursive: true, force: true });
-    await this.prepareDirs();
+    await prepareDirs(this.ctx, this.cleanup);
     this.openLog();
     this.appendLog(startMarker(this.ctx.manifest.id, this.ctx.manifest.version, HEARTH_VERSION, Date.now()));
     step('dirs');
     // Independent: the images' loop mounts and the scratch filesystem. Both settle before a failure
     // is thrown, so the cleanup never runs while the other is still mounting.
-    const prepared = await Promise.allSettled([this.mountImages(true), this.makeScratch()]);
+    const prepared = await Promise.allSettled([mountImages(this.ctx, this.cleanup, true), prepareScratch(this.ctx, this.cleanup)]);
     const failed = prepared.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     step('images');
     const link = await this.listenForRuntime();
-    await writeFile(paths.configFile, renderContainerConfig(this.containerSpec()));
+    await writeFile(paths.configFile, renderContainerConfig(containerSpec(this.ctx, this.target.name)));
     await startContainer(this.cleanup, target, paths.configFile);
     step('container');
     // Looked up while the runtime boots inside (never rejects: a failed lookup is null).
@@ -173,9 +172,9 @@ export class ServiceRunner {
   }
 
   private async adoptSteps(initPid: number): Promise<void> {
-    await this.prepareDirs();
+    await prepareDirs(this.ctx, this.cleanup);
     this.openLog();
-    await this.mountImages(false);
+    await mountImages(this.ctx, this.cleanup, false);
     this.cleanup.push(() => unmount(this.ctx.paths.scratchDir));
     if (!(await mountPoints()).includes(this.ctx.paths.scratchDir)) {
       throw new HearthError('CONTAINER_FAILED', `the scratch filesystem is no longer mounted at ${this.ctx.paths.scratchDir}`, { hint: 'the service is restarted instead' });
@@ -197,26 +196,6 @@ export class ServiceRunner {
     this.ctx.logger.info('adopted a running container', { initPid, phase, daemons: daemons.map((d) => `${d.id}:${d.state}`) });
   }
 
-  /** Owners and modes as layout.ts sets them out: what the container may pass, what it owns. */
-  private async prepareDirs(): Promise<void> {
-    const { paths, manifest } = this.ctx;
-    this.cleanup.push(() => rm(paths.runDir, { recursive: true, force: true }));
-    await ensureDir(paths.runDir, 'passage');
-    // Not scratchDir: once its filesystem is mounted there (an adopted container), that would be the root of it.
-    for (const dir of [paths.hostDir, paths.imagesDir, paths.volumesDir]) await ensureDir(dir, 'passage');
-    await ensureDir(paths.socketsDir, 'container');
-    await ensureDir(paths.logsDir, 'host');
-    for (const volume of manifest.volumes) await ensureDir(join(paths.volumesDir, volume), 'container');
-  }
-
-  /** The daemons' writable layers live on a filesystem of the service's scratch size (its disk quota). */
-  private async makeScratch(): Promise<void> {
-    const { paths, manifest } = this.ctx;
-    this.cleanup.push(() => unmount(paths.scratchDir));
-    await ensureDir(paths.scratchDir, 'passage');
-    await makeScratch(paths.scratchImage, paths.scratchDir, manifest.resources.scratchMiB * 1024 * 1024, CONTAINER_ROOT_ID);
-  }
-
   private openLog(): void {
     const log = new RotatingLog(join(this.ctx.paths.logsDir, DAEMON_LOG_FILE));
     this.log = log;
@@ -231,28 +210,6 @@ export class ServiceRunner {
   private appendLog(entry: LogEntry): void {
     this.log?.append(JSON.stringify(entry));
     this.ctx.onLog(entry);
-  }
-
-  /** Mount each image out of the archive, or (adopting) check that it still is mounted. */
-  private async mountImages(mount: boolean): Promise<void> {
-    const mounted = mount ? [] : await mountPoints();
-    const mountPointOf = (image: InstalledImage): string => join(this.ctx.paths.imagesDir, image.id);
-    // Each is undone whatever happens to the others; unmounting what is not mounted is a no-op.
-    for (const image of this.ctx.images) this.cleanup.push(() => unmount(mountPointOf(image)));
-    if (!mount) {
-      const gone = this.ctx.images.find((image) => !mounted.includes(mountPointOf(image)));
-      if (gone) throw new HearthError('CONTAINER_FAILED', `image ${gone.id} is no longer mounted at ${mountPointOf(gone)}`, { hint: 'the service is restarted instead' });
-      return;
-    }
-    // In parallel: each is a loop device set up by its own mount(8).
-    const results = await Promise.allSettled(
-      this.ctx.images.map(async (image) => {
-        await ensureDir(mountPointOf(image), 'passage');
-        await mountSquashfs(this.ctx.paths.archive, mountPointOf(image), { offset: image.offset, size: image.size });
-      }),
-    );
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
   }
 
   private async listenForRuntime(): Promise<RuntimeLink> {
@@ -306,44 +263,6 @@ export class ServiceRunner {
       this.cleanup.push(() => relay.close());
       this.ctx.logger.info('interface offered', { interface: ifaceId, address: `${this.ctx.bindAddress}:${port}`, port: iface.port });
     }
-  }
-
-  /**
-   * Host-owned files (the package, host.sock) are bound without an idmap, so inside they belong to
-   * no one the container maps and stay read-only even if it remounts them; images are squashfs,
-   * read-only at the filesystem, so they keep root's files as root's (idmapped).
-   */
-  private containerSpec(): ContainerSpec {
-    const { paths, manifest } = this.ctx;
-    const binds = [
-      { source: paths.packageDir, target: CONTAINER_PATHS.packageDir, readonly: true },
-      { source: paths.hostDir, target: CONTAINER_PATHS.hostDir, readonly: true },
-      { source: paths.socketsDir, target: CONTAINER_PATHS.socketsDir, readonly: false },
-      { source: paths.scratchDir, target: CONTAINER_PATHS.scratchDir, readonly: false },
-      ...this.ctx.images.map((image) => ({
-        source: join(paths.imagesDir, image.id),
-        target: `${CONTAINER_PATHS.imagesDir}/${image.id}`,
-        readonly: true,
-        idmapped: true,
-      })),
-      ...manifest.volumes.map((volume) => ({
-        source: join(paths.volumesDir, volume),
-        target: `${CONTAINER_PATHS.volumesDir}/${volume}`,
-        readonly: false,
-      })),
-    ];
-    return {
-      name: this.target.name,
-      baseRootfs: this.ctx.baseRootfs,
-      idmap: DEFAULT_IDMAP,
-      initCommand: '/usr/lib/hearth/start-runtime',
-      binds,
-      consoleLog: join(paths.logsDir, 'runtime.log'),
-      lxcLog: join(paths.logsDir, 'lxc.log'),
-      pidsMax: manifest.resources.pids,
-      memoryLimitBytes: manifest.resources.memoryMiB * 1024 * 1024,
-      ...(manifest.resources.cpus !== null && { cpus: manifest.resources.cpus }),
-    };
   }
 
   /**
