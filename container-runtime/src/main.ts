@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { join } from 'node:path';
 import {
+  DEFAULT_EXEC_TIMEOUT_MS,
   HearthError,
   errorMessage,
   installProcessPolicy,
@@ -14,7 +15,7 @@ import {
 import { fetchFile, inside, putFile } from './files/transfer.js';
 import type { Handler } from '@hearth/sdk/rpc';
 import { HostConnection } from './rpc/host-connection.js';
-import { createLogger } from './log.js';
+import { createLogger } from '@hearth/sdk/system';
 import { runtimePaths } from './paths.js';
 import { loadPackage } from './package/load.js';
 import { DaemonManager } from './daemons/manager.js';
@@ -22,7 +23,6 @@ import { InterfaceSockets } from './relay/interfaces.js';
 
 export const RUNTIME_VERSION = '0.1.0';
 export const IP_TIMEOUT_MS = 5_000;
-export const EXEC_TIMEOUT_MS = 60_000;
 
 const logger = createLogger({ component: 'runtime' });
 installProcessPolicy(logger);
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       const p = params as ExecParams;
       return await (await loaded())
         .daemon(p.daemon)
-        .exec(p.command, p.env ?? {}, p.timeoutMs ?? EXEC_TIMEOUT_MS, (stream, data) => host.notify('runtime.execOutput', { execId: p.execId, stream, data }));
+        .exec(p.command, p.env ?? {}, p.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, (stream, data) => host.notify('runtime.execOutput', { execId: p.execId, stream, data }));
     },
     'runtime.listActions': async () => {
       await loading;
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       const run = actions.run(p.action, p.input, async (daemon, command, options = {}) => {
         let stdout = '';
         let stderr = '';
-        const result = await daemons.daemon(daemon).exec(command, options.env ?? {}, options.timeoutMs ?? EXEC_TIMEOUT_MS, (stream, data) => {
+        const result = await daemons.daemon(daemon).exec(command, options.env ?? {}, options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, (stream, data) => {
           if (stream === 'stdout') stdout += data;
           else stderr += data;
         });

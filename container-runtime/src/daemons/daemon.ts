@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { Backoff, HearthError, errorMessage, type ExecResult, type CheckFunction, type DaemonSpec, type DaemonStatus, type DaemonUsage, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
-import type { Logger } from '../log.js';
+import type { Logger } from '@hearth/sdk/system';
 import type { RuntimePaths } from '../paths.js';
 import { DaemonRoot } from '../mounts/daemon-root.js';
 import { DaemonCgroup } from './cgroup.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { DaemonSpec, ImageConfig, PackageDaemons } from '@hearth/sdk/contract';
-import { createLogger } from '../log.js';
+import { createLogger } from '@hearth/sdk/system';
 import { runtimePaths } from '../paths.js';
 import { DaemonManager } from './manager.js';
 

@@ -1,5 +1,5 @@
 import { HearthError, errorMessage, waves, type DaemonStatus, type RuntimePhase, type DaemonUsage, type ImageConfig, type LogEntry, type PackageDaemons } from '@hearth/sdk/contract';
-import type { Logger } from '../log.js';
+import type { Logger } from '@hearth/sdk/system';
 import type { RuntimePaths } from '../paths.js';
 import { Daemon } from './daemon.js';
 import { killStragglers } from './stragglers.js';

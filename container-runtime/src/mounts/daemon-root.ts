@@ -1,11 +1,11 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { HearthError } from '@hearth/sdk';
 import { errorMessage } from '@hearth/sdk/contract';
+import { MOUNT_TIMEOUT_MS, pointsUnder, readMountTable } from '@hearth/sdk/system';
 import { inside } from '../files/transfer.js';
 
-export const MOUNT_TIMEOUT_MS = 10_000;
 /** The container's shared filesystems every daemon sees, whatever its image. */
 export const SHARED_DIRS = ['proc', 'dev', 'run', 'sys'] as const;
 
@@ -63,11 +63,7 @@ export async function resolveInImage(imageDir: string, path: string, daemonId: s
 }
 
 export async function mountsUnder(dir: string): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text
-    .split('\n')
-    .map((line) => (line.split(' ')[4] ?? '').replace(/\\040/g, ' '))
-    .filter((m) => m === dir || m.startsWith(`${dir}/`));
+  return pointsUnder(await readMountTable(), dir);
 }
 
 /**

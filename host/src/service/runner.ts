@@ -4,6 +4,7 @@ import type { RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
 import {
   CONTAINER_PATHS,
+  DEFAULT_EXEC_TIMEOUT_MS,
   HOST_SOCKET_NAME,
   HearthError,
   interfaceSocketName,
@@ -37,7 +38,7 @@ import { adoptAction, runtimePhase } from './adopt-phase.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
-export const EXEC_TIMEOUT_MS = 60_000;
+export const EXEC_TIMEOUT_MS = DEFAULT_EXEC_TIMEOUT_MS;
 export const ACTION_TIMEOUT_MS = 10 * 60_000;
 /** Extra time an RPC waits beyond the operation's own timeout, for the answer to travel. */
 export const RPC_MARGIN_MS = 5_000;
