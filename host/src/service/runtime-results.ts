@@ -77,6 +77,7 @@ const PARSERS: Parsers = {
     const list = listOf(value, 'daemons', parseDaemonUsage);
     return list === null ? null : { daemons: list };
   },
+  'runtime.cancelExec': (value) => (isRecord(value) && typeof value.cancelled === 'boolean' ? { cancelled: value.cancelled } : null),
   'runtime.exec': (value) => {
     if (!isRecord(value)) return null;
     const { exitCode, signal, timedOut } = value;
