@@ -42,12 +42,16 @@ function httpStatus(port: number, path: string, timeoutMs: number): Promise<numb
  * settles, and no attempt calls it again meanwhile, so calls never pile up.
  */
 async function callFunction(fn: CheckFunction, ms: number, ctx: CheckContext): Promise<Attempt> {
+  // A call aborted at the end of the last attempt may have settled just now: let it say so first.
+  if (ctx.inFlight.call !== null) await new Promise((resolve) => setImmediate(resolve));
   if (ctx.inFlight.call !== null) return { ok: false, message: `its call from an earlier attempt is still running after its ${ms} ms timeout` };
+  if (ctx.signal.aborted) return { ok: false, message: 'cancelled: the daemon’s run ended' };
   const controller = new AbortController();
   const abort = (): void => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', abort, { once: true });
   let timer: NodeJS.Timeout | undefined;
-  const call = Promise.resolve().then(() => fn({ signal: controller.signal }));
+  // Called on a later tick, so a run that ended meanwhile does not call it at all.
+  const call = Promise.resolve().then(() => (controller.signal.aborted ? ({ ok: false, message: 'cancelled: the daemon’s run ended' } as const) : fn({ signal: controller.signal })));
   const settled = call.then(
     () => undefined,
     () => undefined,
