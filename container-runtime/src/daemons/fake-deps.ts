@@ -56,7 +56,7 @@ export async function fakeSystem(): Promise<FakeSystem> {
         const scratch = join(dir, 'scratch', options.daemonId);
         await mkdir(join(scratch, 'root', 'etc'), { recursive: true });
         await writeFile(join(scratch, 'root', 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\n');
-        return { dir: scratch, root: join(scratch, 'root'), unmount: async () => void system.unmounted.push(options.daemonId) };
+        return { dir: scratch, root: join(scratch, 'root'), unmount: () => Promise.resolve(void system.unmounted.push(options.daemonId)) };
       },
       createCgroup(daemonId) {
         const cgroup: OwnCgroup = {
