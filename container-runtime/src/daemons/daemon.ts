@@ -1,43 +1,19 @@
 import { join } from 'node:path';
-import { Backoff, HearthError, errorMessage, type CheckFunction, type DaemonSpec, type DaemonStatus, type DaemonUsage, type ExecResult, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
+import { Backoff, HearthError, errorMessage, type DaemonSpec, type DaemonStatus, type DaemonUsage, type ExecResult, type HealthCheckSpec, type ImageConfig } from '@hearth/sdk/contract';
 import type { Logger } from '@hearth/sdk/system';
-import type { RuntimePaths } from '../paths.js';
-import type { NetworkIdentity } from '../mounts/host-files.js';
 import { prepareOwnership } from '../mounts/ownership.js';
 import { chrootArgv, daemonArgv, daemonEnv } from './command.js';
-import type { DaemonDeps, MountedRoot, OwnCgroup } from './deps.js';
+import { killLeftovers, type DaemonContext, type DaemonEvents, type ExecRequest, type MountedRoot, type OwnCgroup } from './deps.js';
 import { runExec } from './exec.js';
 import { exitFailed, exitReport, type StatusUpdate } from './exit-report.js';
-import { HealthLoop } from './health-loop.js';
-import { MEMORY_CGROUP, memoryLimitMiB, oomKills } from './oom.js';
+import { HealthLoop, readinessUpdate } from './health-loop.js';
+import { MEMORY_CGROUP, oomProbe } from './oom.js';
 import type { Exit, RunningProcess } from './process.js';
 import { resolveUser, userspecOf, type UserIds } from './user.js';
 import { settlesWithin } from './settles.js';
 
 export const KILL_WAIT_MS = 5_000;
 export const LAST_LINES_KEPT = 20;
-
-export interface DaemonEvents {
-  onStatus(status: DaemonStatus): void;
-  onLog(entry: LogEntry): void;
-}
-
-/** What every daemon of a service shares. */
-export interface DaemonContext {
-  paths: RuntimePaths;
-  /** What /etc/hosts, /etc/hostname and /etc/resolv.conf say in its root. */
-  identity: NetworkIdentity;
-  checkFunction(ref: string): CheckFunction | undefined;
-  deps: DaemonDeps;
-}
-
-export interface ExecRequest {
-  command: string[];
-  env: Record<string, string>;
-  timeoutMs: number;
-  /** `uid[:gid]` or user[:group] of the image; the daemon's own user when absent. */
-  user?: string;
-}
 
 /**
  * One daemon or task: its root filesystem, its process group, its health, its restarts, and its
@@ -166,9 +142,7 @@ export class Daemon {
     const generation = ++this.generation;
     const userspec = userspecOf(user);
     const env = daemonEnv(this.image, this.spec.env);
-    // cgroup v1 counts an OOM kill in the victim's own memory cgroup: the daemon's, when it has one.
-    const oomCgroup = this.cgroup?.memoryDir ?? MEMORY_CGROUP;
-    const oomBefore = await oomKills(oomCgroup);
+    const outOfMemory = await oomProbe(this.cgroup?.memoryDir ?? MEMORY_CGROUP);
     const onLine = (stream: 'stdout' | 'stderr', line: string): void => {
       this.lastLines.push(line);
       if (this.lastLines.length > LAST_LINES_KEPT) this.lastLines.shift();
@@ -189,12 +163,7 @@ export class Daemon {
     this.ended = ended;
     this.livenessKill = null;
     ended
-      .then(async (exit) => {
-        // A SIGKILL while the container's OOM-kill count went up is the memory limit, not a crash.
-        const oomAfter = exit.signal === 'SIGKILL' ? await oomKills(oomCgroup) : null;
-        const outOfMemory = oomBefore !== null && oomAfter !== null && oomAfter > oomBefore;
-        this.onExit(generation, proc, exit, outOfMemory ? await memoryLimitMiB() : undefined);
-      })
+      .then(async (exit) => this.onExit(generation, proc, exit, await outOfMemory(exit)))
       .catch((error: unknown) => {
         this.logger.error('handling the end of a run failed', { daemon: this.spec.id, error: errorMessage(error) });
         if (generation === this.generation) this.set({ state: 'failed', message: `its exit could not be handled: ${errorMessage(error)}` });
@@ -223,12 +192,9 @@ export class Daemon {
       onResult: (health, result, tracker) => {
         const proc = this.proc;
         if (proc === null) return;
-        const pid = proc.pid;
-        const restarts = this.backoff.crashes;
         if (role === 'ready') {
-          if (health === 'ready' && this.status.state !== 'ready') this.set({ state: 'ready', pid, restarts });
-          else if (health === 'not-ready' && this.status.state !== 'not-ready') this.set({ state: 'not-ready', pid, message: tracker.message, restarts });
-          else if (health === 'starting' && !result.ok) this.set({ state: 'starting', pid, message: `readiness: ${tracker.message}`, restarts });
+          const update = readinessUpdate(health, result.ok, tracker.message, this.status.state);
+          if (update !== null) this.set({ ...update, pid: proc.pid, restarts: this.backoff.crashes });
         } else if (health === 'not-ready') {
           this.livenessKill = `liveness check failed: ${tracker.message}`;
           this.logger.warn('liveness check failed; restarting', { daemon: this.spec.id, reason: tracker.message });
@@ -291,21 +257,8 @@ export class Daemon {
     });
   }
 
-  /**
-   * When a run ends (exit, crash, liveness kill, stop), nothing it started outlives it: everything
-   * in the daemon's cgroup is SIGKILLed (workers that left the process group with setsid, orphans,
-   * and `hearth exec` commands, which join the same cgroups: Kubernetes kills those with the
-   * container too). So a restart finds its port free and its pids budget back. Without a cgroup of
-   * its own, the process group is all that can be found.
-   */
   private async killLeftovers(cgroup: OwnCgroup | null, proc: RunningProcess | null): Promise<void> {
-    if (cgroup === null) {
-      proc?.signal('SIGKILL');
-      return;
-    }
-    const result = await cgroup.killAll();
-    if (result.killed > 0) this.logger.info('killed what the run left in its cgroup', { daemon: this.spec.id, count: result.killed, frozen: result.frozen });
-    if (result.left.length > 0) this.logger.warn('processes of the daemon would not die', { daemon: this.spec.id, pids: result.left });
+    await killLeftovers(cgroup, proc, this.logger.child({ daemon: this.spec.id }));
   }
 
   /** Stop signal to the whole process group, SIGKILL after the stop timeout; then what is left in its cgroup. */

@@ -2,6 +2,7 @@ import { errorMessage, type CheckFunction, type HealthCheckSpec } from '@hearth/
 import type { Logger } from '@hearth/sdk/system';
 import { runCheck, type Attempt, type CheckContext } from '../health/checks.js';
 import { HealthTracker, type HealthState } from '../health/tracker.js';
+import type { DaemonState } from '@hearth/sdk/contract';
 
 /** While a daemon starts, readiness is polled this often (at most), so ready is noticed early. */
 export const STARTUP_POLL_MS = 10;
@@ -67,4 +68,15 @@ export class HealthLoop {
       })
       .catch((error: unknown) => logger.error('a health check attempt failed unexpectedly; the checks stop', { role, error: errorMessage(error) }));
   }
+}
+
+/**
+ * The state a readiness result moves a running daemon to, or null when it stays as it is: ready on
+ * a pass, not-ready after the threshold, starting (with why) while it has not passed yet.
+ */
+export function readinessUpdate(health: HealthState, ok: boolean, message: string, current: DaemonState): { state: DaemonState; message?: string } | null {
+  if (health === 'ready' && current !== 'ready') return { state: 'ready' };
+  if (health === 'not-ready' && current !== 'not-ready') return { state: 'not-ready', message };
+  if (health === 'starting' && !ok) return { state: 'starting', message: `readiness: ${message}` };
+  return null;
 }

@@ -1,6 +1,7 @@
 import { HearthError, errorMessage, waves, type DaemonStatus, type RuntimePhase, type DaemonUsage, type ImageConfig, type LogEntry, type PackageDaemons } from '@hearth/sdk/contract';
 import type { Logger } from '@hearth/sdk/system';
-import { Daemon, type DaemonContext } from './daemon.js';
+import { Daemon } from './daemon.js';
+import type { DaemonContext } from './deps.js';
 import { killStragglers } from './stragglers.js';
 
 export interface ManagerEvents {

@@ -18,3 +18,18 @@ export async function memoryLimitMiB(cgroup = MEMORY_CGROUP): Promise<number | n
   const bytes = memoryLimitOf(/^\d+$/.test(text.trim()) ? Number(text.trim()) : null);
   return bytes === null ? null : Math.round(bytes / 1024 / 1024);
 }
+
+/**
+ * Reads the OOM-kill count before a run; called with the run's exit, says whether the kernel
+ * killed it for memory: the limit in MiB (null: unknown), or undefined when it did not. cgroup v1
+ * counts an OOM kill in the victim's own memory cgroup (the daemon's, when it has one), and a
+ * SIGKILL while that count went up is the memory limit, not a crash.
+ */
+export async function oomProbe(cgroup: string): Promise<(exit: { signal: NodeJS.Signals | null }) => Promise<number | null | undefined>> {
+  const before = await oomKills(cgroup);
+  return async (exit) => {
+    if (exit.signal !== 'SIGKILL' || before === null) return undefined;
+    const after = await oomKills(cgroup);
+    return after !== null && after > before ? await memoryLimitMiB() : undefined;
+  };
+}
