@@ -200,6 +200,12 @@ describe.skipIf(!canRun)('the container runtime, run as root in a private mount 
     expect(await call('runtime.cancelExec', { execId: 'long' })).toEqual({ cancelled: false });
   });
 
+  test('an exec past its timeout is killed with what it started, and says it timed out', async () => {
+    const sleepers = async (): Promise<number> => (await execa('pgrep', ['-f', '^sleep 3133$'], { reject: false })).stdout.split('\n').filter(Boolean).length;
+    expect(await exec({ daemon: 'web', command: ['sh', '-c', 'sleep 3133 & sleep 3133'], timeoutMs: 300 })).toMatchObject({ signal: 'SIGKILL', timedOut: true });
+    await expect.poll(sleepers, POLL).toBe(0);
+  });
+
   test('an error thrown by a handler reaches the host as the same HearthError', async () => {
     if (peer === null) throw new Error('no peer');
     await expect(peer.request('runtime.exec', { execId: 'x', daemon: 'nope', command: ['true'] })).rejects.toMatchObject({

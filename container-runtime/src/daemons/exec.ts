@@ -12,7 +12,7 @@ export const NOT_STARTED_EXIT_CODE = 127;
 /** After the command exits, how long its last output may take to drain (a child holding the pipe is cut off). */
 export const OUTPUT_DRAIN_MS = 100;
 
-export interface ExecRequest {
+export interface ExecRun {
   /** The daemon's mounted root and where the output pipes are made. */
   root: string;
   pipeDir: string;
@@ -41,7 +41,7 @@ function killGroup(pid: number | undefined): void {
  * daemon's: `echo > /dev/stderr` works). At its timeout, or when `signal` aborts, its whole
  * process group is SIGKILLed, so a shell's children go too.
  */
-export async function runExec(request: ExecRequest): Promise<ExecResult> {
+export async function runExec(request: ExecRun): Promise<ExecResult> {
   const pipes = await outputPipes(request.pipeDir, request.user);
   // node:child_process, not execa: execa's types refuse a file descriptor held in a variable for stdout.
   let child: ChildProcess;
