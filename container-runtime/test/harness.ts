@@ -3,6 +3,7 @@ import { chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { parseMountInfo, pointsUnder } from '@hearth/sdk/system';
 
 /** Helpers of the runtime's integration test: a busybox image and a media dir like /media/hearth. */
 
@@ -33,12 +34,9 @@ export function isStaticElf(path: string): boolean {
   }
 }
 
-/** Mount points at or under `prefix` in the mount namespace of `pid`. */
+/** Mount points at or under `prefix` in the mount namespace of `pid` (sync, with the SDK's parser). */
 export function mountsUnder(prefix: string, pid: number | 'self' = 'self'): string[] {
-  return readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[4] ?? '')
-    .filter((m) => m === prefix || m.startsWith(`${prefix}/`));
+  return pointsUnder(parseMountInfo(readFileSync(`/proc/${pid}/mountinfo`, 'utf8')), prefix);
 }
 
 /** Running, not a zombie; a process that ends while we look is not alive. */
