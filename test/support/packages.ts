@@ -69,7 +69,9 @@ export async function packVersion(name: string, version: string, key: string, ou
   await mkdir(dir, { recursive: true });
   // The image build cache comes along: unchanged images are not built again.
   for (const entry of ['package.json', 'src', 'app', buildScript, '.hearth-cache']) {
-    if (existsSync(join(EXAMPLES, name, entry))) await cp(join(EXAMPLES, name, entry), join(dir, entry), { recursive: true, verbatimSymlinks: true });
+    // Not a build an interrupted pack left half-done (`*.tmp-<pid>`): it may hold device nodes.
+    const complete = (source: string): boolean => !/\.tmp-\d+$/.test(source);
+    if (existsSync(join(EXAMPLES, name, entry))) await cp(join(EXAMPLES, name, entry), join(dir, entry), { recursive: true, verbatimSymlinks: true, filter: complete });
   }
   const entry = join(dir, 'src/index.ts');
   const source = await readFile(entry, 'utf8');
