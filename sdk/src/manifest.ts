@@ -66,10 +66,29 @@ export interface ManifestInput {
   /** Limits for the whole service (its one container). */
   resources?: Resources;
   /**
-   * Other packages this one needs installed, by id, with a semver range (`^1.2.0`, `>=16 <17`, `*`).
-   * @example { postgres: { version: '^16.0.0' } }
+   * Other packages this one needs installed, by id, with a semver range (`^1.2.0`, `>=16 <17`, `*`),
+   * and the interfaces of theirs it connects to: only those are reachable from this service, at
+   * `<id>.hearth` and the interface's port, and this service starts once they are ready.
+   * @example { postgres: { version: '^16.0.0', interfaces: ['db'] } }
    */
-  dependencies?: Record<string, { version: string }>;
+  dependencies?: Record<string, DependencyDeclaration>;
+  /** What the service may reach beyond its dependencies. @default { outbound: false } */
+  network?: NetworkDeclaration;
+}
+
+export interface DependencyDeclaration {
+  version: string;
+  /** Interface ids of the dependency this service connects to. @default [] */
+  interfaces?: readonly string[];
+}
+
+export interface NetworkDeclaration {
+  /**
+   * Ask for connections to the internet and the LAN (updates, federation, feeds). The user sees the
+   * request at install and can revoke it; without it nothing leaves the service but replies.
+   * @default false
+   */
+  outbound?: boolean;
 }
 
 export interface Resources {
@@ -104,7 +123,8 @@ export interface Manifest {
   packageUrl: string;
   interfaces: Record<string, Required<InterfaceDeclaration>>;
   resources: { memoryMiB: number; cpus: number | null; pids: number; scratchMiB: number };
-  dependencies: Record<string, { version: string }>;
+  dependencies: Record<string, { version: string; interfaces: string[] }>;
+  network: { outbound: boolean };
   sdkVersion: string;
 }
 
@@ -266,8 +286,16 @@ export function validateManifest(input: unknown): Manifest {
     if (depId === id) fail(`dependencies.${depId}`, depId, 'a package cannot depend on itself');
     const range = isRecord(dep) ? dep['version'] : undefined;
     if (typeof range !== 'string' || !isSemverRange(range)) fail(`dependencies.${depId}.version`, range, 'expected a semver range like ^1.2.0, ~1.2, >=1.0.0 <2.0.0 or *');
-    dependencies[depId] = { version: range };
+    const usesIn = (dep as Record<string, unknown>)['interfaces'] ?? [];
+    if (!Array.isArray(usesIn)) fail(`dependencies.${depId}.interfaces`, usesIn, 'expected an array of interface ids of that package');
+    const uses = usesIn.map((u, i) => checkId(u, `dependencies.${depId}.interfaces[${i}]`));
+    dependencies[depId] = { version: range, interfaces: [...new Set(uses)] };
   }
+  const networkIn = input['network'] ?? {};
+  if (!isRecord(networkIn)) fail('network', networkIn, 'expected { outbound?: boolean }');
+  const outbound = networkIn['outbound'] ?? false;
+  if (typeof outbound !== 'boolean') fail('network.outbound', outbound, 'expected true or false');
+  for (const key of Object.keys(networkIn)) if (key !== 'outbound') fail(`network.${key}`, networkIn[key], 'unknown field; network has only outbound');
   const url = (key: string): string => {
     const v = input[key];
     if (v === undefined || v === '') return '';
@@ -291,6 +319,7 @@ export function validateManifest(input: unknown): Manifest {
     interfaces,
     resources,
     dependencies,
+    network: { outbound },
     sdkVersion,
   };
 }
