@@ -8,11 +8,12 @@ import { TestHearthd } from '../support/hearthd.js';
 import { cgroupsOf, containerRunning, hostUid, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
 import { claimedKeyOf, fingerprintOf, keygen, packExample, packVersion, withClaimedKey, withFlippedByte } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 import { exchange, request } from '../support/rpc.js';
 
 const PORT_BASE = 18_400 + Math.floor(Math.random() * 500);
 
-describe.skipIf(!isRoot)('hello-world end to end, through the CLI', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('hello-world end to end, through the CLI', () => {
   let work: string;
   let hearthd: TestHearthd;
   let archive: string;

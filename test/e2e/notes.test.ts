@@ -7,6 +7,7 @@ import type { LogEntry, PackageSummary, ServiceStatus } from '@hearth/sdk/contra
 import { TestHearthd } from '../support/hearthd.js';
 import { keygen, packDir, packVersion } from '../support/packages.js';
 import { EXAMPLES, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const ID = 'notes';
 const READY = { timeout: 180_000, interval: 250 };
@@ -16,7 +17,7 @@ const READY = { timeout: 180_000, interval: 250 };
  * from debootstrap recipes) plus a busybox task image, in one container, driven through the CLI.
  * The first run builds the Debian images (about a minute each); later runs reuse the cache.
  */
-describe.skipIf(!isRoot)('notes: an app and PostgreSQL from different images in one container', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from different images in one container', () => {
   let work: string;
   let key: string;
   let archive: string;

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TestHearthd } from '../support/hearthd.js';
 import { isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 import { exchange, request } from '../support/rpc.js';
 
-describe.skipIf(!isRoot)('the control API refuses bad input by name and stays up', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('the control API refuses bad input by name and stays up', () => {
   let hearthd: TestHearthd;
 
   beforeAll(async () => {

@@ -8,11 +8,12 @@ import { TestHearthd } from '../support/hearthd.js';
 import { cgroupsOf, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
 import { keygen, packExample } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const POLL = { timeout: 30_000, interval: 100 };
 const ID = 'hello-world';
 
-describe.skipIf(!isRoot)('crash safety: kill -9 of hearthd and of the runtime', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('crash safety: kill -9 of hearthd and of the runtime', () => {
   let work: string;
   let archive: string;
   let hearthd: TestHearthd;

@@ -8,10 +8,11 @@ import { TestHearthd } from '../support/hearthd.js';
 import { processTree } from '../support/leftovers.js';
 import { keygen, packDir } from '../support/packages.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const POLL = { timeout: 60_000, interval: 200 };
 
-describe.skipIf(!isRoot)('resource limits from the manifest', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('resource limits from the manifest', () => {
   let work: string;
   let hearthd: TestHearthd;
   let initPid: number | undefined;

@@ -3,19 +3,42 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { DaemonStatus, LogEntry, ServiceStatus } from '@hearth/sdk/contract';
+import type { DaemonStatus, HostEvent, LogEntry, ServiceStatus } from '@hearth/sdk/contract';
+import type { RpcPeer } from '@hearth/sdk/rpc';
 import { TestHearthd } from '../support/hearthd.js';
 import { mountsUnder, processAlive, processTree } from '../support/leftovers.js';
 import { keygen, packDir } from '../support/packages.js';
+import { connectRpc } from '../support/rpc.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const PORT_BASE = 19_000 + Math.floor(Math.random() * 500);
 const POLL = { timeout: 30_000, interval: 100 };
+/** The crasher's restart policy in the fixture: 100 ms, then doubled up to 200 ms. */
+const CRASHER_INITIAL_DELAY_MS = 100;
+const CRASHER_MAX_DELAY_MS = 200;
 
-describe.skipIf(!isRoot)('the service manager, with real daemons in a real container', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('the service manager, with real daemons in a real container', () => {
   let work: string;
   let hearthd: TestHearthd;
   let initPid: number;
+  let events: (RpcPeer & AsyncDisposable) | undefined;
+  /** Every state each daemon went through, in order, as the runtime stamped it (from hearthd's events). */
+  const history = new Map<string, DaemonStatus[]>();
+  const recordStatus = (status: ServiceStatus): void => {
+    for (const d of status.daemons) {
+      const seen = history.get(d.id) ?? [];
+      const last = seen.at(-1);
+      if (last?.state !== d.state || last.since !== d.since) seen.push(d);
+      history.set(d.id, seen);
+    }
+  };
+  /** The runtime's own log (JSON lines on its console), parsed; other console lines are left out. */
+  const runtimeLog = async (): Promise<Record<string, unknown>[]> =>
+    (await readFile(join(hearthd.dataDir, 'logs', 'supervision', 'runtime.log'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   const status = () => hearthd.json<ServiceStatus>('status', 'supervision');
   const daemon = async (id: string): Promise<DaemonStatus | undefined> => (await status()).daemons.find((d) => d.id === id);
@@ -33,11 +56,18 @@ describe.skipIf(!isRoot)('the service manager, with real daemons in a real conta
     hearthd = await TestHearthd.start(PORT_BASE);
     await hearthd.trust(key);
     await hearthd.json('install', archive);
+    // Subscribed before the start, so every state change of every daemon is seen.
+    events = await connectRpc(hearthd.socket, (method, params) => {
+      const event = params as HostEvent;
+      if (method === 'event' && event.type === 'service.status' && event.status.id === 'supervision') recordStatus(event.status);
+    });
+    await events.request('events.subscribe', {});
     const started = await hearthd.json<ServiceStatus>('start', 'supervision', '--no-wait');
     initPid = started.container!.initPid;
   });
 
   afterAll(async () => {
+    await events?.[Symbol.asyncDispose]();
     await hearthd?.[Symbol.asyncDispose]();
     if (work) await rm(work, { recursive: true, force: true });
   });
@@ -93,6 +123,15 @@ describe.skipIf(!isRoot)('the service manager, with real daemons in a real conta
 
   test('a crash loop ends in failed with the exit code and its last output, after restarts with backoff', async () => {
     await expect.poll(async () => (await daemon('crasher'))?.state, POLL).toBe('failed');
+    // Each restart waits at least its delay: from the runtime's stamp of "restarting" to that of the next run.
+    const states = history.get('crasher') ?? [];
+    const gaps = states.flatMap((s, i) => {
+      const next = states[i + 1];
+      return s.state === 'restarting' && next !== undefined ? [next.since - s.since] : [];
+    });
+    expect(gaps).toHaveLength(2);
+    expect(gaps[0]).toBeGreaterThanOrEqual(CRASHER_INITIAL_DELAY_MS);
+    expect(gaps[1]).toBeGreaterThanOrEqual(Math.min(2 * CRASHER_INITIAL_DELAY_MS, CRASHER_MAX_DELAY_MS));
     const crasher = await daemon('crasher');
     expect(crasher?.exitCode).toBe(3);
     expect(crasher?.message).toContain('exited with code 3; it exited 3 times within 300 s, so it is not restarted again');
@@ -102,10 +141,15 @@ describe.skipIf(!isRoot)('the service manager, with real daemons in a real conta
 
   test('an HTTP readiness check passes, and a failing liveness check restarts the daemon', async () => {
     await expect.poll(async () => (await daemon('flaky'))?.restarts ?? 0, POLL).toBeGreaterThan(0);
-    expect(hearthd.log).not.toContain('"daemon":"flaky","error"');
     await expect.poll(async () => (await daemon('flaky'))?.state, POLL).toBe('ready');
-    const runtimeLog = await readFile(join(hearthd.dataDir, 'logs', 'supervision', 'runtime.log'), 'utf8');
-    expect(runtimeLog).toContain('liveness check failed; restarting');
+    // Ready by HTTP first, then restarted because liveness failed (not because it crashed).
+    const states = (history.get('flaky') ?? []).map((d) => d.state);
+    const firstRestart = states.indexOf('restarting');
+    expect(states.slice(0, firstRestart)).toContain('ready');
+    expect(history.get('flaky')?.[firstRestart]?.message).toMatch(/^liveness check failed: /);
+    const entries = await runtimeLog();
+    expect(entries.filter((e) => e.daemon === 'flaky' && e.level === 'error')).toEqual([]);
+    expect(entries.some((e) => e.daemon === 'flaky' && e.level === 'warn' && e.message === 'liveness check failed; restarting')).toBe(true);
   });
 
   test("a function health check reports the package function's message", async () => {
@@ -134,6 +178,7 @@ describe.skipIf(!isRoot)('the service manager, with real daemons in a real conta
   test('stop kills a daemon that ignores SIGTERM after its timeout and leaves nothing; logs survive a restart', async () => {
     const tree = processTree(initPid);
     const stopped = await hearthd.json<ServiceStatus>('stop', 'supervision');
+    const stoppedAt = Date.now();
     expect(stopped.state).toBe('stopped');
     const runtimeLog = await readFile(join(hearthd.dataDir, 'logs', 'supervision', 'runtime.log'), 'utf8');
     expect(runtimeLog).toMatch(/daemon did not stop in time; killing it.*"daemon":"stubborn"/);
@@ -141,11 +186,15 @@ describe.skipIf(!isRoot)('the service manager, with real daemons in a real conta
     expect(mountsUnder(join(hearthd.dataDir, 'run'))).toEqual([]);
     expect(existsSync(join(hearthd.dataDir, 'run', 'supervision'))).toBe(false);
 
-    const before = (await logs()).filter((e) => e.line === 'crashing now').length;
+    // Every line of the first run is still there, in order, before the lines of the second.
+    const before = await logs();
+    expect(before.filter((e) => e.line === 'crashing now')).toHaveLength(3);
     await hearthd.json('start', 'supervision', '--no-wait');
-    await expect.poll(async () => (await logs()).filter((e) => e.daemon === 'client' && e.line.startsWith('got: ')).length, POLL).toBeGreaterThan(1);
-    expect((await logs()).filter((e) => e.line === 'crashing now').length).toBeGreaterThanOrEqual(before);
-    expect(before).toBe(3);
+    await expect.poll(async () => (await logs()).filter((e) => e.daemon === 'client' && e.line.startsWith('got: ') && e.time > stoppedAt).length, POLL).toBeGreaterThan(1);
+    await expect.poll(async () => (await daemon('crasher'))?.state, POLL).toBe('failed');
+    const after = await logs();
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.filter((e) => e.line === 'crashing now')).toHaveLength(6);
     await hearthd.json('stop', 'supervision');
     await hearthd.json('uninstall', 'supervision', '--purge', '--yes');
   });

@@ -8,6 +8,7 @@ import { TestHearthd } from '../support/hearthd.js';
 import { containerRunning, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
 import { keygen, packExample, packVersion } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const POLL = { timeout: 60_000, interval: 200 };
 const ID = 'hello-world';
@@ -33,7 +34,7 @@ const POINTS: [string, '1.0.0' | '1.1.0'][] = [
   ['update:ready-recorded', '1.1.0'],
 ];
 
-describe.skipIf(!isRoot)('crash safety of updates: hearthd killed at each step of an update of a running service', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('crash safety of updates: hearthd killed at each step of an update of a running service', () => {
   let work: string;
   let hearthd: TestHearthd;
   let v10: string;

@@ -11,6 +11,7 @@ import { TestHearthd } from '../support/hearthd.js';
 import { execAsNobody } from '../support/host-user.js';
 import { keygen, packDir, packExample } from '../support/packages.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const POLL = { timeout: 60_000, interval: 100 };
 const WEB = 'hello-world';
@@ -36,7 +37,7 @@ function mediaMountOptions(initPid: number): Map<string, string[]> {
   return mounts;
 }
 
-describe.skipIf(!isRoot)('containment: container root never becomes host root, nor reaches what the host acts on', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('containment: container root never becomes host root, nor reaches what the host acts on', () => {
   let work: string;
   let hearthd: TestHearthd;
   const asContainerRoot = (id: string, script: string) => hearthd.cli('exec', id, '--timeout', String(ATTACK_TIMEOUT_MS), '--', 'sh', '-c', script);

@@ -8,6 +8,7 @@ import { TestHearthd } from '../support/hearthd.js';
 import { processTree } from '../support/leftovers.js';
 import { keygen, packDir } from '../support/packages.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 import { SLEEPERS } from '../fixtures/orphans/src/index.js';
 
 const POLL = { timeout: 60_000, interval: 100 };
@@ -48,7 +49,7 @@ function procsIn(cgroupDir: string): Proc[] {
   return text.split('\n').filter(Boolean).flatMap((pid) => proc(Number(pid)) ?? []);
 }
 
-describe.skipIf(!isRoot)("a daemon's processes end with it, even those that left its process group", () => {
+describe.skipIf(skipUnless({ root: isRoot }))("a daemon's processes end with it, even those that left its process group", () => {
   let work: string;
   let hearthd: TestHearthd;
 

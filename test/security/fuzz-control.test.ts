@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TestHearthd } from '../support/hearthd.js';
 import { isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 import { RawClient, expectServerInfo, residentBytes } from '../support/raw-socket.js';
 
 /**
@@ -83,7 +84,7 @@ const CASES: Case[] = [
   { name: 'only newlines and spaces', payload: `${'\n'.repeat(100_000)}${' \r\n'.repeat(1000)}`, replies: 0 },
 ];
 
-describe.skipIf(!isRoot)('fuzzing the control socket never takes hearthd down', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('fuzzing the control socket never takes hearthd down', () => {
   let hearthd: TestHearthd;
 
   beforeAll(async () => {

@@ -9,6 +9,7 @@ import { CONTAINER_PATHS, HOST_SOCKET_NAME, type ServiceStatus } from '@hearth/s
 import { TestHearthd } from '../support/hearthd.js';
 import { keygen, packExample } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 import { connectRpc } from '../support/rpc.js';
 import { expectServerInfo } from '../support/raw-socket.js';
 import { mountsUnder, processAlive } from '../support/leftovers.js';
@@ -43,7 +44,7 @@ process.stdin.on('data', (d) => {
 
 type Message = { id?: unknown; method?: string; result?: unknown; error?: unknown; attacker?: string };
 
-describe.skipIf(!isRoot)('a hostile runtime connection never takes hearthd down', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('a hostile runtime connection never takes hearthd down', () => {
   let work: string;
   let hearthd: TestHearthd;
   let runtimePid = 0;

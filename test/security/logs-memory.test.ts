@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TestHearthd } from '../support/hearthd.js';
 import { keygen, packExample } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 import { RawClient, expectServerInfo } from '../support/raw-socket.js';
 import { processAlive } from '../support/leftovers.js';
 
@@ -39,7 +40,7 @@ async function writeLog(path: string, bytes: number, first: number): Promise<num
   return n;
 }
 
-describe.skipIf(!isRoot)('service.logs on a service with a large log', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('service.logs on a service with a large log', () => {
   let work: string;
   let hearthd: TestHearthd;
   let last: number;

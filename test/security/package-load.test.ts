@@ -6,12 +6,13 @@ import { TestHearthd } from '../support/hearthd.js';
 import { containerRunning } from '../support/leftovers.js';
 import { keygen, packDir } from '../support/packages.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 interface CliError {
   error: { code: string; message: string; hint?: string };
 }
 
-describe.skipIf(!isRoot)('package code that hangs or allocates at load is stopped at its limit, and the error says so', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('package code that hangs or allocates at load is stopped at its limit, and the error says so', () => {
   let work: string;
   let hearthd: TestHearthd;
 

@@ -8,6 +8,7 @@ import { TestHearthd } from '../support/hearthd.js';
 import { cgroupsOf, containerRunning, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
 import { fingerprintOf, keygen, packDir } from '../support/packages.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 import { exchange, request } from '../support/rpc.js';
 
 const PORT_BASE = 19_000 + Math.floor(Math.random() * 10_000);
@@ -17,7 +18,7 @@ const MALFORMED_IDS = ['__proto__', 'toString', 'hasOwnProperty'];
 /** Every CLI command that names one installed package. */
 const COMMANDS: string[][] = [['status'], ['start'], ['stop'], ['uninstall'], ['info'], ['logs'], ['stats'], ['restart'], ['actions'], ['exec', '--', 'true']];
 
-describe.skipIf(!isRoot)('ids that are Object.prototype keys (constructor, __proto__, toString) are ids like any other', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('ids that are Object.prototype keys (constructor, __proto__, toString) are ids like any other', () => {
   let work: string;
   let hearthd: TestHearthd;
   let archive: string;

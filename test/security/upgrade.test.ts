@@ -9,6 +9,7 @@ import { TestHearthd } from '../support/hearthd.js';
 import { execAsNobody } from '../support/host-user.js';
 import { cgroupsOf } from '../support/leftovers.js';
 import { REPO, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 /** The last commit before data format 2 (container ids shifted, directory kinds): its data dirs are format 1. */
 const FORMAT_1_COMMIT = 'b0d115f';
@@ -17,13 +18,12 @@ const ID = 'hello-world';
 const POLL = { timeout: 60_000, interval: 200 };
 
 const hasCommit = (await execa('git', ['-C', REPO, 'cat-file', '-e', `${FORMAT_1_COMMIT}^{commit}`], { reject: false })).exitCode === 0;
-if (isRoot && !hasCommit) console.warn(`upgrade test skipped: commit ${FORMAT_1_COMMIT} is not in this clone's history`);
 
 /** `hearth logs --json` prints one entry per line. */
 const logCount = async (hearthd: TestHearthd): Promise<number> => (await hearthd.cli('logs', ID, '--json', '--tail', '1000')).stdout.split('\n').filter(Boolean).length;
 const sha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
 
-describe.skipIf(!isRoot || !hasCommit)('a data dir made by the hearth before format 2, taken over by this one', () => {
+describe.skipIf(skipUnless({ root: isRoot, [`commit ${FORMAT_1_COMMIT} in this clone's history (clone with full history)`]: hasCommit }))('a data dir made by the hearth before format 2, taken over by this one', () => {
   let work: string;
   let old: string;
   let hearthd: TestHearthd;

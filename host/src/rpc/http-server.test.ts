@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { HearthError } from '@hearth/sdk/contract';
 import { RpcDispatcher } from '@hearth/sdk/rpc';
-import { HttpRpcServer } from './http-server.js';
+import { HttpRpcServer, MAX_HTTP_BODY_BYTES } from './http-server.js';
 
 const TOKEN = 'a-long-random-token';
 let server: HttpRpcServer;
@@ -41,10 +41,10 @@ test('malformed JSON and oversize bodies are refused by name', async () => {
   const bad = await post('{nope', TOKEN);
   expect(bad.status).toBe(400);
   expect(await bad.json()).toMatchObject({ error: { message: 'malformed JSON' } });
-  const big = await post(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'echo', params: { x: 'a'.repeat(2 * 1024 * 1024) } }), TOKEN).catch(
-    (e: unknown) => e,
-  );
-  if (big instanceof Response) expect(big.status).toBe(413);
+  // The client must see the refusal, not a reset connection: a fetch error fails the test.
+  const big = await post(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'echo', params: { x: 'a'.repeat(2 * MAX_HTTP_BODY_BYTES) } }), TOKEN);
+  expect(big.status).toBe(413);
+  expect(await big.json()).toMatchObject({ id: null, error: { message: `request larger than ${MAX_HTTP_BODY_BYTES} bytes` } });
 });
 
 test('a deeply nested id or params is refused by name and never echoed; the server keeps answering', async () => {

@@ -7,7 +7,10 @@ import { verifyArchive } from './reader.js';
 import { publicKeyOf } from './signing.js';
 import { serializeSignature } from './documents.js';
 import type { SignatureDocument } from './format.js';
-import { assemble, headerWithType, members, newKey, writeValid } from './test-archives.js';
+import { MAX_MANIFEST_BYTES } from '../manifest.js';
+import { MEMBER_LIMITS } from './format.js';
+import { assemble, headerWithType, manifest, members, newKey, writeValid } from './test-archives.js';
+import { writeArchive } from './writer.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -113,12 +116,32 @@ describe('verifyArchive', () => {
     }
   });
 
-  test('a manifest larger than the bound is ARCHIVE_OVERSIZE, before it is read', async () => {
+  test('a manifest larger than the bound, listed and signed in the index, is ARCHIVE_OVERSIZE and names the member and the bound', async () => {
+    // Valid JSON padded past the bound, with a correct digest and signature: only the size bound can refuse it.
+    const padded = Buffer.concat([Buffer.from(JSON.stringify(manifest)), Buffer.alloc(MAX_MANIFEST_BYTES + 1, 0x20)]);
+    const path = join(dir, 'big.hpk');
+    await writeArchive({
+      out: path,
+      privateKey: newKey(),
+      manifest,
+      members: [
+        { name: 'manifest.json', data: padded },
+        { name: 'scripts/index.js', data: Buffer.from('export const main = () => null;\n') },
+        { name: 'images/main.json', data: Buffer.from('{}') },
+        { name: 'images/main.squashfs', data: Buffer.alloc(512) },
+      ],
+    });
+    await expect(verifyArchive(path)).rejects.toMatchObject({
+      code: 'ARCHIVE_OVERSIZE',
+      details: { member: 'manifest.json', size: padded.length, limit: MAX_MANIFEST_BYTES },
+    });
+  });
+
+  test('a signature.json larger than its bound is ARCHIVE_OVERSIZE before its signature is checked', async () => {
     const path = await writeValid(dir);
     const list = await members(path);
-    const big = [...list.slice(0, 2), { name: 'manifest.json', data: Buffer.alloc(300 * 1024, 0x20) }, ...list.slice(3)];
-    // The index no longer matches, but the size bound is checked first.
-    expect(await codeOf(await assemble(join(dir, 'big.hpk'), big))).toMatch(/ARCHIVE_OVERSIZE|ARCHIVE_DIGEST_MISMATCH/);
+    list[0]!.data = Buffer.alloc(MEMBER_LIMITS['signature.json'] + 1, 0x20);
+    expect(await codeOf(await assemble(path, list))).toBe('ARCHIVE_OVERSIZE');
   });
 
   test('signature.json spelled differently (still valid JSON, same values) is refused', async () => {
