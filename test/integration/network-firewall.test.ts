@@ -7,13 +7,14 @@ import { formatIpv4, gatewayOf, parseIpv4, parseIpv4Net } from '../../host/dist/
 import { BRIDGE_NAME, macAddress, portName } from '../../host/dist/network/names.js';
 import { ensureBridge, loadFirewall, pinNeighbour, removeBridge } from '../../host/dist/network/system.js';
 import { TestNetns, vethBetween } from '../support/netns.js';
+import { isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 /**
  * hearth's bridge and firewall, as hearthd sets them up, in a namespace standing in for the host;
  * each "service" is a namespace on a veth whose host end is named and addressed as LXC would
  * make it, and one more namespace stands in for the internet. Nothing leaves these namespaces.
  */
-const root = process.getuid?.() === 0;
 const NET = parseIpv4Net('10.123.0.0/24');
 const GATEWAY = gatewayOf(NET);
 const ADDR = { app: parseIpv4('10.123.0.2'), db: parseIpv4('10.123.0.3'), other: parseIpv4('10.123.0.4') };
@@ -21,7 +22,7 @@ const DB_PORT = 5432;
 const HOST_PORT = 18080;
 const UPLINK = { host: '192.0.2.1', internet: '192.0.2.2' };
 
-describe.skipIf(!root)('the firewall hearth loads on its bridge', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('the firewall hearth loads on its bridge', () => {
   const namespaces: TestNetns[] = [];
   const keep = (ns: TestNetns): TestNetns => (namespaces.push(ns), ns);
   let host: TestNetns;
