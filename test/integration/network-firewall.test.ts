@@ -37,8 +37,8 @@ describe.skipIf(skipUnless({ root: isRoot }))('the firewall hearth loads on its 
       { id: 'db', address: ADDR.db, outbound: false },
       { id: 'other', address: ADDR.other, outbound: false },
     ],
-    grants: [{ from: ADDR.app, to: ADDR.db, port: DB_PORT, protocol: 'tcp' }],
-    forwards: [{ bindAddress: '0.0.0.0', hostPort: HOST_PORT, to: ADDR.db, port: DB_PORT, protocol: 'tcp' }],
+    grants: [{ fromId: 'app', toId: 'db', interfaceId: 'db', from: ADDR.app, to: ADDR.db, port: DB_PORT, protocol: 'tcp' }],
+    forwards: [{ serviceId: 'db', interfaceId: 'db', bindAddress: '0.0.0.0', hostPort: HOST_PORT, to: ADDR.db, port: DB_PORT, protocol: 'tcp' }],
   };
 
   beforeAll(async () => {

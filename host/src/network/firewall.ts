@@ -20,6 +20,10 @@ export interface FirewallService {
 }
 
 export interface Grant {
+  /** Service ids and the interface, for people (`hearth net`); the rules use the addresses. */
+  fromId: string;
+  toId: string;
+  interfaceId: string;
   from: number;
   to: number;
   port: number;
@@ -27,6 +31,8 @@ export interface Grant {
 }
 
 export interface Forward {
+  serviceId: string;
+  interfaceId: string;
   /** Host address the port is offered on; `0.0.0.0` for every local address. */
   bindAddress: string;
   hostPort: number;

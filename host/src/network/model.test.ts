@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { formatIpv4, gatewayOf, parseIpv4, parseIpv4Net } from './ipv4.js';
+import { describeFirewall } from './describe.js';
 import { firewallModel, type NetworkedService } from './model.js';
 import { hostResolvers } from './resolvers.js';
 
@@ -30,7 +31,7 @@ describe('the firewall model of the installed services', () => {
     const model = firewallModel(NET, gatewayOf(NET), '0.0.0.0', [
       svc('web', '10.123.0.4', { outbound: true, interfaces: { http: { port: 80 }, noport: { port: 81 } }, hostPorts: { http: 8400 } }),
     ]);
-    expect(model.forwards).toEqual([{ bindAddress: '0.0.0.0', hostPort: 8400, to: parseIpv4('10.123.0.4'), port: 80, protocol: 'tcp' }]);
+    expect(model.forwards).toEqual([{ serviceId: 'web', interfaceId: 'http', bindAddress: '0.0.0.0', hostPort: 8400, to: parseIpv4('10.123.0.4'), port: 80, protocol: 'tcp' }]);
     expect(model.services).toEqual([{ id: 'web', address: parseIpv4('10.123.0.4'), outbound: true }]);
   });
 });
@@ -57,5 +58,22 @@ describe("the host's resolvers as a container can use them", () => {
   test("a loopback stub (systemd-resolved) is replaced by its upstream list, or by none", async () => {
     await withFiles('nameserver 127.0.0.53\n', 'nameserver 192.0.2.1\n', async (files) => expect(await hostResolvers(files)).toEqual(['192.0.2.1']));
     await withFiles('nameserver 127.0.0.53\n', null, async (files) => expect(await hostResolvers(files)).toEqual([]));
+  });
+});
+
+describe('the firewall in words', () => {
+  test('each grant, outbound permission and host port is one sentence, and the default is said last', () => {
+    const model = firewallModel(NET, gatewayOf(NET), '127.0.0.1', [
+      svc('app', '10.123.0.2', { uses: { db: ['main'] }, outbound: true }),
+      svc('db', '10.123.0.3', { interfaces: { main: { port: 5432 } }, hostPorts: { main: 8401 } }),
+    ]);
+    expect(describeFirewall(model).map((r) => r.text)).toEqual([
+      'app has address 10.123.0.2 on hearth0 (10.123.0.0/24) and sends only as it',
+      'db has address 10.123.0.3 on hearth0 (10.123.0.0/24) and sends only as it',
+      'app (10.123.0.2) may connect to db at db.hearth:5432/tcp (its interface main): a declared dependency',
+      'app (10.123.0.2) may connect to the internet and the LAN (outbound access granted)',
+      'connections to 127.0.0.1:8401/tcp go to db (10.123.0.3) port 5432 (its interface main)',
+      'everything else a service sends is dropped: to other services, to the host itself, and outward without outbound access; replies pass',
+    ]);
   });
 });

@@ -32,12 +32,12 @@ export function firewallModel(net: Ipv4Net, gateway: number, bindAddress: string
       if (dep === undefined) continue;
       for (const interfaceId of interfaceIds) {
         const iface = dep.interfaces[interfaceId];
-        if (iface !== undefined) grants.push({ from, to: parseIpv4(dep.address), port: iface.port, protocol: 'tcp' });
+        if (iface !== undefined) grants.push({ fromId: service.id, toId: dep.id, interfaceId, from, to: parseIpv4(dep.address), port: iface.port, protocol: 'tcp' });
       }
     }
     for (const [interfaceId, iface] of Object.entries(service.interfaces)) {
       const hostPort = service.hostPorts[interfaceId];
-      if (hostPort !== undefined) forwards.push({ bindAddress, hostPort, to: from, port: iface.port, protocol: 'tcp' });
+      if (hostPort !== undefined) forwards.push({ serviceId: service.id, interfaceId, bindAddress, hostPort, to: from, port: iface.port, protocol: 'tcp' });
     }
   }
   return {
