@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # debootstrap: Debian-based images (the notes example's PostgreSQL and Node).
 # e2fsprogs: mkfs.ext4 for each service's scratch disk. git: the upgrade test builds the commit before format 2.
 # nftables: hearth's firewall (its own table) on the service bridge.
-PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap e2fsprogs git nftables)
+# openssl: hearth's local certificate authority and the certificates of TLS interfaces.
+PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap e2fsprogs git nftables openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
