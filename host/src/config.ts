@@ -99,6 +99,10 @@ export function parseHostConfig(argv: string[]): HostConfig {
   const baseImage = resolve(values['base-image'] ?? defaultBaseImage());
   if (!existsSync(baseImage)) throw flagError(`--base-image ${baseImage} does not exist`);
   const dataDir = resolve(values['data-dir'] ?? DEFAULT_DATA_DIR);
+  // Both end up in LXC configuration, which splits on whitespace and has no quoting.
+  for (const [flag, path] of [['--data-dir', dataDir], ['--base-image', baseImage]] as const) {
+    if (/\s/.test(path)) throw flagError(`${flag} ${JSON.stringify(path)} contains whitespace, which LXC configuration cannot hold`);
+  }
   let tcp: HostConfig['tcp'] = null;
   if (values['listen-tcp'] !== undefined) {
     const match = /^(.+):(\d+)$/.exec(values['listen-tcp']);

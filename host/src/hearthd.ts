@@ -3,10 +3,10 @@ import { HOST_METHODS, HearthError, errorMessage, installProcessPolicy } from '@
 import { RpcDispatcher, type Handler } from '@hearth/sdk/rpc';
 import { HttpRpcServer } from './rpc/http-server.js';
 import { loadOrCreateToken } from './rpc/token.js';
-import { HEARTHD_USAGE, parseHostConfig } from './config.js';
-import { assertTraversable, ensureDataDirs, ensureDir, layoutOf } from './layout.js';
+import { HEARTHD_USAGE, parseHostConfig, type HostConfig } from './config.js';
+import { assertTraversable, ensureDataDirs, ensureDir, layoutOf, type Layout } from './layout.js';
 import { migrateDataDir } from './store/migrate.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { mountBase } from './base-image.js';
 import { bindNosuid, unmount } from './system/mounts.js';
 import { StateStore } from './store/state.js';
@@ -15,8 +15,10 @@ import { ServiceManager } from './service/manager.js';
 import { clearStaging, recoverAtBoot } from './service/sweep.js';
 import { hostMethods } from './rpc/methods.js';
 import { ControlServer } from './rpc/control-server.js';
+import { CleanupStack } from './service/cleanup.js';
+import { HEARTH_VERSION } from './version.js';
 
-export const HEARTH_VERSION = '0.1.0';
+export { HEARTH_VERSION };
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help')) {
@@ -36,10 +38,38 @@ async function main(): Promise<void> {
   await migrateDataDir(layout, logger);
   await clearStaging(layout, logger);
   await ensureDataDirs(layout);
+  // What boot acquires, released in reverse at shutdown, or at once when boot fails half-way.
+  const acquired = new CleanupStack();
+  const release = (): Promise<void> => acquired.run((error) => logger.warn('a shutdown step failed', { error: errorMessage(error) }));
+  try {
+    await boot(config, layout, logger, acquired);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+
+  let shuttingDown = false;
+  const shutdown = (signal: string): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('shutting down', { signal });
+    void release().then(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Mounts, the service manager, the control API, then recovery; each release is pushed as soon as it is owed. */
+async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired: CleanupStack): Promise<void> {
   // Everything bound into containers comes from here: setuid bits and device files never count in it.
   await bindNosuid(layout.dataDir);
+  acquired.push(() => unmount(layout.dataDir));
   const state = await StateStore.open(layout.stateFile);
   const base = await mountBase(layout.baseMount, config.baseImage, logger);
+  acquired.push(() => base.release());
   const manager = await ServiceManager.open({
     layout,
     state,
@@ -49,6 +79,7 @@ async function main(): Promise<void> {
     baseRootfs: base.path,
     maxPackageBytes: config.maxPackageBytes,
   });
+  acquired.push(() => manager.stopAll());
   const implementation = hostMethods(manager, new TrustedKeys(state), {
     version: HEARTH_VERSION,
     pid: process.pid,
@@ -61,35 +92,18 @@ async function main(): Promise<void> {
   const methods: Record<string, Handler> = {};
   for (const name of HOST_METHODS) methods[name] = implementation[name];
   const control = await ControlServer.listen(config.socketPath, methods, logger);
-  let http: HttpRpcServer | null = null;
+  acquired.push(() => control.close());
   if (config.tcp) {
     const dispatcher = new RpcDispatcher();
     for (const [name, handler] of Object.entries(methods)) dispatcher.addMethod(name, handler);
-    http = await HttpRpcServer.listen(config.tcp.host, config.tcp.port, await loadOrCreateToken(config.tcp.tokenFile), dispatcher);
+    const http = await HttpRpcServer.listen(config.tcp.host, config.tcp.port, await loadOrCreateToken(config.tcp.tokenFile), dispatcher);
+    acquired.push(() => http.close());
     logger.info('serving the API over HTTP', { address: `${config.tcp.host}:${config.tcp.port}`, tokenFile: config.tcp.tokenFile });
   }
   logger.info('hearthd ready', { socket: config.socketPath, dataDir: config.dataDir, base: config.baseImage });
 
   // Containers left running by a hearthd that died are adopted; services that should run come back.
   await recoverAtBoot(manager, state, layout, logger);
-
-  let shuttingDown = false;
-  const shutdown = (signal: string): void => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info('shutting down', { signal });
-    void (async () => {
-      await control.close();
-      await http?.close();
-      await manager.stopAll();
-      await base.release();
-      await unmount(layout.dataDir).catch((error: unknown) => logger.warn('the data dir stays mounted', { error: errorMessage(error) }));
-      logger.info('stopped');
-      process.exit(0);
-    })();
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

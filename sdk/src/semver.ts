@@ -1,66 +1,25 @@
-/** Just enough semver for dependency ranges: compare versions, test a version against an npm-style range. */
+import semver from 'semver';
 
-type Triple = [number, number, number];
+/** Versions and npm-style ranges, as npm reads them (the `semver` package npm itself uses). */
 
-function parse(version: string): { triple: Triple; pre: string } | null {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+.*)?$/.exec(version);
-  if (!m) return null;
-  return { triple: [Number(m[1]), Number(m[2]), Number(m[3])], pre: m[4] ?? '' };
-}
-
+/** Order two versions; text that is not a version falls back to a plain string comparison. */
 export function compareVersions(a: string, b: string): number {
-  const pa = parse(a);
-  const pb = parse(b);
-  if (!pa || !pb) return a.localeCompare(b);
-  for (let i = 0; i < 3; i += 1) {
-    const d = (pa.triple[i] ?? 0) - (pb.triple[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  if (pa.pre === pb.pre) return 0;
-  if (pa.pre === '') return 1; // a release is above its pre-releases
-  if (pb.pre === '') return -1;
-  return pa.pre.localeCompare(pb.pre);
+  const va = semver.valid(a);
+  const vb = semver.valid(b);
+  if (va === null || vb === null) return a.localeCompare(b);
+  return semver.compare(va, vb);
 }
 
-/** `1`, `1.2`, `1.x` as [lower bound inclusive, upper bound exclusive]. */
-function partial(text: string): { low: string; high: string | null } {
-  const parts = text.replace(/^v/, '').split('-')[0]?.split('.') ?? [];
-  const nums = parts.map((p) => (p === 'x' || p === '*' ? null : Number(p)));
-  const [maj, min, pat] = nums;
-  if (maj === null || maj === undefined) return { low: '0.0.0', high: null };
-  if (min === null || min === undefined) return { low: `${maj}.0.0`, high: `${maj + 1}.0.0` };
-  if (pat === null || pat === undefined) return { low: `${maj}.${min}.0`, high: `${maj}.${min + 1}.0` };
-  return { low: text.replace(/^v/, ''), high: null };
-}
-
-function satisfiesPart(version: string, part: string): boolean {
-  if (part === '*' || part === 'x') return true;
-  const m = /^(\^|~|>=|<=|>|<|=)?(.+)$/.exec(part);
-  const op = m?.[1] ?? '';
-  const target = m?.[2] ?? '';
-  const cmp = (v: string): number => compareVersions(version, v);
-  const { low, high } = partial(target);
-  const [maj = 0, min = 0] = low.split('.').map(Number);
-  switch (op) {
-    case '>=':
-      return cmp(low) >= 0;
-    case '>':
-      return high ? cmp(high) >= 0 : cmp(low) > 0;
-    case '<=':
-      return high ? cmp(high) < 0 : cmp(low) <= 0;
-    case '<':
-      return cmp(low) < 0;
-    case '^': {
-      const upper = maj > 0 ? `${maj + 1}.0.0` : min > 0 ? `0.${min + 1}.0` : high ?? `0.0.${Number(low.split('.')[2] ?? 0) + 1}`;
-      return cmp(low) >= 0 && cmp(upper) < 0;
-    }
-    case '~':
-      return cmp(low) >= 0 && cmp(`${maj}.${min + 1}.0`) < 0;
-    default:
-      return high ? cmp(low) >= 0 && cmp(high) < 0 : cmp(low) === 0;
-  }
-}
-
+/**
+ * Whether `version` is in `range`, with npm's rules: `^0.2.1` stays below 0.3.0, and a
+ * pre-release matches only a range that names a pre-release of the same major.minor.patch.
+ * A version or range that does not parse satisfies nothing.
+ */
 export function satisfies(version: string, range: string): boolean {
-  return range.split('||').some((alt) => alt.trim().split(/\s+/).every((part) => satisfiesPart(version, part)));
+  return semver.valid(version) !== null && semver.validRange(range) !== null && semver.satisfies(version, range);
+}
+
+/** Whether npm reads `range` as a range (`^1.2.0`, `~1.2`, `>=1 <2`, `1.x`, `*`, `1.2.3 - 2.0.0`, `a || b`). */
+export function isValidRange(range: string): boolean {
+  return semver.validRange(range) !== null;
 }

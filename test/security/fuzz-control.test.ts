@@ -79,7 +79,19 @@ const CASES: Case[] = [
     replies: 21,
   },
   { name: 'invalid UTF-8 inside a string and outside one', payload: Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('","method":"server.info"}\n'), Buffer.from([0x80, 0x81, 0x0a])]), replies: 2 },
-  { name: 'batches, empty and full', payload: `[]\n[${req('"id":1,"method":"server.info"').trim()},${req('"id":2,"method":"server.info"').trim()}]\n`, replies: 2, check: errorWithNullId },
+  {
+    name: 'batches: empty, over the bound, and one that is served',
+    payload: `[]\n[${Array.from({ length: 65 }, (_, i) => req(`"id":${i},"method":"server.info"`).trim()).join(',')}]\n[${req('"id":1,"method":"server.info"').trim()},${req('"id":2,"method":"server.info"').trim()}]\n`,
+    replies: 3,
+    check: (replies) => {
+      const arrays = replies.filter((r) => Array.isArray(r));
+      expect(arrays).toMatchObject([[{ id: 1, result: {} }, { id: 2, result: {} }]]);
+      expect(typeof (arrays[0] as { result: { version: unknown } }[])[0]?.result.version).toBe('string');
+      const refused = replies.filter((r) => !Array.isArray(r)) as { id: unknown; error: { code: number; message: string } }[];
+      expect(refused.map((r) => [r.id, r.error.code])).toEqual([[null, -32600], [null, -32600]]);
+      expect(refused.some((r) => r.error.message.includes('over the limit of 64'))).toBe(true);
+    },
+  },
   { name: 'a partial line, then the client closes', payload: '{"jsonrpc":"2.0","id":1,"method":"server.in', replies: 0 },
   { name: 'only newlines and spaces', payload: `${'\n'.repeat(100_000)}${' \r\n'.repeat(1000)}`, replies: 0 },
 ];

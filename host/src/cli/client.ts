@@ -5,6 +5,8 @@ import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
 export const CONNECT_TIMEOUT_MS = 5_000;
 /** Long enough for a start that waits for readiness. */
 export const CALL_TIMEOUT_MS = 15 * 60_000;
+/** Beyond an operation's own timeout, for hearthd's answer (its error saying why) to arrive first. */
+export const CALL_MARGIN_MS = 60_000;
 
 /** A connection to hearthd's control socket; close it with `await using` or `close()`. */
 export class HostClient implements AsyncDisposable {
@@ -29,8 +31,9 @@ export class HostClient implements AsyncDisposable {
     return new HostClient(createRpcPeer(socket, onNotification ? { onNotification } : {}));
   }
 
-  call<M extends HostMethodName>(method: M, params: HostMethods[M]['params']): Promise<HostMethods[M]['result']> {
-    return this.peer.request<HostMethods[M]['result']>(method, params, CALL_TIMEOUT_MS);
+  /** `operationMs`: how long the operation itself may take (a start's wait, an exec); the call waits that plus a margin. */
+  call<M extends HostMethodName>(method: M, params: HostMethods[M]['params'], operationMs = 0): Promise<HostMethods[M]['result']> {
+    return this.peer.request<HostMethods[M]['result']>(method, params, Math.max(CALL_TIMEOUT_MS, operationMs + CALL_MARGIN_MS));
   }
 
   /** Resolves when hearthd closes the connection. */

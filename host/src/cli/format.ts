@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import { ownValue, type LogEntry, type PackageInfo, type ServerInfo, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
+import { isMarker } from '../logs/start-marker.js';
 
 /** Colour only for people: a terminal, and NO_COLOR unset. */
 const useColour = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;
@@ -88,7 +89,7 @@ export function formatStatus(status: ServiceStatus): string {
       ),
     );
   }
-  for (const iface of status.interfaces) lines.push(`  ${iface.name}: ${iface.url}`);
+  for (const iface of status.interfaces) lines.push(`  ${iface.name}: ${iface.url}${iface.warning ? `  (warning: ${iface.warning})` : ''}`);
   return lines.join('\n');
 }
 
@@ -122,5 +123,6 @@ export function formatUsage(services: ServiceUsage[]): string {
 }
 
 export function formatLogEntry(entry: LogEntry): string {
+  if (isMarker(entry)) return entry.line;
   return `${new Date(entry.time).toISOString()} ${entry.daemon}${entry.stream === 'stderr' ? '!' : ''} ${entry.line}`;
 }

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { HearthError } from '@hearth/sdk/contract';
+import { HearthError, errorMessage } from '@hearth/sdk/contract';
 import { verifyArchive } from '@hearth/sdk/archive';
 
 /**
@@ -18,9 +18,12 @@ export async function publicKeyFrom(arg: string): Promise<string> {
   if (arg.endsWith('.hpk')) return (await verifyArchive(arg)).signer.publicKey;
   try {
     const key = createPublicKey(await readFile(arg, 'utf8'));
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`a ${key.asymmetricKeyType ?? 'unknown'} key`);
+    if (key.asymmetricKeyType !== 'ed25519') {
+      throw new HearthError('INVALID_PARAMS', `${arg} is a ${key.asymmetricKeyType ?? 'unknown'} key, not ed25519`, { hint: 'make keys with hearth-pack keygen' });
+    }
     return Buffer.from(key.export({ format: 'jwk' }).x ?? '', 'base64url').toString('base64');
   } catch (error) {
-    throw new HearthError('INVALID_PARAMS', `${arg} is not an ed25519 PEM key: ${(error as Error).message}`, { hint: 'make keys with hearth-pack keygen' });
+    if (error instanceof HearthError) throw error;
+    throw new HearthError('INVALID_PARAMS', `${arg} is not an ed25519 PEM key: ${errorMessage(error)}`, { hint: 'make keys with hearth-pack keygen', cause: error });
   }
 }

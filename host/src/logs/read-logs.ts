@@ -1,6 +1,7 @@
 import type { LogEntry } from '@hearth/sdk/contract';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '@hearth/sdk/rpc';
 import { rotatedFiles } from './rotating-log.js';
+import { isMarker } from './start-marker.js';
 import { linesFromEnd } from './lines-from-end.js';
 import { parseLogEntry } from '../service/runtime-input.js';
 
@@ -19,8 +20,9 @@ export interface LogQuery {
   limit: number;
 }
 
+/** Start markers pass a daemon filter: they tell the runs of every daemon apart. */
 export function matches(entry: LogEntry, query: Omit<LogQuery, 'limit'>): boolean {
-  return (query.daemon === undefined || entry.daemon === query.daemon) && (query.since === undefined || entry.time >= query.since);
+  return (query.daemon === undefined || entry.daemon === query.daemon || isMarker(entry)) && (query.since === undefined || entry.time >= query.since);
 }
 
 /** A stored line as an entry, or null: cut by a crash mid-write, or written by an older hearth that did not check entries. */

@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { MAX_JSON_DEPTH, RpcDispatcher, classifyMessage, invalidRequestResponse, jsonDepthExceeds, parseErrorResponse, toErrorResponse, type RpcCaller } from '@hearth/sdk/rpc';
+import type { JSONRPCResponse } from 'json-rpc-2.0';
+import { MAX_JSON_DEPTH, RpcDispatcher, classifyMessage, invalidRequestResponse, jsonDepthExceeds, parseErrorResponse, serveBatch, toErrorResponse, type RpcCaller } from '@hearth/sdk/rpc';
 
 export const MAX_HTTP_BODY_BYTES = 1024 * 1024;
+const JSON_RPC_INVALID_REQUEST = -32600;
+const HTTP_HINT = 'POST one JSON-RPC request, or a batch (an array) of them, as the body';
 
 /**
  * The optional TCP listener for tools that cannot reach the unix socket (a web UI): JSON-RPC in
- * an HTTP POST body, one request per call, and only with `Authorization: Bearer <token>`.
+ * an HTTP POST body (one request or a batch), and only with `Authorization: Bearer <token>`.
  * No notifications here; `follow` style calls answer once.
  */
 export class HttpRpcServer {
@@ -65,7 +68,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
     return;
   }
   if (req.method !== 'POST') {
-    reply(res, 405, parseErrorResponse(`${req.method ?? '?'} is not supported`, 'POST one JSON-RPC request as the body'), { allow: 'POST' });
+    reply(res, 405, parseErrorResponse(`${req.method ?? '?'} is not supported`, HTTP_HINT), { allow: 'POST' });
     req.resume();
     return;
   }
@@ -82,28 +85,35 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
   }
   const body = Buffer.concat(chunks);
   if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
-    reply(res, 400, parseErrorResponse(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, 'POST one JSON-RPC request as the body'));
+    reply(res, 400, parseErrorResponse(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, HTTP_HINT));
     return;
   }
   let message: unknown;
   try {
     message = JSON.parse(body.toString('utf8'));
   } catch {
-    reply(res, 400, parseErrorResponse('malformed JSON', 'POST one JSON-RPC request as the body'));
-    return;
-  }
-  const m = classifyMessage(message);
-  if (m.kind !== 'request') {
-    const reason = m.kind === 'invalid' ? m.reason : 'expected a request, not a response';
-    reply(res, 400, invalidRequestResponse(m.kind === 'invalid' ? m.id : null, `invalid request: ${reason}`, 'POST one JSON-RPC request as the body'));
+    reply(res, 400, parseErrorResponse('malformed JSON', HTTP_HINT));
     return;
   }
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
   const caller: RpcCaller = { notify: () => undefined, closed };
-  const response = await dispatcher.handle({ jsonrpc: m.jsonrpc, id: m.id, method: m.method, params: m.params }, caller);
+  const serveOne = async (item: unknown): Promise<JSONRPCResponse | null> => {
+    const m = classifyMessage(item);
+    if (m.kind === 'request') return await dispatcher.handle({ jsonrpc: m.jsonrpc, id: m.id, method: m.method, params: m.params }, caller);
+    const reason = m.kind === 'invalid' ? m.reason : 'expected a request, not a response';
+    return invalidRequestResponse(m.kind === 'invalid' ? m.id : null, `invalid request: ${reason}`, HTTP_HINT);
+  };
+  if (Array.isArray(message)) {
+    const response = await serveBatch(message, serveOne);
+    if (response === null) res.writeHead(204).end();
+    else reply(res, Array.isArray(response) ? 200 : 400, response);
+    return;
+  }
+  const response = await serveOne(message);
   if (response === null) {
     res.writeHead(204).end();
     return;
   }
-  reply(res, 200, response);
+  // A request that was not one (no method, a wrong version) is the client's error; a method's error is an answer.
+  reply(res, response.error?.code === JSON_RPC_INVALID_REQUEST ? 400 : 200, response);
 }

@@ -11,6 +11,8 @@ type Implementation = {
 };
 
 export const DEFAULT_LOG_LIMIT = 200;
+/** `--user` of exec: a name (as useradd allows) or a uid, then optionally `:` and a group name or gid. */
+export const EXEC_USER = /^(?:[a-z_][a-z0-9_.-]{0,31}|\d{1,10})(?::(?:[a-z_][a-z0-9_.-]{0,31}|\d{1,10}))?$/;
 
 const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : 'expected an absolute path as the daemon sees it');
 
@@ -56,11 +58,11 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
     },
     'service.stats': async (params) => {
       const p = parseParams('service.stats', params, { id: serviceIdOptional });
-      return { services: await manager.stats(p.id) };
+      return { services: await manager.operations.stats(p.id) };
     },
-    'service.status': (params) => {
+    'service.status': async (params) => {
       const p = parseParams('service.status', params, { id: serviceId });
-      return manager.status(p.id);
+      return await manager.statusProbed(p.id);
     },
     'service.logs': async (params, caller) => {
       const p = parseParams('service.logs', params, {
@@ -75,13 +77,13 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
         // Subscribe before reading, so no line falls between the read and the subscription.
         const buffered: HostNotifications['service.log'][] = [];
         let live = false;
-        const unsubscribe = manager.followLogs(p.id, query, (entry) => {
+        const unsubscribe = manager.operations.followLogs(p.id, query, (entry) => {
           const note = { id: p.id, entry };
           if (live) caller.notify('service.log', note);
           else buffered.push(note);
         });
         void caller.closed.then(unsubscribe);
-        const entries = await manager.logs(p.id, { ...query, limit: p.limit ?? DEFAULT_LOG_LIMIT });
+        const entries = await manager.operations.logs(p.id, { ...query, limit: p.limit ?? DEFAULT_LOG_LIMIT });
         const lastTime = entries.at(-1)?.time ?? -1;
         setImmediate(() => {
           for (const note of buffered) if (note.entry.time > lastTime) caller.notify('service.log', note);
@@ -89,7 +91,7 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
         });
         return { entries };
       }
-      return { entries: await manager.logs(p.id, { ...query, limit: p.limit ?? DEFAULT_LOG_LIMIT }) };
+      return { entries: await manager.operations.logs(p.id, { ...query, limit: p.limit ?? DEFAULT_LOG_LIMIT }) };
     },
     'service.restart': async (params) => {
       const p = parseParams('service.restart', params, {
@@ -106,9 +108,13 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
         command: { kind: 'string[]', check: (v: string[]) => (v.length > 0 ? null : 'expected at least the program to run') },
         env: { kind: 'env', optional: true },
         timeoutMs: { kind: 'number', optional: true, check: (v: number) => (v > 0 && v <= 3_600_000 ? null : 'expected 1..3600000') },
+        user: { kind: 'string', optional: true, check: (v: string) => (EXEC_USER.test(v) ? null : 'expected a user name or uid, optionally :group or :gid, like www-data, 0 or 1000:1000') },
       });
       const { id, ...exec } = p;
-      return await manager.exec(id, exec, (output) => caller.notify('service.execOutput', output));
+      // The caller hanging up (Ctrl-C on `hearth exec`) ends the command instead of leaving it running.
+      const hangup = new AbortController();
+      void caller.closed.then(() => hangup.abort());
+      return await manager.operations.exec(id, exec, (output) => caller.notify('service.execOutput', output), hangup.signal);
     },
     'service.put': async (params) => {
       const p = parseParams('service.put', params, {
@@ -119,7 +125,7 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
         contentBase64: { kind: 'string' },
         mode: { kind: 'number', optional: true, check: (v: number) => (Number.isInteger(v) && v >= 0 && v <= 0o7777 ? null : 'expected a file mode like 420 (0o644)') },
       });
-      return await manager.putFile(p.id, p, p.contentBase64, p.mode);
+      return await manager.operations.putFile(p.id, p, p.contentBase64, p.mode);
     },
     'service.fetch': async (params) => {
       const p = parseParams('service.fetch', params, {
@@ -128,11 +134,11 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
         volume: { kind: 'string', optional: true },
         path: { kind: 'string', check: absolutePath },
       });
-      return await manager.fetchFile(p.id, p);
+      return await manager.operations.fetchFile(p.id, p);
     },
     'action.list': async (params) => {
       const p = parseParams('action.list', params, { id: serviceId });
-      return await manager.listActions(p.id);
+      return await manager.operations.listActions(p.id);
     },
     'action.run': async (params) => {
       const p = parseParams('action.run', params, {
@@ -140,7 +146,7 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
         action: { kind: 'string' },
         input: { kind: 'input', optional: true },
       });
-      return await manager.runAction(p.id, p.action, p.input ?? {});
+      return await manager.operations.runAction(p.id, p.action, p.input ?? {});
     },
     'trust.add': async (params) => {
       const p = parseParams('trust.add', params, { publicKey: { kind: 'string' }, name: { kind: 'string', optional: true } });

@@ -42,3 +42,30 @@ test('a call that waits too long gives up with SERVICE_BUSY naming the holder', 
   await expect(lock.run('svc', 'stop', () => Promise.resolve())).rejects.toMatchObject({ code: 'SERVICE_BUSY', details: { operation: 'start' } });
   await slow;
 });
+
+test('a waiter that gives up leaves the holder named for the waiters after it', async () => {
+  const lock = new KeyedLock(20);
+  const slow = lock.run('svc', 'start', () => sleep(150));
+  const first = lock.run('svc', 'stop', () => Promise.resolve());
+  await expect(first).rejects.toMatchObject({ code: 'SERVICE_BUSY' });
+  // Queued after the first waiter gave up: the holder is still `start`.
+  await expect(lock.run('svc', 'uninstall', () => Promise.resolve())).rejects.toMatchObject({ code: 'SERVICE_BUSY', details: { operation: 'start' } });
+  await slow;
+});
+
+test('a call queued after a waiter gave up still waits for the holder', async () => {
+  const lock = new KeyedLock(30);
+  const events: string[] = [];
+  let finish!: () => void;
+  const holding = lock.run('svc', 'start', async () => {
+    events.push('start begin');
+    await new Promise<void>((resolve) => (finish = resolve));
+    events.push('start end');
+  });
+  await expect(lock.run('svc', 'stop', () => Promise.resolve())).rejects.toMatchObject({ code: 'SERVICE_BUSY' });
+  const next = lock.run('svc', 'status', () => Promise.resolve(events.push('status')));
+  await sleep(5);
+  finish();
+  await Promise.all([holding, next]);
+  expect(events).toEqual(['start begin', 'start end', 'status']);
+});

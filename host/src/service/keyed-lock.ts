@@ -19,14 +19,21 @@ export class KeyedLock {
     const mine = new Promise<void>((resolve) => (release = resolve));
     const tail = previous.then(() => mine);
     this.tails.set(key, tail);
+    // Forgotten once it settles, not when this call ends: a waiter that gave up must leave the
+    // queue in place, or the next caller would run beside the holder. (Tails never reject.)
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    let holding = false;
     try {
       await this.waitTurn(key, operation, previous);
+      holding = true;
       this.holders.set(key, operation);
       return await fn();
     } finally {
-      this.holders.delete(key);
+      // Only the holder forgets its name: a waiter that gave up never held the key.
+      if (holding) this.holders.delete(key);
       release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
 

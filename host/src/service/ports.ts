@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { HearthError } from '@hearth/sdk/contract';
 
 /** True when `port` can be bound on `host` right now. */
 export async function portIsFree(host: string, port: number): Promise<boolean> {
@@ -14,5 +15,8 @@ export async function allocatePort(host: string, base: number, taken: ReadonlySe
   for (let port = base; port < 65_536; port += 1) {
     if (!taken.has(port) && (await portIsFree(host, port))) return port;
   }
-  throw new Error(`no free port from ${base} on ${host}`);
+  throw new HearthError('INVALID_PARAMS', `no free port from ${base} up to 65535 on ${host} for the package's interfaces`, {
+    hint: 'free some ports, uninstall packages you no longer need, or start hearthd with a lower --port-base',
+    details: { portBase: base, host },
+  });
 }

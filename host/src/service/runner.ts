@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import type { RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
 import {
-  CONTAINER_PATHS,
   HOST_SOCKET_NAME,
   HearthError,
   interfaceSocketName,
@@ -20,12 +18,15 @@ import {
   type ServiceStatus,
 } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
-import { CONTAINER_ROOT_ID, containerName, ensureDir, type Layout, type ServicePaths } from '../layout.js';
-import { DEFAULT_IDMAP, renderContainerConfig, type ContainerSpec } from '../system/lxc-config.js';
-import { makeScratch } from '../system/scratch.js';
-import { lxcInitPid, lxcStart, lxcStop, removeMonitorCgroups, type LxcTarget } from '../system/lxc.js';
-import { mountPoints, mountSquashfs, mountsUnder, unmount } from '../system/mounts.js';
+import { CONTAINER_ROOT_ID, containerName, type Layout, type ServicePaths } from '../layout.js';
+import { renderContainerConfig } from '../system/lxc-config.js';
+import { lxcInitPid, type LxcTarget } from '../system/lxc.js';
+import { pushContainerStop, startContainer, watchExit } from './container-steps.js';
+import { mountPoints, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
+import { containerSpec, mountImages, prepareDirs, prepareScratch } from './container-setup.js';
+import { runExec, type ExecListeners } from './exec.js';
+import { probeInterface } from './interface-probe.js';
 import { RuntimeLink } from './runtime-link.js';
 import { requestRuntime } from './runtime-results.js';
 import { CleanupStack } from './cleanup.js';
@@ -34,13 +35,12 @@ import { RotatingLog } from '../logs/rotating-log.js';
 import { crashPoint } from '../crash-points.js';
 import { awaitPackageLoad, containerExited, explainingExit, type StartingContainer } from './package-load.js';
 import { adoptAction, runtimePhase } from './adopt-phase.js';
+import { isMarker, startMarker } from '../logs/start-marker.js';
+import { HEARTH_VERSION } from '../version.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
-export const EXEC_TIMEOUT_MS = 60_000;
 export const ACTION_TIMEOUT_MS = 10 * 60_000;
-/** Extra time an RPC waits beyond the operation's own timeout, for the answer to travel. */
-export const RPC_MARGIN_MS = 5_000;
 export const RUNTIME_STOP_TIMEOUT_MS = 90_000;
 /** How often the container is checked for having died while we wait on it. */
 export const CONTAINER_POLL_MS = 250;
@@ -75,7 +75,7 @@ export interface RunnerContext {
  */
 export class ServiceRunner {
   private readonly daemons = new Map<string, DaemonStatus>();
-  private readonly execs = new Map<string, (output: ExecOutput) => void>();
+  private readonly execs: ExecListeners = new Map();
   /** Daemons in the order the package declares them (from the runtime's answers), for display. */
   private order: string[] = [];
   private readonly cleanup = new CleanupStack();
@@ -139,22 +139,22 @@ export class ServiceRunner {
       last = now;
     };
     await rm(paths.runDir, { recursive: true, force: true });
-    await this.prepareDirs();
+    await prepareDirs(this.ctx, this.cleanup);
     this.openLog();
+    this.appendLog(startMarker(this.ctx.manifest.id, this.ctx.manifest.version, HEARTH_VERSION, Date.now()));
     step('dirs');
     // Independent: the images' loop mounts and the scratch filesystem. Both settle before a failure
     // is thrown, so the cleanup never runs while the other is still mounting.
-    const prepared = await Promise.allSettled([this.mountImages(true), this.makeScratch()]);
+    const prepared = await Promise.allSettled([mountImages(this.ctx, this.cleanup, true), prepareScratch(this.ctx, this.cleanup)]);
     const failed = prepared.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     step('images');
     const link = await this.listenForRuntime();
-    await writeFile(paths.configFile, renderContainerConfig(this.containerSpec()));
-    await lxcStart(target, paths.configFile);
-    this.pushContainerStop();
+    await writeFile(paths.configFile, renderContainerConfig(containerSpec(this.ctx, this.target.name)));
+    await startContainer(this.cleanup, target, paths.configFile);
     step('container');
-    // Looked up while the runtime boots inside.
-    const initPid = lxcInitPid(target);
+    // Looked up while the runtime boots inside (never rejects: a failed lookup is null).
+    const initPid = lxcInitPid(target).catch(() => null);
     const runtime = await this.awaitRuntime(link);
     this.initPid = await initPid;
     step('runtime');
@@ -172,15 +172,15 @@ export class ServiceRunner {
   }
 
   private async adoptSteps(initPid: number): Promise<void> {
-    await this.prepareDirs();
+    await prepareDirs(this.ctx, this.cleanup);
     this.openLog();
-    await this.mountImages(false);
+    await mountImages(this.ctx, this.cleanup, false);
     this.cleanup.push(() => unmount(this.ctx.paths.scratchDir));
     if (!(await mountPoints()).includes(this.ctx.paths.scratchDir)) {
       throw new HearthError('CONTAINER_FAILED', `the scratch filesystem is no longer mounted at ${this.ctx.paths.scratchDir}`, { hint: 'the service is restarted instead' });
     }
     const link = await this.listenForRuntime();
-    this.pushContainerStop();
+    pushContainerStop(this.cleanup, this.target);
     this.initPid = initPid;
     const runtime = await this.awaitRuntime(link);
     const result = await requestRuntime(runtime, 'runtime.status', {});
@@ -196,26 +196,6 @@ export class ServiceRunner {
     this.ctx.logger.info('adopted a running container', { initPid, phase, daemons: daemons.map((d) => `${d.id}:${d.state}`) });
   }
 
-  /** Owners and modes as layout.ts sets them out: what the container may pass, what it owns. */
-  private async prepareDirs(): Promise<void> {
-    const { paths, manifest } = this.ctx;
-    this.cleanup.push(() => rm(paths.runDir, { recursive: true, force: true }));
-    await ensureDir(paths.runDir, 'passage');
-    // Not scratchDir: once its filesystem is mounted there (an adopted container), that would be the root of it.
-    for (const dir of [paths.hostDir, paths.imagesDir, paths.volumesDir]) await ensureDir(dir, 'passage');
-    await ensureDir(paths.socketsDir, 'container');
-    await ensureDir(paths.logsDir, 'host');
-    for (const volume of manifest.volumes) await ensureDir(join(paths.volumesDir, volume), 'container');
-  }
-
-  /** The daemons' writable layers live on a filesystem of the service's scratch size (its disk quota). */
-  private async makeScratch(): Promise<void> {
-    const { paths, manifest } = this.ctx;
-    this.cleanup.push(() => unmount(paths.scratchDir));
-    await ensureDir(paths.scratchDir, 'passage');
-    await makeScratch(paths.scratchImage, paths.scratchDir, manifest.resources.scratchMiB * 1024 * 1024, CONTAINER_ROOT_ID);
-  }
-
   private openLog(): void {
     const log = new RotatingLog(join(this.ctx.paths.logsDir, DAEMON_LOG_FILE));
     this.log = log;
@@ -226,34 +206,17 @@ export class ServiceRunner {
     });
   }
 
-  /** Mount each image out of the archive, or (adopting) check that it still is mounted. */
-  private async mountImages(mount: boolean): Promise<void> {
-    const mounted = mount ? [] : await mountPoints();
-    const mountPointOf = (image: InstalledImage): string => join(this.ctx.paths.imagesDir, image.id);
-    // Each is undone whatever happens to the others; unmounting what is not mounted is a no-op.
-    for (const image of this.ctx.images) this.cleanup.push(() => unmount(mountPointOf(image)));
-    if (!mount) {
-      const gone = this.ctx.images.find((image) => !mounted.includes(mountPointOf(image)));
-      if (gone) throw new HearthError('CONTAINER_FAILED', `image ${gone.id} is no longer mounted at ${mountPointOf(gone)}`, { hint: 'the service is restarted instead' });
-      return;
-    }
-    // In parallel: each is a loop device set up by its own mount(8).
-    const results = await Promise.allSettled(
-      this.ctx.images.map(async (image) => {
-        await ensureDir(mountPointOf(image), 'passage');
-        await mountSquashfs(this.ctx.paths.archive, mountPointOf(image), { offset: image.offset, size: image.size });
-      }),
-    );
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+  /** Persist a line, then pass it to followers. */
+  private appendLog(entry: LogEntry): void {
+    this.log?.append(JSON.stringify(entry));
+    this.ctx.onLog(entry);
   }
 
   private async listenForRuntime(): Promise<RuntimeLink> {
     const link = await RuntimeLink.listen(join(this.ctx.paths.hostDir, HOST_SOCKET_NAME), this.ctx.manifest.id, CONTAINER_ROOT_ID, {
       onDaemonState: (status) => this.setDaemon(status),
       onLog: (entry) => {
-        this.log?.append(JSON.stringify(entry));
-        this.ctx.onLog(entry);
+        if (!isMarker(entry)) this.appendLog(entry); // only hearthd writes markers
       },
       onExecOutput: (output) => this.execs.get(output.execId)?.(output),
       onDisconnect: () => {
@@ -269,14 +232,6 @@ export class ServiceRunner {
     return link;
   }
 
-  private pushContainerStop(): void {
-    const target = this.target;
-    this.cleanup.push(async () => {
-      await lxcStop(target);
-      await removeMonitorCgroups(target.name);
-    });
-  }
-
   /** The container being started, for errors that show why it exited (package-load.ts). */
   private starting(): StartingContainer {
     const target = this.target;
@@ -287,15 +242,16 @@ export class ServiceRunner {
   private async awaitRuntime(link: RuntimeLink): Promise<RpcPeer> {
     const target = this.target;
     const died = new AbortController();
-    const watch = setInterval(() => {
-      void lxcInitPid(target).then(async (pid) => {
-        if (pid === null && !died.signal.aborted) died.abort(await containerExited(this.starting(), 'during start'));
-      });
-    }, CONTAINER_POLL_MS);
+    const stopWatching = watchExit(
+      async () => (await lxcInitPid(target)) !== null,
+      async () => died.abort(await containerExited(this.starting(), 'during start')),
+      (error) => this.ctx.logger.warn('could not check whether the container still runs', { error: String(error) }),
+      CONTAINER_POLL_MS,
+    );
     try {
       return await link.waitConnected(died.signal);
     } finally {
-      clearInterval(watch);
+      stopWatching();
     }
   }
 
@@ -307,44 +263,6 @@ export class ServiceRunner {
       this.cleanup.push(() => relay.close());
       this.ctx.logger.info('interface offered', { interface: ifaceId, address: `${this.ctx.bindAddress}:${port}`, port: iface.port });
     }
-  }
-
-  /**
-   * Host-owned files (the package, host.sock) are bound without an idmap, so inside they belong to
-   * no one the container maps and stay read-only even if it remounts them; images are squashfs,
-   * read-only at the filesystem, so they keep root's files as root's (idmapped).
-   */
-  private containerSpec(): ContainerSpec {
-    const { paths, manifest } = this.ctx;
-    const binds = [
-      { source: paths.packageDir, target: CONTAINER_PATHS.packageDir, readonly: true },
-      { source: paths.hostDir, target: CONTAINER_PATHS.hostDir, readonly: true },
-      { source: paths.socketsDir, target: CONTAINER_PATHS.socketsDir, readonly: false },
-      { source: paths.scratchDir, target: CONTAINER_PATHS.scratchDir, readonly: false },
-      ...this.ctx.images.map((image) => ({
-        source: join(paths.imagesDir, image.id),
-        target: `${CONTAINER_PATHS.imagesDir}/${image.id}`,
-        readonly: true,
-        idmapped: true,
-      })),
-      ...manifest.volumes.map((volume) => ({
-        source: join(paths.volumesDir, volume),
-        target: `${CONTAINER_PATHS.volumesDir}/${volume}`,
-        readonly: false,
-      })),
-    ];
-    return {
-      name: this.target.name,
-      baseRootfs: this.ctx.baseRootfs,
-      idmap: DEFAULT_IDMAP,
-      initCommand: '/usr/lib/hearth/start-runtime',
-      binds,
-      consoleLog: join(paths.logsDir, 'runtime.log'),
-      lxcLog: join(paths.logsDir, 'lxc.log'),
-      pidsMax: manifest.resources.pids,
-      memoryLimitBytes: manifest.resources.memoryMiB * 1024 * 1024,
-      ...(manifest.resources.cpus !== null && { cpus: manifest.resources.cpus }),
-    };
   }
 
   /**
@@ -369,23 +287,35 @@ export class ServiceRunner {
     return runtime;
   }
 
-  /** The daemon a command or file goes to when the caller names none: the first long-running one. */
+  /**
+   * The daemon a command or file goes to when the caller names none: the first daemon (not task)
+   * in the package's declaration order, or the first task when there are only tasks.
+   */
   defaultDaemon(): string {
-    const first = [...this.daemons.values()].find((d) => d.kind !== 'task') ?? [...this.daemons.values()][0];
+    const declared = this.order.flatMap((id) => this.daemons.get(id) ?? []);
+    const all = declared.length > 0 ? declared : [...this.daemons.values()];
+    const first = all.find((d) => d.kind !== 'task') ?? all[0];
     if (!first) throw new HearthError('INVALID_PARAMS', `${this.ctx.manifest.id} has no daemons`);
     return first.id;
   }
 
-  async exec(params: Omit<ExecParams, 'execId'>, onOutput: (output: ExecOutput) => void): Promise<ExecResult> {
-    const runtime = this.runtime();
-    const execId = randomUUID();
-    this.execs.set(execId, onOutput);
-    try {
-      const timeoutMs = params.timeoutMs ?? EXEC_TIMEOUT_MS;
-      return await requestRuntime(runtime, 'runtime.exec', { ...params, execId, timeoutMs }, timeoutMs + RPC_MARGIN_MS);
-    } finally {
-      this.execs.delete(execId);
-    }
+  /** Run a command; `signal` aborting (the caller hung up) asks the runtime to kill it. */
+  async exec(params: Omit<ExecParams, 'execId'>, onOutput: (output: ExecOutput) => void, signal?: AbortSignal): Promise<ExecResult> {
+    return await runExec(this.runtime(), this.execs, params, onOutput, this.ctx.logger, signal);
+  }
+
+  /** Why each offered interface does not answer, by interface id (probed through the relay sockets). */
+  async interfaceWarnings(): Promise<Map<string, string>> {
+    const warnings = new Map<string, string>();
+    const { manifest, paths, ports } = this.ctx;
+    await Promise.all(
+      Object.entries(manifest.interfaces).map(async ([ifaceId, iface]) => {
+        if (ownValue(ports, ifaceId) === undefined) return;
+        const warning = await probeInterface(join(paths.socketsDir, interfaceSocketName(ifaceId)), CONTAINER_ROOT_ID, iface.port);
+        if (warning !== null) warnings.set(ifaceId, warning);
+      }),
+    );
+    return warnings;
   }
 
   /** Per-daemon usage from the runtime; none when it cannot say (the service's total still stands). */

@@ -39,8 +39,23 @@ describe('waitReady', () => {
 
     const failed = service(status({}));
     const b = waitReady(failed.changes, 'web', failed.status, 10_000, '/logs/web');
-    failed.set(status({ state: 'failed', message: 'db exited with code 1' }));
-    await expect(b).rejects.toMatchObject({ code: 'DAEMON_FAILED', message: 'web failed to become ready: db exited with code 1' });
+    failed.set(status({ state: 'failed', message: 'the container runtime disconnected' }));
+    await expect(b).rejects.toMatchObject({ code: 'DAEMON_FAILED', message: 'web cannot become ready: the container runtime disconnected' });
+  });
+
+  test('a daemon that fails ends the wait at once, naming it and its reason, with its last lines in the details', async () => {
+    const s = service(status({}));
+    const waiting = waitReady(s.changes, 'web', s.status, 60_000, '/logs/web');
+    const db = { id: 'db', state: 'failed' as const, message: 'readiness command cannot be executed: /bin/pg_isready: not found', since: 1, lastLines: ['starting', 'bye'] };
+    s.set(status({ state: 'failed', message: db.message, daemons: [{ id: 'web', state: 'waiting', since: 1 }, db] }));
+    const error = await waiting.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DAEMON_FAILED', details: { lastLines: ['starting', 'bye'] } });
+    expect((error as Error).message).toBe('web cannot become ready: daemon db failed: readiness command cannot be executed: /bin/pg_isready: not found');
+  });
+
+  test('the time running out says which daemons it was still waiting for', async () => {
+    const s = service(status({ daemons: [{ id: 'db', state: 'ready', since: 1 }, { id: 'web', state: 'starting', message: 'waiting for port 80', since: 1 }] }));
+    await expect(waitReady(s.changes, 'web', s.status, 20, '/logs/web')).rejects.toMatchObject({ code: 'TIMEOUT', message: 'web was not ready within 20 ms: web is starting (waiting for port 80)' });
   });
 
   test('an uninstall while waiting rejects with its error; the time running out is TIMEOUT, even once uninstalled', async () => {

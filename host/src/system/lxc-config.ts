@@ -1,4 +1,5 @@
 import { CONTAINER_ID_COUNT, CONTAINER_ROOT_ID } from '../layout.js';
+import { HearthError } from '@hearth/sdk/contract';
 
 /**
  * The LXC configuration of a hearth container, rendered from what the service needs.
@@ -51,7 +52,12 @@ export const CONSOLE_LOG_BYTES = 4 * 1024 * 1024;
 
 /** LXC splits values on whitespace and has no quoting: refuse paths that would be misread. */
 function assertPlain(value: string, what: string): string {
-  if (/\s/.test(value)) throw new Error(`${what} must not contain whitespace: ${JSON.stringify(value)}`);
+  if (/\s/.test(value)) {
+    throw new HearthError('INVALID_PARAMS', `${what} must not contain whitespace: ${JSON.stringify(value)}`, {
+      hint: 'LXC configuration has no quoting: choose a --data-dir and --base-image whose paths have no spaces',
+      details: { what, value },
+    });
+  }
   return value;
 }
 
@@ -78,7 +84,9 @@ export function renderContainerConfig(spec: ContainerSpec): string {
     ...spec.binds.map((b) => {
       const target = assertPlain(b.target.replace(/^\/+/, ''), 'bind target');
       const options = ['bind', b.readonly ? 'ro' : 'rw', 'nosuid', 'nodev', ...(b.idmapped === true ? ['idmap=container'] : []), 'create=dir'];
-      if (b.idmapped === true && !b.readonly) throw new Error(`an idmapped bind must be read-only: ${b.source}`);
+      if (b.idmapped === true && !b.readonly) {
+        throw new HearthError('INTERNAL', `an idmapped bind must be read-only: ${b.source}`, { hint: 'a bug in hearthd: please report it', details: { source: b.source } });
+      }
       return `lxc.mount.entry = ${assertPlain(b.source, 'bind source')} ${target} none ${options.join(',')} 0 0`;
     }),
     `lxc.cgroup.pids.max = ${spec.pidsMax ?? DEFAULT_PIDS_MAX}`,

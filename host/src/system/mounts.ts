@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import { HearthError } from '@hearth/sdk/contract';
 
 export const MOUNT_TIMEOUT_MS = 15_000;
 
@@ -17,7 +18,12 @@ export async function mountLoop(type: string, options: string[], source: string,
   for (let attempt = 1; ; attempt += 1) {
     const result = await execa('mount', ['-t', type, '-o', ['loop', ...options].join(','), source, target], { timeout: MOUNT_TIMEOUT_MS, reject: false });
     if (result.exitCode === 0) return;
-    if (attempt >= LOOP_MOUNT_TRIES || !result.stderr.includes('failed to setup loop device')) throw new Error(`mount of ${source} at ${target} failed: ${result.stderr || result.shortMessage}`);
+    if (attempt >= LOOP_MOUNT_TRIES || !result.stderr.includes('failed to setup loop device')) {
+      throw new HearthError('CONTAINER_FAILED', `mount of ${source} at ${target} failed: ${result.stderr || result.shortMessage}`, {
+        hint: 'check that the kernel has squashfs and loop support and free loop devices (losetup -f); see ENVIRONMENT.md',
+        details: { source, target, type, exitCode: result.exitCode },
+      });
+    }
     await sleep(LOOP_RETRY_MS * attempt);
   }
 }

@@ -1,3 +1,5 @@
+import { HearthError } from '../errors.js';
+
 /**
  * The subset of POSIX ustar that .hpk uses: regular files only, names up to 100 bytes, no prefix,
  * deterministic header fields. Parsing is strict; anything else is reported, never guessed at.
@@ -30,8 +32,12 @@ function checksum(header: Buffer): number {
 }
 
 export function encodeHeader(name: string, size: number): Buffer {
-  if (Buffer.byteLength(name) > 100) throw new Error(`member name longer than 100 bytes: ${name}`);
-  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_OCTAL_SIZE) throw new Error(`member ${name} is too large for ustar: ${size}`);
+  if (Buffer.byteLength(name) > 100) {
+    throw new HearthError('PACK_FAILED', `member name longer than 100 bytes: ${name}`, { hint: 'use a shorter image id', details: { member: name } });
+  }
+  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_OCTAL_SIZE) {
+    throw new HearthError('PACK_FAILED', `member ${name} is too large for ustar: ${size} bytes`, { hint: 'make the image smaller (at most 8 GiB)', details: { member: name, size } });
+  }
   const h = Buffer.alloc(BLOCK);
   writeString(h, 0, 100, name);
   writeOctal(h, 100, 8, 0o644);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { HearthError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
 import { BLOCK, encodeHeader, paddedSize } from './tar.js';
 import { INDEX_FORMAT, SIGNATURE_FORMAT, expectedMembers, type IndexDocument, type SignatureDocument } from './format.js';
@@ -56,7 +57,12 @@ async function writeMember(out: FileHandle, name: string, source: Buffer | strin
         onProgress?.(name, copied);
       }
       // The digest in the index was taken from this file: a file that changed since is not this member.
-      if (copied !== size) throw new Error(`${source} changed while it was packed (${size} → ${copied} bytes)`);
+      if (copied !== size) {
+        throw new HearthError('PACK_FAILED', `${source} changed while it was packed (${size} → ${copied} bytes)`, {
+          hint: 'pack again once nothing writes to it (another hearth-pack of the same package?)',
+          details: { path: source },
+        });
+      }
     } finally {
       await file.close();
     }
@@ -70,7 +76,9 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<{ size
   const { manifest, members } = options;
   const expected = expectedMembers(Object.keys(manifest.images));
   const names = members.map((m) => m.name);
-  if (names.join('\n') !== expected.join('\n')) throw new Error(`members ${names.join(', ')} differ from the layout ${expected.join(', ')}`);
+  if (names.join('\n') !== expected.join('\n')) {
+    throw new HearthError('INTERNAL', `members ${names.join(', ')} differ from the layout ${expected.join(', ')}`, { hint: 'a bug in hearth-pack: report it' });
+  }
 
   const digests = [];
   for (const member of members) digests.push({ name: member.name, ...(await digestOf(member)) });

@@ -36,6 +36,8 @@ export interface InterfaceStatus {
   hostPort: number;
   /** `http://127.0.0.1:8400/` for http interfaces. */
   url: string;
+  /** Set by `service.status` of a running service when nothing answers behind the interface (nobody listens on `port`). */
+  warning?: string;
 }
 
 export interface ServiceStatus {
@@ -117,7 +119,7 @@ export interface HostMethods {
   'service.restart': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
   /** Run a command in a daemon's filesystem; output arrives as `service.execOutput` notifications. */
   'service.exec': {
-    params: { id: string; daemon?: string; command: string[]; env?: Record<string, string>; timeoutMs?: number };
+    params: { id: string; daemon?: string; command: string[]; env?: Record<string, string>; timeoutMs?: number; user?: string };
     result: ExecResult;
   };
   /** Copy a file into a running daemon's filesystem (`daemon`) or a volume (`volume`). */

@@ -66,6 +66,8 @@ export interface ExecParams {
   env?: Record<string, string>;
   /** Killed after this long. @default 60000 */
   timeoutMs?: number;
+  /** Run as this user instead of the daemon's: a name from the image, or `uid[:gid]`. */
+  user?: string;
 }
 
 export interface ExecResult {
@@ -103,6 +105,8 @@ export interface RuntimeMethods {
   'runtime.runAction': { params: { action: string; input: Record<string, unknown> }; result: ActionResult };
   /** Run a command in a running daemon's filesystem, as its user, streaming `runtime.execOutput`. */
   'runtime.exec': { params: ExecParams; result: ExecResult };
+  /** Kill a running exec (its caller hung up); `cancelled` is false when it had already finished. */
+  'runtime.cancelExec': { params: { execId: string }; result: { cancelled: boolean } };
   'runtime.putFile': { params: FileTarget & { contentBase64: string; mode?: number }; result: { size: number } };
   'runtime.fetchFile': { params: FileTarget; result: { contentBase64: string; size: number } };
   /**
@@ -121,4 +125,4 @@ export interface RuntimeMethods {
   'runtime.stats': { params: Record<string, never>; result: { daemons: DaemonUsage[] } };
 }
 
-export const RUNTIME_METHODS = ['runtime.loaded', 'runtime.start', 'runtime.stop', 'runtime.status', 'runtime.stats', 'runtime.exec', 'runtime.putFile', 'runtime.fetchFile'] as const;
+export const RUNTIME_METHODS = ['runtime.loaded', 'runtime.start', 'runtime.stop', 'runtime.status', 'runtime.stats', 'runtime.exec', 'runtime.cancelExec', 'runtime.putFile', 'runtime.fetchFile'] as const;

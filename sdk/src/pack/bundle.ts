@@ -19,7 +19,7 @@ export async function bundlePackage(entry: string): Promise<Buffer> {
       legalComments: 'none',
     });
     const out = result.outputFiles[0];
-    if (!out) throw new Error('esbuild produced no output');
+    if (!out) throw new HearthError('PACK_FAILED', `esbuild produced no output for ${entry}`, { hint: 'check that the entry exports something' });
     return Buffer.from(out.contents);
   } catch (error) {
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;

@@ -4,21 +4,34 @@ import { parseArgs } from 'node:util';
 import { HearthError, errorMessage } from '../errors.js';
 import { fingerprint, generatePrivateKeyPem, loadPrivateKey, publicKeyOf } from '../archive/signing.js';
 import { verifyArchive } from '../archive/reader.js';
+import { initPackage } from './init/init.js';
+import { formatDescription } from './inspect/format.js';
+import { inspectTarget } from './inspect/load.js';
 import { packPackage } from './pack.js';
 
 const USAGE = `usage:
+  hearth-pack init DIR [--template busybox|debian] [--id ID] [--no-install]
+                                                      a new package in DIR (new or empty, anywhere), with
+                                                      @hearth/sdk from this hearth installed offline
   hearth-pack [DIR] --key KEY.pem [--out FILE.hpk] [--no-cache]
-                                                      pack the package in DIR (default .); images from
-                                                      tarballs, OCI layouts, docker save and debootstrap
-                                                      are cached in DIR/.hearth-cache by input digest
+                                                      pack the package in DIR (default .); image bases
+                                                      (tarballs, OCI layouts, docker save, debootstrap)
+                                                      and the files added on top are cached apart in
+                                                      DIR/.hearth-cache by input digest
   hearth-pack keygen --out KEY.pem                    make an ed25519 signing key (mode 0600)
   hearth-pack pubkey --key KEY.pem                    print its public key, for hearth trust add
   hearth-pack verify FILE.hpk                         check signature and every digest
-  hearth-pack inspect FILE.hpk                        show manifest, images and signer
+  hearth-pack inspect FILE.hpk|DIR                    what will run: each daemon and task with image,
+                                                      command, user, requires, health checks, mounts;
+                                                      each image's config as imported
 options: --json (one JSON value on stdout)`;
 
 function usageError(message: string): HearthError {
   return new HearthError('INVALID_PARAMS', message, { hint: USAGE });
+}
+
+function quote(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
 function mib(bytes: number): string {
@@ -37,6 +50,9 @@ async function main(argv: string[]): Promise<void> {
         out: { type: 'string' },
         json: { type: 'boolean', default: false },
         'no-cache': { type: 'boolean', default: false },
+        template: { type: 'string' },
+        id: { type: 'string' },
+        'no-install': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -78,29 +94,33 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  if (command === 'verify' || command === 'inspect') {
+  if (command === 'init') {
+    const [dir] = rest;
+    if (dir === undefined || rest.length !== 1) throw usageError('init takes one DIR');
+    const template = values.template ?? 'busybox';
+    if (template !== 'busybox' && template !== 'debian') throw usageError(`--template ${template}: expected busybox or debian`);
+    const result = await initPackage({ dir, template, ...(values.id !== undefined && { id: values.id }), install: !values['no-install'] });
+    const steps = [`cd ${quote(result.dir)}`, ...(template === 'busybox' ? ['bash build-image.sh'] : []), 'hearth-pack keygen --out ~/.hearth/publisher.pem   # once', `hearth-pack . --key ~/.hearth/publisher.pem --out ${result.id}.hpk`];
+    print(result, [`created package ${result.id} in ${result.dir} (${template}):`, ...result.files.map((f) => `  ${f}`), result.installed ? `@hearth/sdk installed from ${result.sdkTarball}` : `run npm install there to install @hearth/sdk from ${result.sdkTarball}`, 'next:', ...steps.map((s) => `  ${s}`)].join('\n'));
+    return;
+  }
+
+  if (command === 'inspect') {
+    const [target] = rest;
+    if (target === undefined || rest.length !== 1) throw usageError('inspect takes one FILE.hpk or package DIR');
+    const { description, members } = await inspectTarget(target);
+    const text = [formatDescription(description, mib), ...(members ?? []).map((m, i) => `${i === 0 ? '\nmembers\n' : ''}  ${m.name.padEnd(32)} ${String(m.size).padStart(12)}  ${m.sha256.slice(0, 16)}`)];
+    print({ ...description, ...(members && { members }) }, text.join('\n'));
+    return;
+  }
+
+  if (command === 'verify') {
     const [file] = rest;
-    if (file === undefined || rest.length !== 1) throw usageError(`${command} takes one FILE.hpk`);
+    if (file === undefined || rest.length !== 1) throw usageError('verify takes one FILE.hpk');
     const archive = await verifyArchive(file);
     const m = archive.manifest;
-    const summary = {
-      id: m.id,
-      title: m.title,
-      version: m.version,
-      signer: archive.signer,
-      images: archive.images.map((i) => ({ id: i.id, size: i.size })),
-      ...(command === 'inspect' && { manifest: m, members: archive.members.map(({ name, size, sha256 }) => ({ name, size, sha256 })) }),
-    };
-    const lines = [
-      `${command === 'verify' ? 'ok: ' : ''}${m.id} ${m.version} (${m.title})`,
-      `signer ${archive.signer.fingerprint}`,
-      ...archive.images.map((i) => `image ${i.id}: ${mib(i.size)}`),
-    ];
-    if (command === 'inspect') {
-      lines.push(`volumes: ${m.volumes.join(', ') || '-'}`);
-      lines.push(`interfaces: ${Object.entries(m.interfaces).map(([id, i]) => `${id} ${i.protocol}/${i.port}`).join(', ') || '-'}`);
-      for (const member of archive.members) lines.push(`  ${member.name.padEnd(32)} ${String(member.size).padStart(12)}  ${member.sha256.slice(0, 16)}`);
-    }
+    const summary = { id: m.id, title: m.title, version: m.version, signer: archive.signer, images: archive.images.map((i) => ({ id: i.id, size: i.size })) };
+    const lines = [`ok: ${m.id} ${m.version} (${m.title})`, `signer ${archive.signer.fingerprint}`, ...archive.images.map((i) => `image ${i.id}: ${mib(i.size)}`)];
     print(summary, lines.join('\n'));
     return;
   }

@@ -67,7 +67,7 @@ export class RpcDispatcher {
       });
       return toErrorResponse(message.id, error);
     }
-    // One request object in, so at most one response out (batches are refused by the transports).
+    // One request object in, so at most one response out (the transports split batches, batch.ts).
     try {
       return (await this.server.receive(message as Parameters<JSONRPCServer['receive']>[0], caller)) as JSONRPCResponse | null;
     } catch (error) {

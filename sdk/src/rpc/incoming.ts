@@ -13,17 +13,26 @@ const ID_RULE = `an id must be a string of at most ${MAX_ID_LENGTH} characters, 
 
 export function classifyMessage(message: unknown): Incoming {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    return { kind: 'invalid', id: null, answer: true, reason: 'expected one JSON-RPC object per line (batches are not supported)' };
+    return { kind: 'invalid', id: null, answer: true, reason: 'expected a JSON-RPC request object' };
   }
   const m = message as Record<string, unknown>;
   const id = m.id;
   if (id !== undefined && !isValidRequestId(id)) return { kind: 'invalid', id: null, answer: true, reason: ID_RULE };
   if (m.method === undefined) {
-    // An answer to one of our requests; only ours carry numeric ids, anything else matches nothing.
-    if (typeof id !== 'number') return { kind: 'invalid', id: null, answer: false, reason: 'a response without a numeric id' };
-    return { kind: 'response', response: normalizeResponse(id, m) };
+    // Something with `result` or `error` is an answer to one of our requests; only ours carry numeric
+    // ids, anything else matches nothing and is not answered (two peers would answer each other for ever).
+    if (Object.hasOwn(m, 'result') || Object.hasOwn(m, 'error')) {
+      if (typeof id !== 'number') return { kind: 'invalid', id: null, answer: false, reason: 'a response without a numeric id' };
+      return { kind: 'response', response: normalizeResponse(id, m) };
+    }
+    return { kind: 'invalid', id: id ?? null, answer: true, reason: 'a request needs a method' };
   }
-  if (typeof m.method !== 'string') return { kind: 'invalid', id: id ?? null, answer: id !== undefined, reason: 'method must be a string' };
+  if (typeof m.method !== 'string') return { kind: 'invalid', id: id ?? null, answer: true, reason: 'method must be a string' };
+  if (m.jsonrpc !== '2.0') return { kind: 'invalid', id: id ?? null, answer: true, reason: 'jsonrpc must be "2.0"' };
+  // Structured or absent, as the specification says; null is taken as absent.
+  if (m.params !== undefined && m.params !== null && typeof m.params !== 'object') {
+    return { kind: 'invalid', id: id ?? null, answer: true, reason: 'params must be an object or an array' };
+  }
   return { kind: 'request', method: m.method, id, params: m.params, jsonrpc: m.jsonrpc };
 }
 

@@ -4,6 +4,7 @@ import { HearthError, errorMessage } from '../errors.js';
 import { RpcDispatcher, invalidRequestResponse, parseErrorResponse, toErrorResponse, type Handler, type RpcCaller } from './dispatcher.js';
 import { MAX_JSON_DEPTH, jsonDepthExceeds, preview } from './bounds.js';
 import { classifyMessage } from './incoming.js';
+import { MAX_BATCH_REQUESTS, serveBatch } from './batch.js';
 import { LineSplitter } from './line-splitter.js';
 
 /**
@@ -26,8 +27,10 @@ export const NOTIFY_OVERRUN_FACTOR = 4;
 export interface RpcPeerOptions {
   /** A longer line is refused and the connection closed. @default 8 MiB */
   maxLineBytes?: number;
-  /** Requests handled at once; reading pauses at this many until one finishes. @default 64 */
+  /** Requests handled at once; reading pauses at this many until one finishes (a batch counts as its requests). @default 64 */
   maxConcurrentRequests?: number;
+  /** Requests in one batch at most; a larger batch is refused whole (invalid request, saying the limit). @default 64 */
+  maxBatchRequests?: number;
   /** Reading pauses while this much written output is not yet taken by the peer. @default 16 MiB */
   maxWriteBufferBytes?: number;
   /** Called for notifications (requests without an id) whose method has no handler. A throw is reported, not raised. */
@@ -48,6 +51,7 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const maxConcurrent = options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
   const maxWriteBuffer = options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES;
+  const maxBatch = options.maxBatchRequests ?? MAX_BATCH_REQUESTS;
   const dispatcher = new RpcDispatcher();
   const splitter = new LineSplitter(maxLineBytes);
   let open = !socket.destroyed;
@@ -92,18 +96,32 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
     send(response);
   };
 
-  const handleRequest = (method: string, message: { id?: string | number | null; params?: unknown; jsonrpc?: unknown }): void => {
+  /** One request of a line or a batch: its response, or null (a notification, or nothing to answer). */
+  const serveRequest = async (method: string, message: { id?: string | number | null; params?: unknown; jsonrpc?: unknown }): Promise<JSONRPCResponse | null> => {
     if (message.id === undefined && !dispatcher.has(method)) {
       try {
         options.onNotification?.(method, message.params);
       } catch (error) {
         report(new HearthError('INTERNAL', `the handler of notification ${preview(method)} failed: ${errorMessage(error)}`, { cause: error }));
       }
-      return;
+      return null;
     }
-    handling += 1;
-    dispatcher
-      .handle({ ...message, method }, peer)
+    return await dispatcher.handle({ ...message, method }, peer);
+  };
+
+  /** A member of a batch: requests are served, anything else is an invalid request (responses are not batched to us). */
+  const serveBatchItem = async (item: unknown): Promise<JSONRPCResponse | null> => {
+    const incoming = classifyMessage(item);
+    if (incoming.kind === 'request') return await serveRequest(incoming.method, { jsonrpc: incoming.jsonrpc, id: incoming.id, params: incoming.params });
+    const reason = incoming.kind === 'invalid' ? incoming.reason : 'a response inside a batch';
+    report(new HearthError('INVALID_PARAMS', `invalid request: ${reason}`));
+    return invalidRequestResponse(incoming.kind === 'invalid' ? incoming.id : null, `invalid request: ${reason}`);
+  };
+
+  /** Counted against the concurrency bound as `weight` requests until it is answered. */
+  const track = (weight: number, work: Promise<unknown>): void => {
+    handling += weight;
+    work
       .then(
         (response) => {
           if (response) send(response);
@@ -111,7 +129,7 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
         (error: unknown) => report(new HearthError('INTERNAL', errorMessage(error), { cause: error })),
       )
       .finally(() => {
-        handling -= 1;
+        handling -= weight;
         pump();
       });
   };
@@ -131,9 +149,13 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
       protocolError('malformed JSON');
       return;
     }
+    if (Array.isArray(message)) {
+      track(Math.max(1, message.length), serveBatch(message, serveBatchItem, maxBatch));
+      return;
+    }
     const incoming = classifyMessage(message);
     if (incoming.kind === 'response') client.receive(incoming.response);
-    else if (incoming.kind === 'request') handleRequest(incoming.method, { jsonrpc: incoming.jsonrpc, id: incoming.id, params: incoming.params });
+    else if (incoming.kind === 'request') track(1, serveRequest(incoming.method, { jsonrpc: incoming.jsonrpc, id: incoming.id, params: incoming.params }));
     else {
       report(new HearthError('INVALID_PARAMS', `invalid request: ${incoming.reason}`));
       if (incoming.answer) send(invalidRequestResponse(incoming.id, `invalid request: ${incoming.reason}`));

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { flattenDockerArchive, flattenOciLayout } from './oci.js';
+import { flattenDockerArchive } from './docker-archive.js';
+import { flattenOciLayout } from './oci-layout.js';
 
 type Entry = { path: string; type?: '0' | '2' | '5'; data?: string; linkpath?: string; mode?: number };
 

@@ -69,12 +69,38 @@ class ChunkReader {
         this.length += next.value.length;
       }
     }
-    const all = Buffer.concat(this.buffered);
+    const all = this.buffered.length === 1 ? (this.buffered[0] ?? Buffer.alloc(0)) : Buffer.concat(this.buffered);
     const out = all.subarray(0, n);
     const rest = all.subarray(n);
     this.buffered = rest.length > 0 ? [rest] : [];
     this.length = rest.length;
     return out;
+  }
+
+  /** Pass over `n` bytes without holding them (a layer that is not read). Returns how many there were. */
+  async skip(n: number): Promise<number> {
+    let left = n;
+    while (left > 0) {
+      const head = this.buffered.shift();
+      if (head !== undefined) {
+        this.length -= head.length;
+        if (head.length > left) {
+          this.buffered.unshift(head.subarray(left));
+          this.length += head.length - left;
+          return n;
+        }
+        left -= head.length;
+        continue;
+      }
+      if (this.done) break;
+      const next = await this.iterator.next();
+      if (next.done) this.done = true;
+      else {
+        this.buffered.push(next.value);
+        this.length += next.value.length;
+      }
+    }
+    return n - left;
   }
 }
 
@@ -126,6 +152,6 @@ export async function* tarEntries(stream: Readable, what: string): AsyncGenerato
     longLink = null;
     pax = new Map();
     yield { entry, content: body };
-    if (!consumed) await reader.read(padded);
+    if (!consumed && (await reader.skip(padded)) < padded) throw new HearthError('PACK_FAILED', `${what} ends inside an entry`, { hint: 'the archive is truncated; export it again' });
   }
 }

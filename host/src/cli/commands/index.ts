@@ -1,0 +1,20 @@
+import type { Command } from '../command.js';
+import { install } from './install.js';
+import { trust } from './trust.js';
+import { uninstall } from './uninstall.js';
+import { list } from './list.js';
+import { info } from './info.js';
+import { server } from './server.js';
+import { start } from './start.js';
+import { stop } from './stop.js';
+import { status } from './status.js';
+import { stats } from './stats.js';
+import { restart } from './restart.js';
+import { execCommand } from './exec.js';
+import { cp } from './cp.js';
+import { actions } from './actions.js';
+import { action } from './action.js';
+import { logs } from './logs.js';
+
+/** In the order `hearth --help` lists them. */
+export const COMMANDS: readonly Command[] = [install, trust, uninstall, list, info, server, start, stop, status, stats, restart, execCommand, cp, actions, action, logs];

@@ -1,0 +1,16 @@
+import { formatStatus } from '../format.js';
+import { type Command, timeoutFlag } from '../command.js';
+
+export const restart: Command = {
+  names: ['restart'],
+  usage: `  restart <id> [--no-wait] [--timeout MS]
+                              stop and start again, waiting as start does`,
+  async run({ values, print, run, oneArg }) {
+    const id = oneArg('the package id');
+    const timeoutMs = timeoutFlag(values.timeout);
+    return run(async (c) => {
+      const status = await c.call('service.restart', { id, waitReady: !values['no-wait'], ...(timeoutMs !== undefined && { timeoutMs }) }, timeoutMs);
+      print(status, formatStatus(status));
+    });
+  },
+};

@@ -1,0 +1,115 @@
+import { rm } from 'node:fs/promises';
+import { HearthError, dict, ownValue, type Manifest, type PackageSummary } from '@hearth/sdk/contract';
+import { servicePaths } from '../layout.js';
+import { previousOf, type PreviousVersion } from '../store/state.js';
+import { commitStaged, removeInstalledVersion, removePackageFiles, stagePackage } from '../store/install.js';
+import { crashPoint } from '../crash-points.js';
+import type { ManagerCore } from './manager-core.js';
+import { allocatePort } from './ports.js';
+import { checkInstallable, type InstallOptions } from './trust.js';
+import { startUpdated } from './update.js';
+
+/** Installing, updating and uninstalling packages: the store and the state record, under the service's lock. */
+
+/**
+ * Install a package, or update an installed one to another version. The archive is verified and
+ * its signer checked before anything reaches the store; an update must be signed by the key that
+ * signed the installed version, and a running service is stopped and started again on the new one.
+ * If the new version of a running service does not become ready, the old one is put back and
+ * started (UPDATE_FAILED). The old version stays recorded as `previous`, its files kept, until the
+ * new one is recorded ready, so a hearthd killed mid-update finishes or rolls back at boot.
+ */
+export async function installPackage(core: ManagerCore, path: string, options: InstallOptions = {}): Promise<PackageSummary> {
+  const { layout, state } = core.options;
+  const staged = await stagePackage(
+    layout,
+    path,
+    (phase, bytes, totalBytes) => core.events.emit({ type: 'install.progress', path, phase, bytes, totalBytes }),
+    core.options.maxPackageBytes,
+  );
+  const { manifest } = staged;
+  /** The version a running service was updated from, until the new one is ready. */
+  let previous: { record: PreviousVersion; manifest: Manifest } | null = null;
+  try {
+    const summary = await core.lock.run(manifest.id, 'install', async () => {
+      const existing = state.service(manifest.id);
+      checkInstallable(staged, state.state.services, core.manifests, state.state.trusted, options);
+      const taken = new Set(Object.entries(state.state.services).flatMap(([id, s]) => (id === manifest.id ? [] : Object.values(s.ports))));
+      const ports = dict<number>();
+      for (const ifaceId of Object.keys(manifest.interfaces)) {
+        const port = (existing && ownValue(existing.ports, ifaceId)) ?? (await allocatePort(core.options.bindAddress, core.options.portBase, taken));
+        taken.add(port);
+        ports[ifaceId] = port;
+      }
+      const existingManifest = core.manifests.get(manifest.id);
+      if (existing && existingManifest && core.runners.has(manifest.id)) previous = { record: previousOf(existing), manifest: existingManifest };
+      if (existing) {
+        await core.stopRunner(manifest.id);
+        if (previous !== null) crashPoint('update:old-stopped');
+      } else {
+        // Files an earlier crash left with no state record are not an install: clear them.
+        await removePackageFiles(layout, manifest.id);
+      }
+      core.events.emit({ type: 'install.progress', path, phase: 'committing', bytes: 0, totalBytes: 0 });
+      const installDir = await commitStaged(layout, staged);
+      crashPoint('install:committed');
+      await state.update((draft) => {
+        draft.services[manifest.id] = {
+          version: manifest.version,
+          title: manifest.title,
+          signer: staged.signer,
+          installedAt: new Date().toISOString(),
+          ports,
+          desired: existing?.desired ?? 'stopped',
+          installDir,
+          ...(previous !== null && { previous: previous.record }),
+        };
+      });
+      crashPoint('install:recorded');
+      if (previous !== null) crashPoint('update:recorded');
+      core.manifests.set(manifest.id, manifest);
+      if (existing && previous === null) await removeInstalledVersion(layout, manifest.id, existing.installDir);
+      core.options.logger.info(existing ? 'updated' : 'installed', { service: manifest.id, version: manifest.version, from: existing?.version });
+      core.events.emit({ type: 'package.installed', id: manifest.id, version: manifest.version });
+      return {
+        id: manifest.id,
+        title: manifest.title,
+        version: manifest.version,
+        signer: staged.signer,
+        ...(existing && { updatedFrom: existing.version }),
+      };
+    });
+    if (previous !== null) {
+      core.events.emit({ type: 'install.progress', path, phase: 'starting', bytes: 0, totalBytes: 0 });
+      await startUpdated(core, manifest.id, previous);
+    }
+    core.events.emit({ type: 'install.progress', path, phase: 'done', bytes: 0, totalBytes: 0 });
+    return summary;
+  } finally {
+    await rm(staged.dir, { recursive: true, force: true });
+  }
+}
+
+export async function uninstallPackage(core: ManagerCore, id: string, purge: boolean): Promise<void> {
+  const { layout, state, logger } = core.options;
+  await core.lock.run(id, 'uninstall', async () => {
+    core.installed(id);
+    const dependents = [...core.manifests].filter(([other, m]) => other !== id && Object.hasOwn(m.dependencies, id)).map(([other]) => other);
+    if (dependents.length > 0) {
+      throw new HearthError('PACKAGE_IN_USE', `${dependents.join(', ')} ${dependents.length === 1 ? 'depends' : 'depend'} on ${id}, so it stays installed`, {
+        hint: `uninstall ${dependents.join(', ')} first`,
+        details: { id, dependents },
+      });
+    }
+    await core.stopRunner(id);
+    await state.update((draft) => {
+      delete draft.services[id];
+    });
+    core.manifests.delete(id);
+    await removePackageFiles(layout, id);
+    await rm(servicePaths(layout, id).runDir, { recursive: true, force: true });
+    if (purge) await rm(servicePaths(layout, id).volumesDir, { recursive: true, force: true });
+    logger.info('uninstalled', { service: id, purge });
+    core.events.emit({ type: 'package.uninstalled', id, purged: purge });
+  });
+}

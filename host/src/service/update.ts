@@ -1,0 +1,91 @@
+import { HearthError, errorMessage, type Manifest } from '@hearth/sdk/contract';
+import { join } from 'node:path';
+import type { PreviousVersion } from '../store/state.js';
+import { readInstalledManifest, removeInstalledVersion } from '../store/install.js';
+import { crashPoint } from '../crash-points.js';
+import type { ManagerCore } from './manager-core.js';
+import { DEFAULT_READY_TIMEOUT_MS, waitReady } from './wait-ready.js';
+
+/**
+ * The second half of an update of a running service: the old version is stopped and the new one
+ * recorded (manager.ts install); here the new one is started and waited for. Until it is ready the
+ * old version stays recorded as `previous` and its files stay on disk; if it does not become ready
+ * the old version is put back and started (UPDATE_FAILED). Boot finishes an update a killed
+ * hearthd left the same way.
+ */
+
+/** The same recorded version: by its dir (none for installs from before versioned dirs) and version. */
+function samePrevious(a: PreviousVersion, b: PreviousVersion): boolean {
+  return a.installDir === b.installDir && a.version === b.version;
+}
+
+/**
+ * Start an updated service and wait for it; if it does not become ready, put the version it
+ * replaced back (UPDATE_FAILED). Also how boot finishes an update a killed hearthd left.
+ */
+export async function startUpdated(core: ManagerCore, id: string, previous: { record: PreviousVersion; manifest: Manifest }): Promise<void> {
+  const { layout, state, logger } = core.options;
+  try {
+    await core.start(id, false); // an adopted container of the new version is kept as it is
+    crashPoint('update:new-started');
+    await waitReady(core.events, id, () => core.status(id), DEFAULT_READY_TIMEOUT_MS, join(layout.logsDir, id));
+  } catch (error) {
+    const failed = state.service(id);
+    // Stopped, updated again or uninstalled by a later call: the install itself stands.
+    const overtaken = failed === undefined || (error instanceof HearthError && error.code === 'SERVICE_NOT_RUNNING');
+    if (overtaken) {
+      if (failed !== undefined) await settleUpdate(core, id, previous.record);
+      return;
+    }
+    logger.warn('the updated service did not become ready; rolling back', { service: id, version: failed.version, to: previous.record.version, error: errorMessage(error) });
+    const rolledBack = await core.lock.run(id, 'rollback', async () => {
+      const current = state.service(id);
+      if (current?.previous === undefined || !samePrevious(current.previous, previous.record)) return false; // overtaken meanwhile
+      await core.stopRunner(id);
+      await state.update((draft) => {
+        draft.services[id] = { ...previous.record, desired: 'running' };
+      });
+      core.manifests.set(id, previous.manifest);
+      await removeInstalledVersion(layout, id, current.installDir);
+      return true;
+    });
+    if (!rolledBack) return;
+    core.events.emit({ type: 'package.installed', id, version: previous.record.version });
+    const restarted = await core.start(id, false).then(
+      () => true,
+      () => false,
+    );
+    throw new HearthError('UPDATE_FAILED', `${id} ${failed.version} did not become ready (${errorMessage(error)}); rolled back to ${previous.record.version}${restarted ? ', which is starting again' : ''}`, {
+      hint: `the volumes were not rolled back: a migration the new version ran stays; see \`hearth logs ${id}\``,
+      details: { id, failedVersion: failed.version, version: previous.record.version },
+      cause: error,
+    });
+  }
+  await settleUpdate(core, id, previous.record, () => crashPoint('update:ready-recorded'));
+}
+
+/** The update stands: forget the version it replaced (unless a later update replaced it), then delete its files. */
+export async function settleUpdate(core: ManagerCore, id: string, previous: PreviousVersion, onRecorded = (): void => undefined): Promise<void> {
+  await core.options.state.update((draft) => {
+    const record = draft.services[id];
+    if (record?.previous !== undefined && samePrevious(record.previous, previous)) delete record.previous;
+  });
+  onRecorded();
+  await removeInstalledVersion(core.options.layout, id, previous.installDir);
+}
+
+/**
+ * Boot, after adoption and the sweep: finish an update an earlier hearthd was killed in. The new
+ * version is started (or kept, if adopted) and waited for; if it does not become ready, the
+ * recorded previous version is put back, as an update does (UPDATE_FAILED, thrown and logged).
+ */
+export async function resumeUpdate(core: ManagerCore, id: string): Promise<void> {
+  const record = core.options.state.service(id);
+  const previous = record?.previous;
+  if (record === undefined || previous === undefined) return;
+  core.options.logger.info('finishing an update an earlier hearthd left half-done', { service: id, version: record.version, from: previous.version });
+  // Stopped by the user before the crash: the install stands, as when a stop overtakes an update.
+  if (record.desired !== 'running') return await settleUpdate(core, id, previous);
+  const manifest = await readInstalledManifest(core.options.layout, id, previous.installDir);
+  await startUpdated(core, id, { record: previous, manifest });
+}

@@ -1,0 +1,119 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import type { HearthError } from '../../errors.js';
+import type { ImageDeclaration } from '../../manifest.js';
+import { buildImage } from './build.js';
+import { InputDigest } from './digest.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hearth-cache-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+/** A rootfs tarball in the package folder holding one file with `text`. */
+async function rootfs(name: string, text: string): Promise<string> {
+  const tree = join(dir, `${name}.tree`);
+  await mkdir(join(tree, 'etc'), { recursive: true });
+  await writeFile(join(tree, 'etc/motd'), text);
+  await execa('tar', ['-C', tree, '-cf', join(dir, `${name}.tar`), '.']);
+  return `${name}.tar`;
+}
+
+test('rebuilding image app keeps the cached build of image app-server (ids that share a prefix)', async () => {
+  const work = join(dir, 'work');
+  await mkdir(work);
+  const server: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('server', 'server') } };
+  expect((await buildImage(dir, 'app-server', server, work)).cached).toBe(false);
+  const app: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('app', 'one') } };
+  await buildImage(dir, 'app', app, work);
+  await rootfs('app', 'two'); // app changes: its older build is superseded, app-server's is not
+  expect((await buildImage(dir, 'app', app, work)).cached).toBe(false);
+  expect((await buildImage(dir, 'app-server', server, work)).cached).toBe(true);
+});
+
+/** The content of `path` inside a squashfs. */
+async function catIn(squashfs: string, path: string): Promise<string> {
+  return (await execa('unsquashfs', ['-cat', squashfs, path])).stdout;
+}
+
+test('editing a file an image adds rebuilds the image from the cached base, with the new content', async () => {
+  const work = join(dir, 'work');
+  await mkdir(join(dir, 'app'), { recursive: true });
+  await writeFile(join(dir, 'app/config'), 'one');
+  const decl: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('base', 'base') }, add: [{ from: 'app', to: '/opt/app' }] };
+  const first = await buildImage(dir, 'main', decl, work);
+  expect(first).toMatchObject({ cached: false, baseCached: false });
+  await writeFile(join(dir, 'app/config'), 'two');
+  const second = await buildImage(dir, 'main', decl, work);
+  expect(second).toMatchObject({ cached: false, baseCached: true });
+  expect(await catIn(second.squashfs, 'opt/app/config')).toBe('two');
+  expect(await catIn(second.squashfs, 'etc/motd')).toBe('base');
+  expect(await buildImage(dir, 'main', decl, work)).toMatchObject({ cached: true, baseCached: true });
+});
+
+test('a file added through an absolute symlink of the image lands inside the image, not on the host', async () => {
+  const tree = join(dir, 'linked.tree');
+  const hostTarget = join(dir, 'host-target');
+  await mkdir(join(tree, 'usr/lib'), { recursive: true });
+  await mkdir(hostTarget);
+  await execa('ln', ['-s', hostTarget, join(tree, 'lib')]); // inside the image, /lib is <host path>, not the host's folder
+  await execa('ln', ['-s', '/usr/lib', join(tree, 'lib2')]);
+  await execa('tar', ['-C', tree, '-cf', join(dir, 'linked.tar'), '.']);
+  await writeFile(join(dir, 'file'), 'added');
+  const decl: ImageDeclaration = { source: { type: 'tarball', path: 'linked.tar' }, add: [{ from: 'file', to: '/lib/x' }, { from: 'file', to: '/lib2/y' }] };
+  const built = await buildImage(dir, 'main', decl, join(dir, 'work'));
+  expect(await readdir(hostTarget)).toEqual([]);
+  expect(await catIn(built.squashfs, `${hostTarget.slice(1)}/x`)).toBe('added');
+  expect(await catIn(built.squashfs, 'usr/lib/y')).toBe('added');
+});
+
+test.each([
+  ['a docker save file that does not exist', { type: 'docker-archive', path: 'missing.tar' }, 'images.web.source.path', /missing\.tar does not exist/],
+  ['an OCI layout that does not exist', { type: 'oci-layout', path: 'nowhere' }, 'images.web.source.path', /nowhere does not exist/],
+  ['a rootfs tarball that does not exist', { type: 'tarball', path: 'gone.tar.gz' }, 'images.web.source.path', /gone\.tar\.gz does not exist/],
+  ['a directory that does not exist', { type: 'directory', path: 'image' }, 'images.web.source.path', /image does not exist/],
+] as const)('%s fails naming the image and the manifest field, with a hint', async (_what, source, field, message) => {
+  const error = await buildImage(dir, 'web', { source }, join(dir, 'work')).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'web', field } });
+  expect((error as Error).message).toMatch(new RegExp(`^image web \\(${field.replace(/\./g, '\\.')}\\): `));
+  expect((error as Error).message).toMatch(message);
+  expect((error as HearthError).hint).toBeTruthy();
+});
+
+test('an OCI layout without the tag asked for names images.<id>.source.tag and the tags it has', async () => {
+  const layout = join(dir, 'layout');
+  await mkdir(join(layout, 'blobs/sha256'), { recursive: true });
+  await writeFile(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ digest: `sha256:${'0'.repeat(64)}`, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+  const error = await buildImage(dir, 'db', { source: { type: 'oci-layout', path: 'layout', tag: 'v2' } }, join(dir, 'work')).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'db', field: 'images.db.source.tag' } });
+  expect((error as Error).message).toContain('no image tagged v2 in index.json (tags: v1)');
+});
+
+test('a file an image adds that does not exist names images.<id>.add[i].from', async () => {
+  const decl: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('base', 'base') }, add: [{ from: 'build/app', to: '/opt/app' }] };
+  const error = await buildImage(dir, 'app', decl, join(dir, 'work')).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'app', field: 'images.app.add[0].from' } });
+  expect((error as Error).message).toContain('build/app does not exist');
+});
+
+test('a source file that changed after it was hashed is refused, naming it', async () => {
+  const file = join(dir, 'input');
+  await writeFile(file, 'before');
+  const inputs = new InputDigest('test');
+  await inputs.file(file);
+  await inputs.assertUnchanged();
+  await writeFile(file, 'after, longer');
+  await expect(inputs.assertUnchanged()).rejects.toMatchObject({ code: 'PACK_FAILED', message: `${file} changed while it was packed` });
+});
+
+test('a debootstrap image in a folder whose path has a space is refused before debootstrap runs, naming the image', async () => {
+  const spaced = join(dir, 'my package');
+  await mkdir(spaced);
+  const error = await buildImage(spaced, 'db', { source: { type: 'debootstrap', suite: 'bookworm' } }, join(dir, 'work')).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'db', field: 'images.db.source' } });
+  expect((error as Error).message).toMatch(/the path has whitespace|debootstrap needs root/);
+});

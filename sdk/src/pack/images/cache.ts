@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ImageConfig } from '../../contract/paths.js';
+
+/** The package's build cache, beside its sources (and in .gitignore). */
+export const CACHE_DIR = '.hearth-cache';
+/** Digest characters in a cache entry's name: 128 bits, enough to never collide by chance. */
+const DIGEST_CHARS = 32;
+/** Entries of the cache layout before it had one folder per image: `<id>-<32 hex>` at the top. */
+const LEGACY_ENTRY = /^(.+)-[0-9a-f]{32}$/;
+
+/**
+ * `base`: the slow part of an image (debootstrap, an OCI or docker import, a tarball), built from
+ * the source alone. `image`: the base with the image's `add`ed files on top. Editing an added
+ * file builds a new `image` from the cached `base`.
+ */
+export type CacheKind = 'base' | 'image';
+
+export interface CachedBuild {
+  squashfs: string;
+  config: ImageConfig;
+  /** Whether file owners came from the source (packing as root); otherwise every file is root's. */
+  owners: boolean;
+}
+
+interface Meta {
+  config: ImageConfig;
+  owners: boolean;
+}
+
+/** One image's builds in `<package>/.hearth-cache/images/<image id>/<kind>-<digest>/`. */
+export class ImageCache {
+  private readonly dir: string;
+
+  constructor(
+    private readonly cacheRoot: string,
+    private readonly id: string,
+  ) {
+    this.dir = join(cacheRoot, 'images', id);
+  }
+
+  private entry(kind: CacheKind, digest: string): string {
+    return join(this.dir, `${kind}-${digest.slice(0, DIGEST_CHARS)}`);
+  }
+
+  async lookup(kind: CacheKind, digest: string): Promise<CachedBuild | null> {
+    const dir = this.entry(kind, digest);
+    if (!existsSync(join(dir, 'meta.json'))) return null;
+    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
+    return { squashfs: join(dir, 'image.squashfs'), config: meta.config, owners: meta.owners };
+  }
+
+  /** A fresh folder to build in, beside where the build will live (so committing it is a rename). */
+  async staging(kind: CacheKind, digest: string): Promise<string> {
+    const dir = `${this.entry(kind, digest)}.tmp-${process.pid}`;
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  /**
+   * Make a staged build (holding `image.squashfs`) the cached one, superseding this image's
+   * earlier builds of the same kind. Only this image's own folder is pruned, never another
+   * image's, even one whose id starts with this one's.
+   */
+  async commit(kind: CacheKind, digest: string, staging: string, meta: Meta): Promise<CachedBuild> {
+    await writeFile(join(staging, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    const target = this.entry(kind, digest);
+    for (const old of await readdir(this.dir)) {
+      if (old.startsWith(`${kind}-`) && !old.includes('.tmp-')) await rm(join(this.dir, old), { recursive: true, force: true });
+      else if (old.includes('.tmp-') && !isAlive(Number(old.slice(old.lastIndexOf('-') + 1)))) await rm(join(this.dir, old), { recursive: true, force: true });
+    }
+    await this.pruneLegacy();
+    await rename(staging, target);
+    return { squashfs: join(target, 'image.squashfs'), ...meta };
+  }
+
+  private async pruneLegacy(): Promise<void> {
+    for (const old of await readdir(this.cacheRoot)) {
+      if (LEGACY_ENTRY.exec(old)?.[1] === this.id) await rm(join(this.cacheRoot, old), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Whether a process exists (a staging folder of a pack that crashed is left by a dead pid). */
+function isAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
