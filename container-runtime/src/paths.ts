@@ -10,6 +10,8 @@ export interface RuntimePaths {
   socketsDir: string;
   scratchDir: string;
   hostSocket: string;
+  /** The container's /run, bound into every daemon's root (`<media>/run` outside a container, never the host's). */
+  runDir: string;
 }
 
 export function runtimePaths(env: NodeJS.ProcessEnv = process.env): RuntimePaths {
@@ -22,5 +24,6 @@ export function runtimePaths(env: NodeJS.ProcessEnv = process.env): RuntimePaths
     socketsDir: at(CONTAINER_PATHS.socketsDir),
     scratchDir: at(CONTAINER_PATHS.scratchDir),
     hostSocket: join(at(CONTAINER_PATHS.hostDir), HOST_SOCKET_NAME),
+    runDir: media === undefined ? '/run' : join(media, 'run'),
   };
 }

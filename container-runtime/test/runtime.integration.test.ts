@@ -1,6 +1,5 @@
-import { existsSync, openSync, readSync, closeSync, readFileSync, readdirSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { get } from 'node:http';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { DaemonStatus, LogEntry, RuntimeMethods } from '@hearth/sdk/contract';
+import type { DaemonStatus, ExecOutput, LogEntry, RuntimeMethods } from '@hearth/sdk/contract';
 import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
+import { APP_UID, BUSYBOX, DECLARED_OWNER, PAGE, alive, collapse, httpGetOverUnixSocket, isStaticElf, makeMediaDir, mountsUnder } from './harness.js';
 
 /**
  * The runtime outside a container: as root on this host, in a private mount and network namespace
@@ -19,112 +19,12 @@ import { createRpcPeer, type RpcPeer } from '@hearth/sdk/rpc';
  */
 
 const RUNTIME_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
-const BUSYBOX = '/bin/busybox';
-const PORT = 8081;
 const POLL = { timeout: 15_000, interval: 50 };
 const EXIT_WAIT_MS = 20_000;
-const PAGE = '<h1>hello from busybox</h1>\n';
-
-/** A static binary has no PT_INTERP program header (64-bit little-endian ELF only, like this host). */
-function isStaticElf(path: string): boolean {
-  if (!existsSync(path)) return false;
-  const fd = openSync(path, 'r');
-  try {
-    const header = Buffer.alloc(64);
-    readSync(fd, header, 0, 64, 0);
-    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2) return false;
-    const phoff = Number(header.readBigUInt64LE(0x20));
-    const phentsize = header.readUInt16LE(0x36);
-    const phnum = header.readUInt16LE(0x38);
-    const table = Buffer.alloc(phentsize * phnum);
-    readSync(fd, table, 0, table.length, phoff);
-    for (let i = 0; i < phnum; i += 1) if (table.readUInt32LE(i * phentsize) === 3) return false;
-    return true;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const canRun = process.getuid?.() === 0 && isStaticElf(BUSYBOX);
 // npm test (HEARTH_REQUIRE_ALL=1) fails instead of skipping; a developer without root skips (test/support/require.ts).
 if (!canRun && process.env.HEARTH_REQUIRE_ALL === '1') throw new Error(`this suite needs root and a static ${BUSYBOX} (HEARTH_REQUIRE_ALL is set, so it fails instead of being skipped)`);
-
-/** Mount points at or under `prefix` in the mount namespace of `pid`. */
-function mountsUnder(prefix: string, pid: number | 'self' = 'self'): string[] {
-  return readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[4] ?? '')
-    .filter((m) => m === prefix || m.startsWith(`${prefix}/`));
-}
-
-/** Running, not a zombie; a process that ends while we look is not alive. */
-function alive(pid: number): boolean {
-  try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-}
-
-/** The package module as hearth-pack would bundle it, written by hand: `main` returns something shaped like Daemons. */
-function packageModule(): string {
-  const spec = {
-    id: 'web',
-    kind: 'daemon',
-    image: 'web',
-    command: ['httpd', '-f', '-p', String(PORT), '-h', '/www'],
-    env: { GREETING: 'hi' },
-    user: null,
-    workdir: '/www',
-    mounts: [{ volume: 'site', path: '/www', readonly: true }],
-    requires: [],
-    ready: { kind: 'tcp', port: PORT, intervalMs: 100, timeoutMs: 500, failureThreshold: 3, gracePeriodMs: 0 },
-    live: null,
-    restart: { mode: 'never', initialDelayMs: 1000, maxDelayMs: 30000, resetAfterMs: 60000, maxCrashes: 5, windowMs: 300000 },
-    stopSignal: 'SIGTERM',
-    stopTimeoutMs: 10000,
-    stopWhenRequirementsLost: false,
-  };
-  return `const spec = ${JSON.stringify(spec)};
-export const main = () => ({ toSpec: () => [structuredClone(spec)], checkFunction: () => undefined });
-`;
-}
-
-/** <media>/{package,images/web,volumes/site,host,sockets,scratch}, like the host binds them into a container. */
-async function makeMediaDir(media: string): Promise<void> {
-  const image = join(media, 'images', 'web');
-  await mkdir(join(image, 'bin'), { recursive: true });
-  await mkdir(join(image, 'www'), { recursive: true });
-  await copyFile(BUSYBOX, join(image, 'bin', 'busybox'));
-  await chmod(join(image, 'bin', 'busybox'), 0o755);
-  const applets = (await execa(BUSYBOX, ['--list'], { timeout: 5_000 })).stdout.split('\n').filter((a) => a && a !== 'busybox');
-  for (const applet of applets) await symlink('busybox', join(image, 'bin', applet));
-  await mkdir(join(media, 'volumes', 'site'), { recursive: true });
-  await writeFile(join(media, 'volumes', 'site', 'index.html'), PAGE);
-  for (const dir of ['host', 'sockets', 'scratch', 'package/images']) await mkdir(join(media, dir), { recursive: true });
-  await writeFile(join(media, 'package', 'index.mjs'), packageModule());
-  const manifest = {
-    id: 'runtime-test',
-    images: { web: { source: { kind: 'busybox' } } },
-    volumes: ['site'],
-    interfaces: { web: { name: 'Web', port: PORT, protocol: 'http' } },
-  };
-  await writeFile(join(media, 'package', 'manifest.json'), JSON.stringify(manifest));
-  const imageConfig = { entrypoint: null, cmd: ['sh'], env: ['PATH=/bin'], workdir: '/', user: 'root' };
-  await writeFile(join(media, 'package', 'images', 'web.json'), JSON.stringify(imageConfig));
-}
-
-function httpGetOverUnixSocket(socketPath: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get({ socketPath, path: '/', host: 'x', timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
-    req.on('error', reject);
-  });
-}
 
 /** unshare without --fork execs node, so the pid we hold is the runtime's; its mounts stay in its namespace. */
 function startRuntime(media: string) {
@@ -145,13 +45,21 @@ describe.skipIf(!canRun)('the container runtime, run as root in a private mount 
   const hellos: { runtimeVersion: string; pid: number }[] = [];
   const states: DaemonStatus[] = [];
   const logs: LogEntry[] = [];
+  const outputs: ExecOutput[] = [];
   const daemonPids = new Set<number>();
 
-  const call = <M extends keyof RuntimeMethods>(method: M): Promise<RuntimeMethods[M]['result']> => {
+  const call = <M extends keyof RuntimeMethods>(method: M, params: RuntimeMethods[M]['params'] | Record<string, never> = {}): Promise<RuntimeMethods[M]['result']> => {
     if (peer === null) throw new Error('the runtime has not connected');
-    return peer.request<RuntimeMethods[M]['result']>(method, {}, 30_000);
+    return peer.request<RuntimeMethods[M]['result']>(method, params, 30_000);
   };
-  const web = async (): Promise<DaemonStatus | undefined> => (await call('runtime.status')).daemons.find((d) => d.id === 'web');
+  const daemon = async (id: string): Promise<DaemonStatus | undefined> => (await call('runtime.status')).daemons.find((d) => d.id === id);
+  const web = (): Promise<DaemonStatus | undefined> => daemon('web');
+  /** Run a command in a daemon and collect what it wrote. */
+  const exec = async (params: Omit<RuntimeMethods['runtime.exec']['params'], 'execId'> & { execId?: string }) => {
+    const execId = params.execId ?? `x${Math.random()}`;
+    const result = await call('runtime.exec', { timeoutMs: 5_000, ...params, execId });
+    return { ...result, stdout: outputs.filter((o) => o.execId === execId && o.stream === 'stdout').map((o) => o.data).join('') };
+  };
 
   beforeAll(async () => {
     if (!existsSync(RUNTIME_MAIN)) throw new Error(`${RUNTIME_MAIN} is missing: run \`npx tsc -b container-runtime\` first`);
@@ -168,6 +76,7 @@ describe.skipIf(!canRun)('the container runtime, run as root in a private mount 
             states.push(status);
             if (status.pid !== undefined) daemonPids.add(status.pid);
           } else if (method === 'runtime.log') logs.push(params as LogEntry);
+          else if (method === 'runtime.execOutput') outputs.push(params as ExecOutput);
         },
       });
       connection.addMethod('runtime.hello', (params) => {
@@ -223,8 +132,10 @@ describe.skipIf(!canRun)('the container runtime, run as root in a private mount 
 
   test('start mounts the image, spawns the daemon chrooted, and it turns ready by its tcp check', async () => {
     const started = await call('runtime.start');
-    expect(started.daemons.map((d) => d.id)).toEqual(['web']);
+    expect(started.daemons.map((d) => d.id)).toEqual(['web', 'worker']);
     expect(['starting', 'ready']).toContain(started.daemons[0]?.state);
+    // Waiting lists only what is still unmet.
+    expect(started.daemons[1]).toMatchObject({ state: 'waiting', message: 'waiting for web' });
     await expect.poll(async () => { const w = await web(); return `${w?.state}: ${w?.message ?? ''}`; }, POLL).toMatch(/^ready/);
     expect(states.map((s) => s.state)).toContain('ready');
     const status = await web();
@@ -241,10 +152,60 @@ describe.skipIf(!canRun)('the container runtime, run as root in a private mount 
   });
 
   test('the volume is mounted read-only where the daemon asked', async () => {
-    if (peer === null) throw new Error('no peer');
-    const exec = await peer.request<{ exitCode: number | null }>('runtime.exec', { execId: 'w', daemon: 'web', command: ['touch', '/www/new'], timeoutMs: 5_000 });
-    expect(exec.exitCode).not.toBe(0);
+    expect((await exec({ daemon: 'web', command: ['touch', '/www/new'] })).exitCode).not.toBe(0);
     expect(existsSync(join(media, 'volumes', 'site', 'new'))).toBe(false);
+  });
+
+  test('a daemon of a non-root image writes a fresh volume given to its user, its /run dir, and logs through /dev/stdout', async () => {
+    await expect.poll(async () => { const w = await daemon('worker'); return `${w?.state}: ${w?.message ?? ''}`; }, POLL).toMatch(/^ready/);
+    // Its readiness command passed only as uid 1000: checks run as the daemon's user.
+    const data = statSync(join(media, 'volumes', 'data'));
+    expect([data.uid, data.gid]).toEqual([APP_UID, APP_UID]);
+    expect(existsSync(join(media, 'volumes', 'data', 'written'))).toBe(true);
+    const logsDir = statSync(join(media, 'volumes', 'logs'));
+    expect([logsDir.uid, logsDir.gid]).toEqual([DECLARED_OWNER.uid, DECLARED_OWNER.gid]);
+    expect(statSync(join(media, 'run')).mode & 0o7777).toBe(0o1777);
+    expect(statSync(join(media, 'run', 'worker')).uid).toBe(APP_UID);
+    // Two pipes: the order between stdout and stderr is not kept, within each it is.
+    const lines = logs.filter((l) => l.daemon === 'worker').map((l) => `${l.stream}: ${l.line}`);
+    expect(lines.filter((l) => l.startsWith('stdout'))).toEqual(['stdout: to-stdout', 'stdout: via-proc']);
+    expect(lines.filter((l) => l.startsWith('stderr'))).toEqual(['stderr: to-stderr']);
+  });
+
+  test('every daemon root has hearth’s /etc/hosts, /etc/hostname and /etc/resolv.conf, not the image’s', async () => {
+    const hosts = await exec({ daemon: 'worker', command: ['cat', '/etc/hosts'] });
+    expect(hosts.stdout).toMatch(/^127\.0\.0\.1\tlocalhost runtime-test$/m);
+    expect((await exec({ daemon: 'worker', command: ['cat', '/etc/hostname'] })).stdout).toBe('runtime-test\n');
+    expect((await exec({ daemon: 'web', command: ['cat', '/etc/resolv.conf'] })).stdout).not.toContain('10.9.9.9');
+    expect((await exec({ daemon: 'web', command: ['ping', '-c', '1', '-W', '1', 'runtime-test'] })).exitCode).toBe(0);
+  });
+
+  test('exec runs as the daemon’s user by default, as another user or root with user, and can write /dev/stdout', async () => {
+    expect((await exec({ daemon: 'worker', command: ['id', '-u'] })).stdout).toBe(`${APP_UID}\n`);
+    expect((await exec({ daemon: 'worker', command: ['id', '-u'], user: 'root' })).stdout).toBe('0\n');
+    expect((await exec({ daemon: 'web', command: ['id', '-u'], user: '4242:4343' })).stdout).toBe('4242\n');
+    expect((await exec({ daemon: 'web', command: ['sh', '-c', 'echo piped > /dev/stdout'] })).stdout).toBe('piped\n');
+    await expect(exec({ daemon: 'worker', command: ['true'], user: 'nobody' })).rejects.toMatchObject({
+      code: 'INVALID_PARAMS',
+      message: 'daemon worker (image web): exec --user "nobody": no such user in the image\'s /etc/passwd',
+    });
+  });
+
+  test('cancelExec kills an exec whose caller went away, with what it started; an unknown id is not cancelled', async () => {
+    // Counted from here: the test shares the runtime's pid namespace.
+    const sleepers = async (): Promise<number> => (await execa('pgrep', ['-f', '^sleep 313[12]$'], { reject: false })).stdout.split('\n').filter(Boolean).length;
+    const running = exec({ execId: 'long', daemon: 'web', command: ['sh', '-c', 'sleep 3131 & sleep 3132'], timeoutMs: 60_000 });
+    await expect.poll(sleepers, POLL).toBe(2);
+    expect(await call('runtime.cancelExec', { execId: 'long' })).toEqual({ cancelled: true });
+    await expect(running).resolves.toMatchObject({ signal: 'SIGKILL', timedOut: false });
+    await expect.poll(sleepers, POLL).toBe(0);
+    expect(await call('runtime.cancelExec', { execId: 'long' })).toEqual({ cancelled: false });
+  });
+
+  test('an exec past its timeout is killed with what it started, and says it timed out', async () => {
+    const sleepers = async (): Promise<number> => (await execa('pgrep', ['-f', '^sleep 3133$'], { reject: false })).stdout.split('\n').filter(Boolean).length;
+    expect(await exec({ daemon: 'web', command: ['sh', '-c', 'sleep 3133 & sleep 3133'], timeoutMs: 300 })).toMatchObject({ signal: 'SIGKILL', timedOut: true });
+    await expect.poll(sleepers, POLL).toBe(0);
   });
 
   test('an error thrown by a handler reaches the host as the same HearthError', async () => {
@@ -259,14 +220,18 @@ describe.skipIf(!canRun)('the container runtime, run as root in a private mount 
   test('stop ends the daemon, unmounts everything it mounted and empties scratch; a second stop is a no-op', async () => {
     const pid = (await web())?.pid ?? -1;
     const stopped = await call('runtime.stop');
-    expect(stopped.daemons.map((d) => [d.id, d.state])).toEqual([['web', 'stopped']]);
+    expect(stopped.daemons.map((d) => [d.id, d.state])).toEqual([['web', 'stopped'], ['worker', 'stopped']]);
     expect(alive(pid)).toBe(false);
     expect(mountsUnder(work, runtimePid)).toEqual([]);
     expect(await readdir(join(media, 'scratch'))).toEqual([]);
-    expect((await call('runtime.stop')).daemons.map((d) => d.state)).toEqual(['stopped']);
-    // httpd wrote nothing; the runtime still sent the state changes in order.
-    expect(states.map((s) => s.state)).toEqual(expect.arrayContaining(['starting', 'ready', 'stopping', 'stopped']));
-    expect(logs.filter((l) => l.daemon !== 'web')).toEqual([]);
+    expect((await call('runtime.stop')).daemons.map((d) => d.state)).toEqual(['stopped', 'stopped']);
+    // httpd wrote nothing; the runtime still sent web's state changes, in exactly this order.
+    expect(collapse(states.filter((s) => s.id === 'web').map((s) => s.state))).toEqual(['starting', 'ready', 'stopping', 'stopped']);
+    expect(logs.filter((l) => l.daemon === 'web')).toEqual([]);
+  });
+
+  test('exec in a stopped daemon says which daemon and image', async () => {
+    await expect(exec({ daemon: 'web', command: ['true'] })).rejects.toMatchObject({ code: 'SERVICE_NOT_RUNNING', message: 'daemon web (image web) is not running, so it has no filesystem to run in' });
   });
 
   test('SIGTERM makes the runtime exit 0 and close its interface sockets', async () => {

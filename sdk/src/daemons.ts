@@ -1,4 +1,5 @@
 import type { ManifestInput } from './manifest.js';
+import { HearthError } from './errors.js';
 import { waves } from './graph.js';
 import type { CheckFunction, HealthCheck, HealthCheckSpec } from './health.js';
 
@@ -7,6 +8,44 @@ export interface MountSpec {
   /** Absolute path inside the daemon's image. */
   path: string;
   readonly: boolean;
+  /**
+   * Owner of the volume's top directory: `uid[:gid]`, or a user (and `:group`) of the daemon's
+   * image. `null`: a writable mount of a fresh volume is given to the daemon's user.
+   */
+  owner: string | null;
+}
+
+/** `uid[:gid]` or `name[:group]`, names as useradd allows them. */
+const OWNER_RE = /^(\d{1,10}|[a-z_][a-z0-9_.-]{0,31}\$?)(:(\d{1,10}|[a-z_][a-z0-9_.-]{0,31}\$?))?$/i;
+const MAX_ID = 2 ** 32 - 2;
+
+function checkOwner(daemonId: string, volume: string, owner: string): string {
+  const numbers = owner.split(':').filter((part) => /^\d+$/.test(part)).map(Number);
+  if (!OWNER_RE.test(owner) || numbers.some((n) => n > MAX_ID)) {
+    throw new HearthError('MANIFEST_INVALID', `daemon ${daemonId}: the owner of volume ${volume} is ${JSON.stringify(owner)}: expected uid[:gid] or a user[:group] of its image`, {
+      hint: "write owner: '999:999' or owner: 'postgres'",
+      details: { daemon: daemonId, volume, owner },
+    });
+  }
+  return owner;
+}
+
+/** One volume, one declared owner: two would take the directory from each other at every start. */
+function checkOwnersAgree(specs: readonly DaemonSpec[]): void {
+  const owners = new Map<string, { daemon: string; owner: string }>();
+  for (const spec of specs) {
+    for (const mount of spec.mounts) {
+      if (mount.owner === null) continue;
+      const first = owners.get(mount.volume);
+      if (first !== undefined && first.owner !== mount.owner) {
+        throw new HearthError('MANIFEST_INVALID', `volume ${mount.volume} is given two owners: ${first.owner} by daemon ${first.daemon} and ${mount.owner} by daemon ${spec.id}`, {
+          hint: 'declare the owner on one mount of the volume (or the same on each)',
+          details: { volume: mount.volume, daemons: [first.daemon, spec.id] },
+        });
+      }
+      owners.set(mount.volume, first ?? { daemon: spec.id, owner: mount.owner });
+    }
+  }
 }
 
 /** When and how fast a daemon or task is started again after it exits. */
@@ -78,11 +117,14 @@ interface CommonOptions<M extends ManifestInput, Earlier extends string> {
   /** Working directory inside the image (the image needs /bin/sh for this). @default the image's workdir (/) */
   workdir?: string;
   /**
-   * Volumes mounted into the daemon's filesystem.
+   * Volumes mounted into the daemon's filesystem. `owner` (`uid[:gid]`, or a user[:group] of this
+   * daemon's image) is given the volume's top directory at every start (not recursively). Without
+   * it, a writable mount of a fresh volume (empty, owned by root) is given to the daemon's user, so
+   * a non-root image can write its data directory with no chown task.
    * @default []
-   * @example [{ volume: 'data', path: '/var/lib/app' }]
+   * @example [{ volume: 'data', path: '/var/lib/postgresql/data', owner: 'postgres' }]
    */
-  mounts?: readonly { volume: VolumeIds<M>; path: string; readonly?: boolean }[];
+  mounts?: readonly { volume: VolumeIds<M>; path: string; readonly?: boolean; owner?: string }[];
   /** Daemons (ready) and tasks (exited 0) added earlier that must come first. @default [] */
   requires?: readonly Earlier[];
   /** Restart behaviour; fields left out take the defaults in DEFAULT_RESTART. */
@@ -157,7 +199,7 @@ export class Daemons<M extends ManifestInput, Ids extends string = never> {
       env: { ...options.env },
       user: options.user ?? null,
       workdir: options.workdir ?? null,
-      mounts: (options.mounts ?? []).map((m) => ({ volume: m.volume, path: m.path, readonly: m.readonly ?? false })),
+      mounts: (options.mounts ?? []).map((m) => ({ volume: m.volume, path: m.path, readonly: m.readonly ?? false, owner: m.owner === undefined ? null : checkOwner(id, m.volume, m.owner) })),
       requires: [...(options.requires ?? [])],
       ready: check('ready', ready),
       live: check('live', live),
@@ -173,6 +215,7 @@ export class Daemons<M extends ManifestInput, Ids extends string = never> {
   toSpec(): DaemonSpec[] {
     const specs = this.specs.map((s) => structuredClone(s));
     waves(specs);
+    checkOwnersAgree(specs);
     return specs;
   }
 

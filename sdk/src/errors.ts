@@ -59,6 +59,12 @@ export interface HearthErrorData {
   details?: Record<string, unknown>;
 }
 
+/**
+ * The mark every HearthError carries, under a registry symbol: a package bundles its own copy of
+ * the SDK, so an error it throws is another realm's class, which `instanceof` alone would not know.
+ */
+export const HEARTH_ERROR_BRAND = Symbol.for('hearth.error');
+
 export class HearthError extends Error {
   override readonly name = 'HearthError';
   readonly code: ErrorCode;
@@ -70,6 +76,28 @@ export class HearthError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.details = options.details ?? {};
+  }
+
+  /**
+   * `instanceof HearthError` is true for a HearthError of any copy of the SDK (by its brand and a
+   * known code), so every `instanceof` check in hearth is cross-realm. There are no subclasses.
+   */
+  static override [Symbol.hasInstance](value: unknown): value is HearthError {
+    return isHearthError(value);
+  }
+
+  /**
+   * This realm's HearthError for any thrown value: one of ours as it is, another copy's rebuilt
+   * from its checked fields (its methods are package code), anything else as `INTERNAL`.
+   */
+  static from(error: unknown): HearthError {
+    if (!isHearthError(error)) return new HearthError('INTERNAL', errorMessage(error), { cause: error });
+    if (Object.getPrototypeOf(error) === HearthError.prototype) return error;
+    const { code, hint, details, message } = error as { code: ErrorCode; hint?: unknown; details?: unknown; message?: unknown };
+    const options: HearthErrorOptions = { cause: error };
+    if (typeof hint === 'string') options.hint = hint;
+    if (typeof details === 'object' && details !== null && !Array.isArray(details)) options.details = { ...(details as Record<string, unknown>) };
+    return new HearthError(code, typeof message === 'string' ? message : errorMessage(error), options);
   }
 
   get rpcCode(): number {
@@ -97,6 +125,9 @@ export class HearthError extends Error {
   }
 }
 
+// On the prototype: every instance carries it without an own (enumerable) property.
+Object.defineProperty(HearthError.prototype, HEARTH_ERROR_BRAND, { value: true });
+
 function isErrorData(value: unknown): value is HearthErrorData {
   if (typeof value !== 'object' || value === null) return false;
   const { code, hint, details } = value as { code?: unknown; hint?: unknown; details?: unknown };
@@ -109,8 +140,18 @@ function isErrorData(value: unknown): value is HearthErrorData {
   );
 }
 
+/** A HearthError of any copy of the SDK (by brand, not `instanceof`), optionally with this code. */
 export function isHearthError(value: unknown, code?: ErrorCode): value is HearthError {
-  return value instanceof HearthError && (code === undefined || value.code === code);
+  if (typeof value !== 'object' || value === null) return false;
+  let branded: unknown;
+  let actual: unknown;
+  try {
+    branded = (value as Record<symbol, unknown>)[HEARTH_ERROR_BRAND];
+    actual = (value as { code?: unknown }).code;
+  } catch {
+    return false; // a proxy or getter that throws is not one of ours
+  }
+  return branded === true && typeof actual === 'string' && Object.hasOwn(ERROR_CODES, actual) && (code === undefined || actual === code);
 }
 
 /** A message for any thrown value, for logs. */

@@ -25,7 +25,15 @@ export type HealthCheckSpec = CheckStrategy & CheckTiming;
 
 /** What a function health check returns. */
 export type CheckResult = { ok: true } | { ok: false; message: string };
-export type CheckFunction = () => CheckResult | boolean | Promise<CheckResult | boolean>;
+/** What a function check is given: `signal` aborts when the attempt times out, or the daemon stops. */
+export interface CheckFunctionContext {
+  signal: AbortSignal;
+}
+/**
+ * A check in the package's code. It should stop its work when `signal` aborts (pass it to `fetch`):
+ * a call that goes on past its timeout is not called again until it has settled.
+ */
+export type CheckFunction = (context: CheckFunctionContext) => CheckResult | boolean | Promise<CheckResult | boolean>;
 
 export const DEFAULT_CHECK_TIMING: CheckTiming = { intervalMs: 1000, timeoutMs: 2000, failureThreshold: 3, gracePeriodMs: 0 };
 
@@ -62,7 +70,7 @@ export const healthChecks = {
   },
   /**
    * Passes when the package's function returns true or `{ ok: true }`; it runs in the runtime, not in an image.
-   * @example healthChecks.fn(async () => (await db.ping()) ? true : { ok: false, message: 'no pong' })
+   * @example healthChecks.fn(async ({ signal }) => ((await fetch('http://127.0.0.1:8080/ping', { signal })).ok ? true : { ok: false, message: 'no pong' }))
    */
   fn(fn: CheckFunction, options: Partial<CheckTiming> = {}): HealthCheck {
     return { kind: 'function-pending', fn, timing: timing(options) };

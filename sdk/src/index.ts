@@ -4,7 +4,7 @@ export type { Manifest, ManifestInput, ImageDeclaration, ImageSource, InterfaceD
 export { Daemons, DEFAULT_RESTART, DEFAULT_STOP_TIMEOUT_MS } from './daemons.js';
 export type { DaemonOptions, TaskOptions, DaemonSpec, MountSpec, MainFunction, RestartPolicy } from './daemons.js';
 export { healthChecks, DEFAULT_CHECK_TIMING } from './health.js';
-export type { HealthCheck, HealthCheckSpec, CheckStrategy, CheckTiming, CheckResult, CheckFunction } from './health.js';
+export type { HealthCheck, HealthCheckSpec, CheckStrategy, CheckTiming, CheckResult, CheckFunction, CheckFunctionContext } from './health.js';
 export { waves } from './graph.js';
 export { HearthError, ERROR_CODES, isHearthError } from './errors.js';
 export type { ErrorCode } from './errors.js';

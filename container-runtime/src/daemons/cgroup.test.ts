@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { DAEMON_CONTROLLERS, DaemonCgroup } from './cgroup.js';
+import { CGROUP_ROOT, DAEMON_CONTROLLERS, DaemonCgroup } from './cgroup.js';
 
 describe("a daemon's own cgroup (on a fake hierarchy: plain directories)", () => {
   let root: string;
@@ -35,5 +37,29 @@ describe("a daemon's own cgroup (on a fake hierarchy: plain directories)", () =>
     const kept = await cgroup.remove();
     expect(kept).toHaveLength(3);
     expect(kept[0]).toMatch(/daemon\.db: ENOTEMPTY/);
+  });
+});
+
+const realV1 = process.getuid?.() === 0 && existsSync(join(CGROUP_ROOT, 'memory', 'cgroup.procs'));
+
+describe.skipIf(!realV1)("a daemon's own cgroup on this machine's cgroup v1 hierarchies", () => {
+  test('removing it while a process is in it keeps it and says why; once killAll has emptied it, it is removed', async () => {
+    const id = `test-${process.pid}-${Date.now()}`;
+    const cgroup = await DaemonCgroup.create(id);
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const exited = new Promise((resolve) => sleeper.once('exit', resolve));
+      for (const file of cgroup.procsFiles) await writeFile(file, String(sleeper.pid));
+      const kept = await cgroup.remove();
+      expect(kept.length).toBe(cgroup.procsFiles.length);
+      expect(kept[0]).toMatch(/daemon\.test-.*: EBUSY/);
+      expect((await cgroup.killAll()).killed).toBe(1);
+      await exited;
+      expect(await cgroup.remove()).toEqual([]);
+      for (const file of cgroup.procsFiles) expect(existsSync(dirname(file))).toBe(false);
+    } finally {
+      sleeper.kill('SIGKILL');
+      await cgroup.remove();
+    }
   });
 });

@@ -1,5 +1,4 @@
 import { accessSync, constants, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HearthError, dict, type DaemonSpec, type ImageConfig } from '@hearth/sdk/contract';
 
@@ -46,30 +45,6 @@ export function daemonEnv(image: ImageConfig, extra: Record<string, string>): Re
     if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
   return { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...env, ...extra };
-}
-
-function lookup(file: string, name: string, field: number): number | null {
-  for (const line of file.split('\n')) {
-    const parts = line.split(':');
-    if (parts[0] === name && parts[field] !== undefined && /^\d+$/.test(parts[field])) return Number(parts[field]);
-  }
-  return null;
-}
-
-/** `uid:gid` for `--userspec`, from a number or a name in the image's /etc/passwd; null for root. */
-export async function resolveUser(root: string, user: string): Promise<string | null> {
-  if (user === '' || user === 'root' || user === '0' || user === '0:0') return null;
-  const [who = '', group] = user.split(':');
-  const passwd = await readFile(join(root, 'etc/passwd'), 'utf8').catch(() => '');
-  const uid = /^\d+$/.test(who) ? Number(who) : lookup(passwd, who, 2);
-  if (uid === null) throw new HearthError('MANIFEST_INVALID', `user ${JSON.stringify(who)} is not in the image's /etc/passwd`, { hint: 'use a numeric uid:gid' });
-  let gid: number | null = /^\d+$/.test(who) ? uid : lookup(passwd, who, 3);
-  if (group !== undefined) {
-    const groups = await readFile(join(root, 'etc/group'), 'utf8').catch(() => '');
-    gid = /^\d+$/.test(group) ? Number(group) : lookup(groups, group, 2);
-    if (gid === null) throw new HearthError('MANIFEST_INVALID', `group ${JSON.stringify(group)} is not in the image's /etc/group`, { hint: 'use a numeric uid:gid' });
-  }
-  return `${uid}:${gid ?? uid}`;
 }
 
 /** The full argv to spawn: chroot into the root, as the user, then the daemon's argv. */

@@ -1,31 +1,19 @@
-import { execa } from 'execa';
 import { join } from 'node:path';
-import { Backoff, HearthError, errorMessage, type ExecResult, type CheckFunction, type DaemonSpec, type DaemonStatus, type DaemonUsage, type HealthCheckSpec, type ImageConfig, type LogEntry } from '@hearth/sdk/contract';
-import type { Logger } from '../log.js';
-import type { RuntimePaths } from '../paths.js';
-import { DaemonRoot } from '../mounts/daemon-root.js';
-import { DaemonCgroup } from './cgroup.js';
-import { runCheck, type CheckContext } from '../health/checks.js';
-import { HealthTracker } from '../health/tracker.js';
-import { chrootArgv, daemonArgv, daemonEnv, resolveUser } from './command.js';
-import { SETUP_SHELL, setupArgv, spawnChrooted, type Exit, type RunningProcess } from './process.js';
-import { MEMORY_CGROUP, memoryLimitMiB, oomKills } from './oom.js';
+import { Backoff, HearthError, errorMessage, type DaemonSpec, type DaemonStatus, type DaemonUsage, type ExecResult, type HealthCheckSpec, type ImageConfig } from '@hearth/sdk/contract';
+import type { Logger } from '@hearth/sdk/system';
+import { prepareOwnership } from '../mounts/ownership.js';
+import { chrootArgv, daemonArgv, daemonEnv } from './command.js';
+import { killLeftovers, type DaemonContext, type DaemonEvents, type ExecRequest, type MountedRoot, type OwnCgroup } from './deps.js';
+import { runExec } from './exec.js';
+import { exitFailed, exitReport, type StatusUpdate } from './exit-report.js';
+import { HealthLoop, readinessUpdate } from './health-loop.js';
+import { MEMORY_CGROUP, oomProbe } from './oom.js';
+import type { Exit, RunningProcess } from './process.js';
+import { resolveUser, userspecOf, type UserIds } from './user.js';
+import { settlesWithin } from './settles.js';
 
 export const KILL_WAIT_MS = 5_000;
-/** While a daemon starts, readiness is polled this often (at most), so ready is noticed early. */
-export const STARTUP_POLL_MS = 10;
 export const LAST_LINES_KEPT = 20;
-
-export interface DaemonEvents {
-  onStatus(status: DaemonStatus): void;
-  onLog(entry: LogEntry): void;
-}
-
-type Status = Omit<DaemonStatus, 'id' | 'since' | 'kind'>;
-
-function describeExit(exit: Exit): string {
-  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? '?'}`;
-}
 
 /**
  * One daemon or task: its root filesystem, its process group, its health, its restarts, and its
@@ -36,10 +24,13 @@ export class Daemon {
   private proc: RunningProcess | null = null;
   /** The current run's exit, once what it left in the daemon's cgroup is killed too. */
   private ended: Promise<Exit> | null = null;
-  private root: DaemonRoot | null = null;
+  private root: MountedRoot | null = null;
+  /** Who it runs as, resolved in its root when that is mounted. */
+  private user: UserIds | null = null;
   /** Its own cgroup, for usage; null where the container cannot have one; made at the first start. */
-  private cgroup: DaemonCgroup | null | undefined = undefined;
+  private cgroup: OwnCgroup | null | undefined = undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private loops: HealthLoop[] = [];
   private readonly backoff: Backoff;
   private readonly lastLines: string[] = [];
   private generation = 0;
@@ -51,8 +42,7 @@ export class Daemon {
   constructor(
     readonly spec: DaemonSpec,
     private readonly image: ImageConfig,
-    private readonly paths: RuntimePaths,
-    private readonly checkFunction: (ref: string) => CheckFunction | undefined,
+    private readonly context: DaemonContext,
     private readonly events: DaemonEvents,
     private readonly logger: Logger,
   ) {
@@ -71,7 +61,12 @@ export class Daemon {
     return { ...this.status, state: 'waiting', message: `waiting for ${this.lost.join(', ')} to be ready again; still running` };
   }
 
-  private set(update: Status): void {
+  /** `daemon web (image main)`: how errors name it. */
+  get label(): string {
+    return `daemon ${this.spec.id} (image ${this.spec.image})`;
+  }
+
+  private set(update: StatusUpdate): void {
     this.status = { id: this.spec.id, kind: this.spec.kind, since: Date.now(), ...update };
     this.events.onStatus(this.shown);
   }
@@ -84,13 +79,19 @@ export class Daemon {
     this.timers.add(timer);
   }
 
-  private clearTimers(): void {
+  /** Timers and health checks of the current run. */
+  private clearRun(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    for (const loop of this.loops) loop.stop();
+    this.loops = [];
   }
 
+  /** Not started, waiting for these requirements (only the unmet ones); said again only when they change. */
   waitFor(ids: string[]): void {
-    this.set({ state: 'waiting', message: `waiting for ${ids.join(', ')}` });
+    const message = `waiting for ${ids.join(', ')}`;
+    if (this.status.state === 'waiting' && this.status.message === message) return;
+    this.set({ state: 'waiting', message });
   }
 
   setLostRequirements(ids: string[]): void {
@@ -109,14 +110,17 @@ export class Daemon {
     this.wanted = true;
     this.lost = [];
     try {
-      this.root ??= await DaemonRoot.mount(
-        this.paths.scratchDir,
-        this.spec.id,
-        join(this.paths.imagesDir, this.spec.image),
-        this.spec.mounts.map((m) => ({ source: join(this.paths.volumesDir, m.volume), target: m.path, readonly: m.readonly })),
-      );
+      if (this.root === null) {
+        const { paths, identity } = this.context;
+        const volumes = this.spec.mounts.map((m) => ({ source: join(paths.volumesDir, m.volume), target: m.path, readonly: m.readonly }));
+        const imageDir = join(paths.imagesDir, this.spec.image);
+        this.root = await this.context.deps.mountRoot({ scratchDir: paths.scratchDir, daemonId: this.spec.id, imageDir, volumes, runDir: paths.runDir, identity });
+        this.user = await resolveUser(this.root.root, this.spec.user ?? this.image.user, { daemon: this.spec.id, image: this.spec.image, what: 'user', code: 'MANIFEST_INVALID' });
+        const set = await prepareOwnership(this.spec, this.root.root, this.user, this.context.paths);
+        for (const volume of set) this.logger.info('volume owner set', { daemon: this.spec.id, volume });
+      }
       if (this.cgroup === undefined) {
-        this.cgroup = await DaemonCgroup.create(this.spec.id).catch((error: unknown) => {
+        this.cgroup = await this.context.deps.createCgroup(this.spec.id).catch((error: unknown) => {
           this.logger.warn('no cgroup of its own: its usage is counted with the service only', { daemon: this.spec.id, error: errorMessage(error) });
           return null;
         });
@@ -125,29 +129,32 @@ export class Daemon {
     } catch (error) {
       this.wanted = false;
       this.set({ state: 'failed', message: `could not start: ${errorMessage(error)}` });
-      await this.releaseRoot();
+      await this.releaseRoot().catch((cleanup: unknown) => this.logger.error('unmounting its root failed', { daemon: this.spec.id, error: errorMessage(cleanup) }));
+      await this.releaseCgroup();
       throw error;
     }
   }
 
   private async spawn(): Promise<void> {
     const root = this.root;
-    if (root === null || !this.wanted) return;
+    const user = this.user;
+    if (root === null || user === null || !this.wanted) return;
     const generation = ++this.generation;
-    const userspec = await resolveUser(root.root, this.spec.user ?? this.image.user);
+    const userspec = userspecOf(user);
     const env = daemonEnv(this.image, this.spec.env);
-    // cgroup v1 counts an OOM kill in the victim's own memory cgroup: the daemon's, when it has one.
-    const oomCgroup = this.cgroup?.memoryDir ?? MEMORY_CGROUP;
-    const oomBefore = await oomKills(oomCgroup);
+    const outOfMemory = await oomProbe(this.cgroup?.memoryDir ?? MEMORY_CGROUP);
     const onLine = (stream: 'stdout' | 'stderr', line: string): void => {
       this.lastLines.push(line);
       if (this.lastLines.length > LAST_LINES_KEPT) this.lastLines.shift();
       this.events.onLog({ daemon: this.spec.id, stream, line, time: Date.now() });
     };
     const cgroupProcs = this.cgroup?.procsFiles ?? [];
-    const proc = spawnChrooted(chrootArgv(root.root, userspec, daemonArgv(this.spec, this.image)), env, onLine, cgroupProcs);
-    const where = { root: root.root, userspec, env, cgroupProcs };
     const cgroup = this.cgroup ?? null;
+    const proc = await this.context.deps.spawn({ args: chrootArgv(root.root, userspec, daemonArgv(this.spec, this.image)), env, onLine, cgroupProcs, pipeDir: root.dir, owner: user });
+    if (generation !== this.generation) {
+      proc.signal('SIGKILL'); // stopped while it was being spawned
+      return;
+    }
     const ended = proc.exited.then(async (exit) => {
       await this.killLeftovers(cgroup, proc);
       return exit;
@@ -155,83 +162,66 @@ export class Daemon {
     this.proc = proc;
     this.ended = ended;
     this.livenessKill = null;
-    void ended.then(async (exit) => {
-      // A SIGKILL while the container's OOM-kill count went up is the memory limit, not a crash.
-      const oomAfter = exit.signal === 'SIGKILL' ? await oomKills(oomCgroup) : null;
-      const outOfMemory = oomBefore !== null && oomAfter !== null && oomAfter > oomBefore;
-      this.onExit(generation, proc, exit, outOfMemory ? await memoryLimitMiB() : undefined);
-    });
+    ended
+      .then(async (exit) => this.onExit(generation, proc, exit, await outOfMemory(exit)))
+      .catch((error: unknown) => {
+        this.logger.error('handling the end of a run failed', { daemon: this.spec.id, error: errorMessage(error) });
+        if (generation === this.generation) this.set({ state: 'failed', message: `its exit could not be handled: ${errorMessage(error)}` });
+      });
     if (this.spec.kind === 'task') {
       this.set({ state: 'starting', pid: proc.pid, message: 'running', restarts: this.backoff.crashes });
       return;
     }
+    const where = { root: root.root, userspec, env, cgroupProcs };
     if (this.spec.ready === null) this.set({ state: 'ready', pid: proc.pid, restarts: this.backoff.crashes });
     else {
       this.set({ state: 'starting', pid: proc.pid, message: 'waiting for its readiness check', restarts: this.backoff.crashes });
-      this.watch(generation, this.spec.ready, 'ready', where);
+      this.watch(this.spec.ready, 'ready', where);
     }
-    if (this.spec.live) this.watch(generation, this.spec.live, 'live', where);
+    if (this.spec.live) this.watch(this.spec.live, 'live', where);
   }
 
-  /** Run a check every interval while this run lasts; readiness moves the state, liveness kills on failure. */
-  private watch(generation: number, check: HealthCheckSpec, role: 'ready' | 'live', where: Omit<CheckContext, 'checkFunction'>): void {
-    const tracker = new HealthTracker(check, Date.now());
-    const attempt = (): void => {
-      void runCheck(check, { ...where, checkFunction: this.checkFunction }).then((result) => {
-        if (generation !== this.generation || this.proc === null) return;
-        const health = tracker.record(result.ok, result.ok ? '' : result.message, Date.now());
-        const pid = this.proc.pid;
+  /** Readiness moves the state; liveness kills on failure. The loop ends with the run. */
+  private watch(check: HealthCheckSpec, role: 'ready' | 'live', where: { root: string; userspec: string | null; env: Record<string, string>; cgroupProcs: readonly string[] }): void {
+    const loop = new HealthLoop({
+      check,
+      role,
+      where,
+      checkFunction: (ref) => this.context.checkFunction(ref),
+      logger: this.logger,
+      onResult: (health, result, tracker) => {
+        const proc = this.proc;
+        if (proc === null) return;
         if (role === 'ready') {
-          if (health === 'ready' && this.status.state !== 'ready') this.set({ state: 'ready', pid, restarts: this.backoff.crashes });
-          else if (health === 'not-ready' && this.status.state !== 'not-ready') this.set({ state: 'not-ready', pid, message: tracker.message, restarts: this.backoff.crashes });
-          else if (health === 'starting' && !result.ok) this.set({ state: 'starting', pid, message: `readiness: ${tracker.message}`, restarts: this.backoff.crashes });
+          const update = readinessUpdate(health, result.ok, tracker.message, this.status.state);
+          if (update !== null) this.set({ ...update, pid: proc.pid, restarts: this.backoff.crashes });
         } else if (health === 'not-ready') {
           this.livenessKill = `liveness check failed: ${tracker.message}`;
           this.logger.warn('liveness check failed; restarting', { daemon: this.spec.id, reason: tracker.message });
-          this.proc.signal('SIGKILL');
-          return;
+          loop.stop();
+          proc.signal('SIGKILL');
         }
-        const starting = role === 'ready' && tracker.state === 'starting';
-        this.later(starting ? Math.min(check.intervalMs, STARTUP_POLL_MS) : check.intervalMs, attempt);
-      });
-    };
-    attempt();
+      },
+    });
+    this.loops.push(loop.start());
   }
 
   /** `oomLimitMiB` is set (null: limit unknown) when the kernel killed it for memory. */
   private onExit(generation: number, proc: RunningProcess, exit: Exit, oomLimitMiB?: number | null): void {
     if (generation !== this.generation) return;
-    this.clearTimers();
+    this.clearRun();
     this.proc = null;
     this.ended = null;
     if (!this.wanted) return;
-    const oom = oomLimitMiB === undefined ? null : `was killed by the kernel: out of memory${oomLimitMiB === null ? '' : ` (the service's limit is ${oomLimitMiB} MiB)`}`;
-    const how = oom ?? this.livenessKill ?? describeExit(exit);
-    const exitFacts = { ...(exit.code !== null && { exitCode: exit.code }), ...(exit.signal !== null && { signal: exit.signal }) };
-    if (this.spec.kind === 'task' && exit.code === 0) {
-      this.set({ state: 'exited', message: 'finished', exitCode: 0 });
-      return;
-    }
-    const failed = exit.code !== 0 || exit.signal !== null || this.livenessKill !== null;
-    const decision = this.backoff.onExit(proc.startedAt, exit.at, failed);
-    const tail = this.lastLines.slice(-5);
-    if (decision.restart) {
-      this.set({
-        state: 'restarting',
-        message: `${how}; restarting in ${(decision.delayMs / 1000).toFixed(1)} s (exit ${decision.crashes} of ${this.spec.restart.maxCrashes} allowed in ${this.spec.restart.windowMs / 1000} s)`,
-        restarts: decision.crashes,
-        ...exitFacts,
-      });
-      this.later(decision.delayMs, () => {
+    const finished = this.spec.kind === 'task' && exit.code === 0;
+    const decision = finished ? null : this.backoff.onExit(proc.startedAt, exit.at, exitFailed(exit, this.livenessKill));
+    const report = exitReport({ spec: this.spec, exit, livenessKill: this.livenessKill, decision, lastLines: this.lastLines, ...(oomLimitMiB !== undefined && { oomLimitMiB }) });
+    this.set(report.status);
+    if (report.restartInMs !== null) {
+      this.later(report.restartInMs, () => {
         this.spawn().catch((error: unknown) => this.set({ state: 'failed', message: `could not restart: ${errorMessage(error)}` }));
       });
-      return;
     }
-    const why =
-      decision.reason === 'crash-loop'
-        ? `${how}; it exited ${decision.crashes} times within ${this.spec.restart.windowMs / 1000} s, so it is not restarted again`
-        : `${how}${this.spec.kind === 'daemon' ? ' and its restart policy is ' + this.spec.restart.mode : ''}`;
-    this.set({ state: 'failed', message: tail.length > 0 ? `${why}; last output: ${tail.join(' | ')}` : why, restarts: decision.crashes, lastLines: tail, ...exitFacts });
   }
 
   /** The mounted root filesystem, while the daemon is started. */
@@ -239,55 +229,43 @@ export class Daemon {
     return this.root?.root ?? null;
   }
 
-  /** Run a command in this daemon's filesystem as its user, streaming output; killed after `timeoutMs`. */
-  async exec(command: string[], env: Record<string, string>, timeoutMs: number, onOutput: (stream: 'stdout' | 'stderr', data: string) => void): Promise<ExecResult> {
+  /**
+   * Run a command in this daemon's filesystem, as its user unless `request.user` says otherwise
+   * (root included), in its cgroups, streaming output; killed after the timeout or when `signal` aborts.
+   */
+  async exec(request: ExecRequest, onOutput: (stream: 'stdout' | 'stderr', data: string) => void, signal: AbortSignal): Promise<ExecResult> {
     const root = this.root;
-    if (root === null) {
-      throw new HearthError('SERVICE_NOT_RUNNING', `daemon ${this.spec.id} is not running, so it has no filesystem to run in`, { hint: 'start the service first' });
+    const own = this.user;
+    if (root === null || own === null) {
+      throw new HearthError('SERVICE_NOT_RUNNING', `${this.label} is not running, so it has no filesystem to run in`, {
+        hint: 'start the service first',
+        details: { daemon: this.spec.id, image: this.spec.image, state: this.status.state },
+      });
     }
-    const userspec = await resolveUser(root.root, this.spec.user ?? this.image.user);
-    // Like the daemon: counted in its cgroups, and the OOM killer's choice before the runtime.
-    const child = execa(SETUP_SHELL, setupArgv(this.cgroup?.procsFiles ?? [], chrootArgv(root.root, userspec, command)), {
-      env: { ...daemonEnv(this.image, this.spec.env), ...env },
-      extendEnv: false,
-      stdin: 'ignore',
-      buffer: false, // streamed to the caller, not kept
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-      reject: false,
+    const user = request.user === undefined ? own : await resolveUser(root.root, request.user, { daemon: this.spec.id, image: this.spec.image, what: 'exec --user', code: 'INVALID_PARAMS' });
+    return await runExec({
+      root: root.root,
+      pipeDir: root.dir,
+      user,
+      // Like the daemon: counted in its cgroups, and the OOM killer's choice before the runtime.
+      cgroupProcs: this.cgroup?.procsFiles ?? [],
+      env: { ...daemonEnv(this.image, this.spec.env), ...request.env },
+      command: request.command,
+      timeoutMs: request.timeoutMs,
+      onOutput,
+      signal,
     });
-    child.stdout.setEncoding('utf8').on('data', (data: string) => onOutput('stdout', data));
-    child.stderr.setEncoding('utf8').on('data', (data: string) => onOutput('stderr', data));
-    const result = await child;
-    if (result.exitCode === undefined && result.signal === undefined && !result.timedOut) {
-      onOutput('stderr', `${result.shortMessage}\n`); // could not be spawned at all
-      return { exitCode: 127, signal: null, timedOut: false };
-    }
-    return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, timedOut: result.timedOut };
   }
 
-  /**
-   * When a run ends (exit, crash, liveness kill, stop), nothing it started outlives it: everything
-   * in the daemon's cgroup is SIGKILLed (workers that left the process group with setsid, orphans,
-   * and `hearth exec` commands, which join the same cgroups: Kubernetes kills those with the
-   * container too). So a restart finds its port free and its pids budget back. Without a cgroup of
-   * its own, the process group is all that can be found.
-   */
-  private async killLeftovers(cgroup: DaemonCgroup | null, proc: RunningProcess | null): Promise<void> {
-    if (cgroup === null) {
-      proc?.signal('SIGKILL');
-      return;
-    }
-    const result = await cgroup.killAll();
-    if (result.killed > 0) this.logger.info('killed what the run left in its cgroup', { daemon: this.spec.id, count: result.killed, frozen: result.frozen });
-    if (result.left.length > 0) this.logger.warn('processes of the daemon would not die', { daemon: this.spec.id, pids: result.left });
+  private async killLeftovers(cgroup: OwnCgroup | null, proc: RunningProcess | null): Promise<void> {
+    await killLeftovers(cgroup, proc, this.logger.child({ daemon: this.spec.id }));
   }
 
   /** Stop signal to the whole process group, SIGKILL after the stop timeout; then what is left in its cgroup. */
   private async terminate(): Promise<void> {
     this.wanted = false;
     this.generation += 1;
-    this.clearTimers();
+    this.clearRun();
     const proc = this.proc;
     const ended = this.ended ?? proc?.exited;
     this.proc = null;
@@ -317,13 +295,11 @@ export class Daemon {
     return this.cgroup ? { id: this.spec.id, ...(await this.cgroup.usage()) } : null;
   }
 
-  /** Stop, unmount, clear scratch. Idempotent. */
+  /** Stop, unmount, clear scratch, remove its cgroup. Idempotent. */
   async stop(): Promise<void> {
     await this.terminate();
     await this.releaseRoot();
-    const kept = (await this.cgroup?.remove()) ?? [];
-    if (kept.length > 0) this.logger.warn('its cgroup still has processes; the container stop removes it', { daemon: this.spec.id, kept });
-    this.cgroup = undefined;
+    await this.releaseCgroup();
     this.lost = [];
     this.set({ state: 'stopped' });
   }
@@ -331,16 +307,14 @@ export class Daemon {
   private async releaseRoot(): Promise<void> {
     const root = this.root;
     this.root = null;
+    this.user = null;
     await root?.unmount();
   }
-}
 
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
+  private async releaseCgroup(): Promise<void> {
+    const cgroup = this.cgroup;
+    this.cgroup = undefined;
+    const kept = (await cgroup?.remove().catch((error: unknown) => [errorMessage(error)])) ?? [];
+    if (kept.length > 0) this.logger.warn('its cgroup still has processes; the container stop removes it', { daemon: this.spec.id, kept });
   }
 }

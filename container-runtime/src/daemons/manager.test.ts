@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import type { DaemonSpec, ImageConfig, PackageDaemons } from '@hearth/sdk/contract';
-import { createLogger } from '../log.js';
+import { createLogger } from '@hearth/sdk/system';
 import { runtimePaths } from '../paths.js';
 import { DaemonManager } from './manager.js';
+import { realDaemonDeps } from './deps.js';
+import { loopbackIdentity } from '../mounts/host-files.js';
 
 const image: ImageConfig = { entrypoint: null, cmd: ['sh'], env: [], workdir: '/', user: 'root' };
 
@@ -30,7 +32,7 @@ function spec(id: string, requires: string[] = [], imageId = 'main'): DaemonSpec
 function manager(specs: DaemonSpec[]): DaemonManager {
   const pkg: PackageDaemons = { specs, checkFunction: () => undefined };
   const events = { onStatus: () => undefined, onLog: () => undefined };
-  return new DaemonManager(pkg, new Map([['main', image]]), runtimePaths({ HEARTH_MEDIA_DIR: '/nonexistent' }), events, createLogger());
+  return new DaemonManager(pkg, new Map([['main', image]]), { paths: runtimePaths({ HEARTH_MEDIA_DIR: '/nonexistent' }), identity: loopbackIdentity('demo'), deps: realDaemonDeps() }, events, createLogger());
 }
 
 describe('loading a package’s daemons', () => {

@@ -1,7 +1,7 @@
 import { HearthError, errorMessage, waves, type DaemonStatus, type RuntimePhase, type DaemonUsage, type ImageConfig, type LogEntry, type PackageDaemons } from '@hearth/sdk/contract';
-import type { Logger } from '../log.js';
-import type { RuntimePaths } from '../paths.js';
+import type { Logger } from '@hearth/sdk/system';
 import { Daemon } from './daemon.js';
+import type { DaemonContext } from './deps.js';
 import { killStragglers } from './stragglers.js';
 
 export interface ManagerEvents {
@@ -27,7 +27,7 @@ export class DaemonManager {
   private current: RuntimePhase = 'loaded';
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(pkg: PackageDaemons, images: Map<string, ImageConfig>, paths: RuntimePaths, events: ManagerEvents, private readonly logger: Logger) {
+  constructor(pkg: PackageDaemons, images: Map<string, ImageConfig>, context: Omit<DaemonContext, 'checkFunction'>, events: ManagerEvents, private readonly logger: Logger) {
     this.order = waves(pkg.specs);
     for (const spec of pkg.specs) {
       const image = images.get(spec.image);
@@ -40,8 +40,7 @@ export class DaemonManager {
       const daemon = new Daemon(
         spec,
         image,
-        paths,
-        (ref) => pkg.checkFunction(ref),
+        { ...context, checkFunction: (ref) => pkg.checkFunction(ref) },
         {
           onStatus: (status) => {
             events.onStatus(status);
@@ -94,22 +93,36 @@ export class DaemonManager {
       if (this.running) return this.statuses();
       this.running = true;
       this.current = 'starting';
-      for (const daemon of this.daemons.values()) if (daemon.spec.requires.length > 0) daemon.waitFor(daemon.spec.requires);
+      for (const daemon of this.daemons.values()) {
+        const missing = this.missing(daemon);
+        if (missing.length > 0) daemon.waitFor(missing);
+      }
       await Promise.all(this.wave(0).map((d) => d.start()));
       this.current = 'started';
       return this.statuses();
     });
   }
 
-  /** After any state change: start what became unblocked; pause or flag what lost a requirement. */
+  /** Its requirements that are not met now, in the order it lists them. */
+  private missing(daemon: Daemon): string[] {
+    return daemon.spec.requires.filter((id) => !satisfied(this.daemons.get(id)));
+  }
+
+  /**
+   * After any state change: start what became unblocked; say what a waiting daemon still waits
+   * for (only the unmet requirements); pause or flag what lost a requirement.
+   */
   private reconcile(): void {
     if (!this.running) return;
     for (const daemon of this.daemons.values()) {
       if (daemon.spec.requires.length === 0) continue;
-      const missing = daemon.spec.requires.filter((id) => !satisfied(this.daemons.get(id)));
+      const missing = this.missing(daemon);
       const state = daemon.state.state;
       if (state === 'waiting' && !daemon.active) {
-        if (missing.length > 0) continue;
+        if (missing.length > 0) {
+          daemon.waitFor(missing);
+          continue;
+        }
         daemon.start().catch((error: unknown) => this.logger.error('daemon failed to start', { daemon: daemon.spec.id, error: errorMessage(error) }));
       } else if (daemon.spec.kind === 'daemon' && ['starting', 'ready', 'not-ready', 'restarting'].includes(state)) {
         if (missing.length > 0 && daemon.spec.stopWhenRequirementsLost) {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { memoryLimitOf } from '@hearth/sdk/system';
 
 /** The container's own memory cgroup (cgroup v1, visible inside with cgroup:mixed). */
 export const MEMORY_CGROUP = '/sys/fs/cgroup/memory';
@@ -14,7 +15,21 @@ export async function oomKills(cgroup = MEMORY_CGROUP): Promise<number | null> {
 export async function memoryLimitMiB(cgroup = MEMORY_CGROUP): Promise<number | null> {
   const text = await readFile(`${cgroup}/memory.limit_in_bytes`, 'utf8').catch(() => null);
   if (text === null) return null;
-  const bytes = Number(text.trim());
-  // An unlimited cgroup reports a huge page-rounded value.
-  return Number.isFinite(bytes) && bytes < 2 ** 60 ? Math.round(bytes / 1024 / 1024) : null;
+  const bytes = memoryLimitOf(/^\d+$/.test(text.trim()) ? Number(text.trim()) : null);
+  return bytes === null ? null : Math.round(bytes / 1024 / 1024);
+}
+
+/**
+ * Reads the OOM-kill count before a run; called with the run's exit, says whether the kernel
+ * killed it for memory: the limit in MiB (null: unknown), or undefined when it did not. cgroup v1
+ * counts an OOM kill in the victim's own memory cgroup (the daemon's, when it has one), and a
+ * SIGKILL while that count went up is the memory limit, not a crash.
+ */
+export async function oomProbe(cgroup: string): Promise<(exit: { signal: NodeJS.Signals | null }) => Promise<number | null | undefined>> {
+  const before = await oomKills(cgroup);
+  return async (exit) => {
+    if (exit.signal !== 'SIGKILL' || before === null) return undefined;
+    const after = await oomKills(cgroup);
+    return after !== null && after > before ? await memoryLimitMiB() : undefined;
+  };
 }

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CHROOT } from './command.js';
+import { outputPipes } from './output-pipes.js';
 
 export const MAX_LINE_CHARS = 16 * 1024;
 
@@ -47,19 +49,40 @@ export function setupArgv(cgroupProcs: readonly string[], chrootArgs: readonly s
   return ['-c', SETUP_SCRIPT, 'hearth-setup', String(DAEMON_OOM_SCORE_ADJ), String(cgroupProcs.length), ...cgroupProcs, CHROOT, ...chrootArgs];
 }
 
+/** How a daemon is spawned: what daemon.ts needs, passed in so its life is tested without chroot. */
+export interface SpawnRequest {
+  /** chroot's arguments: user, root, argv. */
+  args: string[];
+  env: Record<string, string>;
+  onLine: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** The cgroup.procs files it joins before it execs. */
+  cgroupProcs: readonly string[];
+  /** Where the output pipes are made (their names are removed at once). */
+  pipeDir: string;
+  /** Who runs it: its output pipes are its, so it can reopen them. */
+  owner: { uid: number; gid: number };
+}
+
 /**
- * Spawn `chroot <args>` as the leader of a new process group, its output split into lines, in the
- * daemon's cgroups (`cgroupProcs`: their cgroup.procs files) from its first instruction.
- * node:child_process rather than execa: a long-lived process whose output we stream and whose
- * exit we report, not a command we await.
+ * Spawn `chroot <args>` as the leader of a new process group, its output (real pipes:
+ * output-pipes.ts) split into lines, in the daemon's cgroups (`cgroupProcs`: their cgroup.procs
+ * files) from its first instruction. node:child_process rather than execa: a long-lived process
+ * whose output we stream and whose exit we report, not a command we await.
  */
-export function spawnChrooted(
-  args: string[],
-  env: Record<string, string>,
-  onLine: (stream: 'stdout' | 'stderr', line: string) => void,
-  cgroupProcs: readonly string[] = [],
-): RunningProcess {
-  const child = spawn(SETUP_SHELL, setupArgv(cgroupProcs, args), { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
+export async function spawnChrooted({ args, env, onLine, cgroupProcs, pipeDir, owner }: SpawnRequest): Promise<RunningProcess> {
+  const pipes = await outputPipes(pipeDir, owner);
+  let child;
+  try {
+    child = spawn(SETUP_SHELL, setupArgv(cgroupProcs, args), { detached: true, stdio: ['ignore', pipes.stdout.writeFd, pipes.stderr.writeFd], env });
+  } catch (error) {
+    pipes.stdout.reader.destroy();
+    pipes.stderr.reader.destroy();
+    throw error;
+  } finally {
+    // The child has its own copies; ours would keep the pipes open after it ends.
+    closeSync(pipes.stdout.writeFd);
+    closeSync(pipes.stderr.writeFd);
+  }
   const startedAt = Date.now();
   const exited = new Promise<Exit>((resolve) => {
     // 'exit', not 'close': an orphan that inherited the output pipes would delay 'close' for as
@@ -72,7 +95,8 @@ export function spawnChrooted(
       resolve({ code: 127, signal: null, at: Date.now() });
     });
   });
-  for (const [stream, source] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
+  for (const [stream, source] of [['stdout', pipes.stdout.reader], ['stderr', pipes.stderr.reader]] as const) {
+    source.on('error', (error) => onLine('stderr', `hearth: reading the daemon's ${stream} failed: ${error.message}`));
     createInterface({ input: source, crlfDelay: Infinity }).on('line', (raw) => {
       onLine(stream, raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)}…` : raw);
     });

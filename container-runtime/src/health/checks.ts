@@ -13,6 +13,13 @@ export interface CheckContext {
   cgroupProcs: readonly string[];
   env: Record<string, string>;
   checkFunction(ref: string): CheckFunction | undefined;
+  /** Aborts when the daemon's run ends: the attempt under way stops too. */
+  signal: AbortSignal;
+  /**
+   * The call of a function check still running from an earlier attempt (package code may ignore
+   * its abort signal): no second call is made until it settles. Kept by the caller across attempts.
+   */
+  inFlight: { call: Promise<unknown> | null };
 }
 
 export type Attempt = { ok: true } | { ok: false; message: string };
@@ -29,12 +36,40 @@ function httpStatus(port: number, path: string, timeoutMs: number): Promise<numb
   });
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+/**
+ * Call a function check with a signal that aborts at its timeout (or when the run ends). The
+ * function is package code and may not stop: its call stays recorded in `inFlight` until it
+ * settles, and no attempt calls it again meanwhile, so calls never pile up.
+ */
+async function callFunction(fn: CheckFunction, ms: number, ctx: CheckContext): Promise<Attempt> {
+  // A call aborted at the end of the last attempt may have settled just now: let it say so first.
+  if (ctx.inFlight.call !== null) await new Promise((resolve) => setImmediate(resolve));
+  if (ctx.inFlight.call !== null) return { ok: false, message: `its call from an earlier attempt is still running after its ${ms} ms timeout` };
+  if (ctx.signal.aborted) return { ok: false, message: 'cancelled: the daemon’s run ended' };
+  const controller = new AbortController();
+  const abort = (): void => controller.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', abort, { once: true });
   let timer: NodeJS.Timeout | undefined;
+  // Called on a later tick, so a run that ended meanwhile does not call it at all.
+  const call = Promise.resolve().then(() => (controller.signal.aborted ? ({ ok: false, message: 'cancelled: the daemon’s run ended' } as const) : fn({ signal: controller.signal })));
+  const settled = call.then(
+    () => undefined,
+    () => undefined,
+  );
+  ctx.inFlight.call = settled;
+  void settled.then(() => {
+    if (ctx.inFlight.call === settled) ctx.inFlight.call = null;
+  });
   try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]);
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+    const result = await Promise.race([call, timedOut]);
+    if (result === 'timeout') return { ok: false, message: `timed out after ${ms} ms` };
+    if (result === true || (typeof result === 'object' && result.ok)) return { ok: true };
+    return { ok: false, message: typeof result === 'object' && !result.ok ? result.message : 'the check function returned false' };
   } finally {
     clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', abort);
+    controller.abort(new Error('the attempt is over')); // timed out, or done: work it started should stop
   }
 }
 
@@ -50,7 +85,15 @@ export async function runCheck(check: HealthCheckSpec, ctx: CheckContext): Promi
         return ok ? { ok: true } : { ok: false, message: `GET ${check.path} on port ${check.port} answered ${status}` };
       }
       case 'command': {
-        const result = await execa(SETUP_SHELL, setupArgv(ctx.cgroupProcs, chrootArgv(ctx.root, ctx.userspec, check.command)), { env: ctx.env, extendEnv: false, timeout: check.timeoutMs, reject: false });
+        const result = await execa(SETUP_SHELL, setupArgv(ctx.cgroupProcs, chrootArgv(ctx.root, ctx.userspec, check.command)), {
+          env: ctx.env,
+          extendEnv: false,
+          timeout: check.timeoutMs,
+          cancelSignal: ctx.signal,
+          killSignal: 'SIGKILL', // a check that ignores SIGTERM must not outlive its attempt
+          reject: false,
+        });
+        if (result.isCanceled) return { ok: false, message: 'cancelled: the daemon stopped' };
         if (result.timedOut) return { ok: false, message: `${check.command.join(' ')} timed out after ${check.timeoutMs} ms` };
         if (result.exitCode === 0) return { ok: true };
         const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-1)[0] ?? '';
@@ -59,9 +102,7 @@ export async function runCheck(check: HealthCheckSpec, ctx: CheckContext): Promi
       case 'function': {
         const fn = ctx.checkFunction(check.ref);
         if (!fn) return { ok: false, message: `the package has no check function ${check.ref}` };
-        const result = await withTimeout(Promise.resolve(fn()), check.timeoutMs);
-        if (result === true || (typeof result === 'object' && result.ok)) return { ok: true };
-        return { ok: false, message: typeof result === 'object' && !result.ok ? result.message : 'the check function returned false' };
+        return await callFunction(fn, check.timeoutMs, ctx);
       }
     }
   } catch (error) {

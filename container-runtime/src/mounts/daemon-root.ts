@@ -1,11 +1,12 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { HearthError } from '@hearth/sdk';
 import { errorMessage } from '@hearth/sdk/contract';
+import { MOUNT_TIMEOUT_MS, pointsUnder, readMountTable } from '@hearth/sdk/system';
 import { inside } from '../files/transfer.js';
+import { etcFiles, type NetworkIdentity } from './host-files.js';
 
-export const MOUNT_TIMEOUT_MS = 10_000;
 /** The container's shared filesystems every daemon sees, whatever its image. */
 export const SHARED_DIRS = ['proc', 'dev', 'run', 'sys'] as const;
 
@@ -21,16 +22,34 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** A file hearth puts into the daemon's root, replacing the image's (a link there included). */
+export interface RootFile {
+  source: string;
+  /** Absolute path inside the daemon's root, resolved in the image. */
+  target: string;
+}
+
 /**
  * The mounts that make a daemon's root, as one shell script: one process per daemon instead of
  * one per mount (five or more), which is most of a daemon's start time. `set -e` stops at the
- * first failure, whose message mount prints.
+ * first failure, whose message mount prints. Files go in before anything is bound in: nothing runs
+ * in the root yet, and `rm` then `cp` never writes through a link of the image.
  */
-export function rootMountScript(dir: string, imageDir: string, volumes: VolumeBind[], shared: SharedBind[] = SHARED_DIRS.map((d) => ({ source: `/${d}`, target: `/${d}` }))): string {
+export function rootMountScript(
+  dir: string,
+  imageDir: string,
+  volumes: VolumeBind[],
+  shared: SharedBind[] = SHARED_DIRS.map((d) => ({ source: `/${d}`, target: `/${d}` })),
+  files: RootFile[] = [],
+): string {
   const root = join(dir, 'root');
   const q = shellQuote;
   // userxattr: overlay inside a user namespace must keep its metadata in user.* xattrs.
   const lines = [`mount -t overlay overlay -o ${q(`lowerdir=${imageDir},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')},userxattr`)} ${q(root)}`];
+  for (const { source, target } of files) {
+    const at = join(root, target);
+    lines.push(`mkdir -p ${q(join(at, '..'))}`, `rm -f ${q(at)}`, `cp ${q(source)} ${q(at)}`);
+  }
   for (const { source, target } of shared) lines.push(`mkdir -p ${q(join(root, target))}`, `mount -o rbind ${q(source)} ${q(join(root, target))}`);
   for (const volume of volumes) {
     const target = join(root, volume.target);
@@ -63,11 +82,18 @@ export async function resolveInImage(imageDir: string, path: string, daemonId: s
 }
 
 export async function mountsUnder(dir: string): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text
-    .split('\n')
-    .map((line) => (line.split(' ')[4] ?? '').replace(/\\040/g, ' '))
-    .filter((m) => m === dir || m.startsWith(`${dir}/`));
+  return pointsUnder(await readMountTable(), dir);
+}
+
+export interface RootOptions {
+  scratchDir: string;
+  daemonId: string;
+  imageDir: string;
+  volumes: VolumeBind[];
+  /** The container's /run (bound into every daemon's root). */
+  runDir: string;
+  /** What /etc/hosts, /etc/hostname and /etc/resolv.conf say. */
+  identity: NetworkIdentity;
 }
 
 /**
@@ -80,15 +106,24 @@ export class DaemonRoot {
     readonly root: string,
   ) {}
 
-  static async mount(scratchDir: string, daemonId: string, imageDir: string, volumes: VolumeBind[]): Promise<DaemonRoot> {
+  static async mount(options: RootOptions): Promise<DaemonRoot> {
+    const { scratchDir, daemonId, imageDir, volumes } = options;
     const dir = join(scratchDir, daemonId);
     const root = join(dir, 'root');
     const handle = new DaemonRoot(dir, root);
     await rm(dir, { recursive: true, force: true });
-    for (const sub of ['upper', 'work', 'root']) await mkdir(join(dir, sub), { recursive: true });
-    const shared = await Promise.all(SHARED_DIRS.map(async (d) => ({ source: `/${d}`, target: await resolveInImage(imageDir, `/${d}`, daemonId) })));
+    for (const sub of ['upper', 'work', 'root', 'etc']) await mkdir(join(dir, sub), { recursive: true });
+    // The link itself is replaced where the image has one (resolv.conf -> /run/systemd/…): only /etc is resolved.
+    const etc = await resolveInImage(imageDir, '/etc', daemonId);
+    const files: RootFile[] = [];
+    for (const [name, content] of Object.entries(etcFiles(options.identity))) {
+      await writeFile(join(dir, 'etc', name), content, { mode: 0o644 });
+      files.push({ source: join(dir, 'etc', name), target: join(etc, name) });
+    }
+    const sources: Record<(typeof SHARED_DIRS)[number], string> = { proc: '/proc', dev: '/dev', run: options.runDir, sys: '/sys' };
+    const shared = await Promise.all(SHARED_DIRS.map(async (d) => ({ source: sources[d], target: await resolveInImage(imageDir, `/${d}`, daemonId) })));
     const resolved = await Promise.all(volumes.map(async (v) => ({ ...v, target: await resolveInImage(imageDir, v.target, daemonId) })));
-    const result = await execa('sh', ['-ec', rootMountScript(dir, imageDir, resolved, shared)], { timeout: MOUNT_TIMEOUT_MS, reject: false });
+    const result = await execa('sh', ['-ec', rootMountScript(dir, imageDir, resolved, shared, files)], { timeout: MOUNT_TIMEOUT_MS, reject: false });
     if (result.exitCode !== 0) {
       await handle.unmount();
       throw new HearthError('DAEMON_FAILED', `mounting the root of daemon ${daemonId} failed: ${result.stderr.trim() || result.shortMessage}`, {

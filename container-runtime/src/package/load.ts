@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { actionsOfModule, daemonsOfModule, type ImageConfig, type Manifest, type PackageActions, type PackageDaemons } from '@hearth/sdk/contract';
+import { HearthError, MAX_MANIFEST_BYTES, actionsOfModule, daemonsOfModule, validateManifest, type ImageConfig, type Manifest, type PackageActions, type PackageDaemons } from '@hearth/sdk/contract';
 
 export interface LoadedPackage {
   manifest: Manifest;
@@ -21,13 +21,24 @@ function importModule(url: string): Promise<unknown> {
   return typeof hook === 'function' ? (hook as (specifier: string) => Promise<unknown>)(url) : import(url);
 }
 
-/** Read what the host bound in (verified at install) and run the package's `main` to get its daemons. */
-export async function loadPackage(packageDir: string): Promise<LoadedPackage> {
-  const manifest = JSON.parse(await readFile(join(packageDir, 'manifest.json'), 'utf8')) as Manifest;
-  const images = new Map<string, ImageConfig>();
-  for (const id of Object.keys(manifest.images)) {
-    images.set(id, JSON.parse(await readFile(join(packageDir, 'images', `${id}.json`), 'utf8')) as ImageConfig);
+async function readJson(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  if (text.length > MAX_MANIFEST_BYTES) throw new HearthError('MANIFEST_INVALID', `${file} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HearthError('MANIFEST_INVALID', `${file} is not JSON: ${(error as Error).message}`, { hint: 'reinstall the package' });
   }
+}
+
+/**
+ * Read what the host bound in and run the package's `main` to get its daemons. The manifest is
+ * validated here too, as at pack and install time: the runtime runs only what the schema allows.
+ */
+export async function loadPackage(packageDir: string): Promise<LoadedPackage> {
+  const manifest = validateManifest(await readJson(join(packageDir, 'manifest.json')));
+  const images = new Map<string, ImageConfig>();
+  for (const id of Object.keys(manifest.images)) images.set(id, (await readJson(join(packageDir, 'images', `${id}.json`))) as ImageConfig);
   const mod: unknown = await importModule(pathToFileURL(join(packageDir, 'index.mjs')).href);
   return { manifest, daemons: await daemonsOfModule(mod), actions: actionsOfModule(mod), images };
 }

@@ -2,7 +2,7 @@ import { splice } from '@hearth/sdk/rpc';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { interfaceSocketName, type Manifest } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, interfaceSocketName, type Manifest } from '@hearth/sdk/contract';
 
 /**
  * For each declared interface, a unix socket in the sockets dir (visible to the host) piped to the
@@ -16,15 +16,20 @@ export class InterfaceSockets {
   static async listen(socketsDir: string, interfaces: Manifest['interfaces']): Promise<InterfaceSockets> {
     const servers: { server: Server; path: string }[] = [];
     const relay = new InterfaceSockets(servers);
-    for (const [id, iface] of Object.entries(interfaces)) {
-      const path = join(socketsDir, interfaceSocketName(id));
-      await rm(path, { force: true }); // left by an earlier runtime of this container
-      const server = createServer((client) => relay.pipe(client, iface.port));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(path, () => resolve());
-      });
-      servers.push({ server, path });
+    try {
+      for (const [id, iface] of Object.entries(interfaces)) {
+        const path = join(socketsDir, interfaceSocketName(id));
+        await rm(path, { force: true }); // left by an earlier runtime of this container
+        const server = createServer((client) => relay.pipe(client, iface.port));
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(path, () => resolve());
+        });
+        servers.push({ server, path });
+      }
+    } catch (error) {
+      await relay.close(); // the ones already listening: none is left behind by a failed listen
+      throw new HearthError('CONTAINER_FAILED', `cannot offer the package's interfaces: ${errorMessage(error)}`, { cause: error, details: { socketsDir } });
     }
     return relay;
   }

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, type HostMethodsForRuntime } from '@hearth/sdk/contract';
 import { createRpcPeer, type Handler, type RpcPeer } from '@hearth/sdk/rpc';
-import type { Logger } from '../log.js';
+import type { Logger } from '@hearth/sdk/system';
 
 export const RECONNECT_INTERVAL_MS = 200;
 /** A hello unanswered this long means a listener that is not serving us: drop it and connect again. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ExecOutput, ExecParams, ExecResult } from '@hearth/sdk/contract';
+import { DEFAULT_EXEC_TIMEOUT_MS, type ExecOutput, type ExecParams, type ExecResult } from '@hearth/sdk/contract';
 import type { RpcPeer } from '@hearth/sdk/rpc';
 import type { Logger } from '../log.js';
 import { requestRuntime } from './runtime-results.js';
 
-export const EXEC_TIMEOUT_MS = 60_000;
+export const EXEC_TIMEOUT_MS = DEFAULT_EXEC_TIMEOUT_MS;
 /** Extra time an RPC waits beyond the operation's own timeout, for the answer to travel. */
 export const RPC_MARGIN_MS = 5_000;
 

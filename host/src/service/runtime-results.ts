@@ -77,13 +77,13 @@ const PARSERS: Parsers = {
     const list = listOf(value, 'daemons', parseDaemonUsage);
     return list === null ? null : { daemons: list };
   },
+  'runtime.cancelExec': (value) => (isRecord(value) && typeof value.cancelled === 'boolean' ? { cancelled: value.cancelled } : null),
   'runtime.exec': (value) => {
     if (!isRecord(value)) return null;
     const { exitCode, signal, timedOut } = value;
     if (!(exitCode === null || Number.isSafeInteger(exitCode)) || !(signal === null || isShortString(signal, MAX_SIGNAL_CHARS)) || typeof timedOut !== 'boolean') return null;
     return { exitCode: exitCode as number | null, signal, timedOut };
   },
-  'runtime.cancelExec': (value) => (isRecord(value) && typeof value.cancelled === 'boolean' ? { cancelled: value.cancelled } : null),
   'runtime.putFile': (value) => (isRecord(value) && isCount(value.size) ? { size: value.size } : null),
   'runtime.fetchFile': (value) => {
     if (!isRecord(value) || !isShortString(value.contentBase64, MAX_BASE64_CHARS) || !isCount(value.size)) return null;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { memoryLimitOf } from '@hearth/sdk/system';
 import { CGROUP_ROOT } from './lxc.js';
 
 /** What a container uses now, from its cgroup: the numbers `podman stats` shows. */
@@ -12,9 +13,6 @@ export interface CgroupUsage {
   /** CPU time used since the container started. */
   cpuSeconds: number;
 }
-
-/** A v1 memory limit this large or larger means "no limit" (the kernel's page-rounded LONG_MAX). */
-const V1_UNLIMITED_BYTES = 2 ** 62;
 
 /** controller → path of the process's cgroup, from /proc/<pid>/cgroup; the v2 hierarchy under ''. */
 export function parseProcCgroup(text: string): Map<string, string> {
@@ -48,7 +46,7 @@ export async function cgroupUsage(pid: number, root = CGROUP_ROOT, proc = '/proc
     const cpuNs = (await readNumber(join(dir('cpuacct'), 'cpuacct.usage'))) ?? 0;
     return {
       memoryBytes: (await readNumber(join(dir('memory'), 'memory.usage_in_bytes'))) ?? 0,
-      memoryLimitBytes: limit === null || limit >= V1_UNLIMITED_BYTES ? null : limit,
+      memoryLimitBytes: memoryLimitOf(limit),
       pids: (await readNumber(join(dir('pids'), 'pids.current'))) ?? 0,
       pidsLimit: await readNumber(join(dir('pids'), 'pids.max')),
       cpuSeconds: cpuNs / 1e9,

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { HearthError } from '@hearth/sdk/contract';
+import { MOUNT_TIMEOUT_MS, pointsUnder, readMountTable } from '@hearth/sdk/system';
 
-export const MOUNT_TIMEOUT_MS = 15_000;
+export { MOUNT_TIMEOUT_MS };
 
 /** Tries of a loop mount that lost the race for a free loop device. */
 export const LOOP_MOUNT_TRIES = 5;
@@ -41,24 +41,9 @@ export async function unmount(target: string): Promise<void> {
   await execa('umount', [target], { timeout: MOUNT_TIMEOUT_MS });
 }
 
-function unescapeMountPath(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-}
-
-async function mountInfo(): Promise<{ point: string; options: string[] }[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const fields = line.split(' ');
-      return { point: unescapeMountPath(fields[4] ?? ''), options: (fields[5] ?? '').split(',') };
-    });
-}
-
 /** Every mount point in this mount namespace, from /proc/self/mountinfo. */
 export async function mountPoints(): Promise<string[]> {
-  return (await mountInfo()).map((m) => m.point);
+  return (await readMountTable()).map((m) => m.point);
 }
 
 /**
@@ -67,7 +52,7 @@ export async function mountPoints(): Promise<string[]> {
  * flags of an `lxc.mount.entry` only when it also makes it read-only. Returns whether it mounted.
  */
 export async function bindNosuid(dir: string): Promise<boolean> {
-  const top = (await mountInfo()).filter((m) => m.point === dir).at(-1);
+  const top = (await readMountTable()).filter((m) => m.point === dir).at(-1);
   if (top !== undefined && top.options.includes('nosuid') && top.options.includes('nodev')) return false;
   await execa('mount', ['--bind', dir, dir], { timeout: MOUNT_TIMEOUT_MS });
   await execa('mount', ['-o', 'remount,bind,nosuid,nodev', dir], { timeout: MOUNT_TIMEOUT_MS });
@@ -76,6 +61,5 @@ export async function bindNosuid(dir: string): Promise<boolean> {
 
 /** Mount points at or below `prefix`, deepest first (the order to unmount them in). */
 export async function mountsUnder(prefix: string): Promise<string[]> {
-  const all = await mountPoints();
-  return all.filter((m) => m === prefix || m.startsWith(`${prefix}/`)).sort((a, b) => b.length - a.length);
+  return pointsUnder(await readMountTable(), prefix);
 }

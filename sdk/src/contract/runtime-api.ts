@@ -59,14 +59,21 @@ export interface RuntimeNotifications {
 /** Where a file lives for put/fetch: in a running daemon's filesystem, or in a volume. */
 export type FileTarget = { daemon: string; path: string } | { volume: string; path: string };
 
+/** How long `hearth exec` (and an action's command) may run when the caller sets no timeout. */
+export const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+
 export interface ExecParams {
+  /** Chosen by the host; names the output notifications and what `runtime.cancelExec` cancels. */
   execId: string;
   daemon: string;
   command: string[];
   env?: Record<string, string>;
-  /** Killed after this long. @default 60000 */
+  /** Killed after this long. @default DEFAULT_EXEC_TIMEOUT_MS (60000) */
   timeoutMs?: number;
-  /** Run as this user instead of the daemon's: a name from the image, or `uid[:gid]`. */
+  /**
+   * Who runs it: `uid[:gid]`, or a user (and `:group`) of the daemon's image; `root` or `0` for root.
+   * @default the daemon's own user (its `user`, else its image's)
+   */
   user?: string;
 }
 
@@ -105,7 +112,10 @@ export interface RuntimeMethods {
   'runtime.runAction': { params: { action: string; input: Record<string, unknown> }; result: ActionResult };
   /** Run a command in a running daemon's filesystem, as its user, streaming `runtime.execOutput`. */
   'runtime.exec': { params: ExecParams; result: ExecResult };
-  /** Kill a running exec (its caller hung up); `cancelled` is false when it had already finished. */
+  /**
+   * SIGKILL a running exec (and what it started) whose caller went away; its `runtime.exec` then
+   * resolves with the signal. `cancelled` is false when no exec has that id (it had ended).
+   */
   'runtime.cancelExec': { params: { execId: string }; result: { cancelled: boolean } };
   'runtime.putFile': { params: FileTarget & { contentBase64: string; mode?: number }; result: { size: number } };
   'runtime.fetchFile': { params: FileTarget; result: { contentBase64: string; size: number } };
@@ -125,4 +135,24 @@ export interface RuntimeMethods {
   'runtime.stats': { params: Record<string, never>; result: { daemons: DaemonUsage[] } };
 }
 
-export const RUNTIME_METHODS = ['runtime.loaded', 'runtime.start', 'runtime.stop', 'runtime.status', 'runtime.stats', 'runtime.exec', 'runtime.cancelExec', 'runtime.putFile', 'runtime.fetchFile'] as const;
+/** The runtime's method handlers: typed by the contract, so a missing or renamed one fails to compile. */
+export type RuntimeHandlers = {
+  [M in keyof RuntimeMethods]: (params: RuntimeMethods[M]['params']) => RuntimeMethods[M]['result'] | Promise<RuntimeMethods[M]['result']>;
+};
+
+const METHOD_NAMES: Record<keyof RuntimeMethods, true> = {
+  'runtime.listActions': true,
+  'runtime.runAction': true,
+  'runtime.exec': true,
+  'runtime.cancelExec': true,
+  'runtime.putFile': true,
+  'runtime.fetchFile': true,
+  'runtime.loaded': true,
+  'runtime.start': true,
+  'runtime.stop': true,
+  'runtime.status': true,
+  'runtime.stats': true,
+};
+
+/** Every method the runtime serves (a record above keeps the list complete at compile time). */
+export const RUNTIME_METHODS = Object.keys(METHOD_NAMES) as (keyof RuntimeMethods)[];

@@ -5,7 +5,7 @@ import {
   type JSONRPCID,
   type JSONRPCResponse,
 } from 'json-rpc-2.0';
-import { HearthError, errorMessage } from '../errors.js';
+import { HearthError } from '../errors.js';
 import { preview } from './bounds.js';
 
 const JSON_RPC_PARSE_ERROR = -32700;
@@ -21,7 +21,7 @@ export interface RpcCaller {
 export type Handler = (params: unknown, caller: RpcCaller) => unknown;
 
 export function toErrorResponse(id: JSONRPCID, error: unknown): JSONRPCErrorResponse {
-  const hearthError = error instanceof HearthError ? error : new HearthError('INTERNAL', errorMessage(error), { cause: error });
+  const hearthError = HearthError.from(error); // one of another realm (a package's SDK) keeps its code
   return createJSONRPCErrorResponse(id, hearthError.rpcCode, hearthError.message, hearthError.toData());
 }
 

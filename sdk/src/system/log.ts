@@ -1,6 +1,6 @@
 /**
- * The runtime's own log: JSON lines on stderr. The base rootfs starts the runtime with stderr on
- * the container console, which LXC writes to `logs/<service>/runtime.log` on the host.
+ * The one structured logger of hearthd and the container runtime: JSON lines (on stderr by
+ * default), with context carried by child loggers (`{service, daemon}`).
  */
 export interface Logger {
   info(message: string, context?: Record<string, unknown>): void;
@@ -9,14 +9,14 @@ export interface Logger {
   child(context: Record<string, unknown>): Logger;
 }
 
-export function createLogger(base: Record<string, unknown> = {}): Logger {
+export function createLogger(base: Record<string, unknown> = {}, write = (line: string): unknown => process.stderr.write(line)): Logger {
   const emit = (level: string, message: string, context: Record<string, unknown> = {}): void => {
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...base, ...context })}\n`);
+    write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...base, ...context })}\n`);
   };
   return {
     info: (m, c) => emit('info', m, c),
     warn: (m, c) => emit('warn', m, c),
     error: (m, c) => emit('error', m, c),
-    child: (context) => createLogger({ ...base, ...context }),
+    child: (context) => createLogger({ ...base, ...context }, write),
   };
 }
