@@ -69,7 +69,9 @@ export class TestHearthd implements AsyncDisposable {
     // Another checkout's hearthd (an older commit) may predate --network, and had no bridge.
     const network = this.netns !== null || this.flags.includes('--network') || this.programs.hearthd !== HEARTHD ? [] : ['--network', 'none'];
     const command = ['node', this.programs.hearthd, '--data-dir', this.dataDir, '--socket', this.socket, '--port-base', String(this.portBase), ...network, ...this.flags];
-    const [file = 'node', ...args] = this.netns === null ? command : ['ip', 'netns', 'exec', this.netns, ...command];
+    // nsenter, not `ip netns exec`: that also mounts a sysfs of the namespace over /sys, which hides
+    // the cgroup mounts LXC needs.
+    const [file = 'node', ...args] = this.netns === null ? command : ['nsenter', `--net=/run/netns/${this.netns}`, '--', ...command];
     const child = execa(file, args, {
       reject: false,
       buffer: false,

@@ -1,11 +1,11 @@
 import type { Logger } from '../log.js';
-import { renderFirewall, renderFirewallRemoval } from './firewall.js';
+import { renderFirewall, renderFirewallRemoval, type FirewallModel } from './firewall.js';
 import { contains, formatIpv4, formatIpv4Net, gatewayOf, nextFreeAddress, parseIpv4, type Ipv4Net } from './ipv4.js';
 import { lxcNetworkLines } from './lxc-net.js';
 import { firewallModel, type NetworkedService } from './model.js';
-import { macAddress, serviceHostname } from './names.js';
+import { macAddress, portName, serviceHostname } from './names.js';
 import { hostResolvers } from './resolvers.js';
-import { assertSubnetFree, enableHostForwarding, ensureBridge, loadFirewall, pinNeighbour, removeBridge, runNetCommand, type NetCommand } from './system.js';
+import { assertSubnetFree, attachPort, enableHostForwarding, ensureBridge, loadFirewall, pinNeighbour, removeBridge, runNetCommand, type NetCommand } from './system.js';
 import { HearthError } from '@hearth/sdk/contract';
 
 /** What a service's daemons see of the network: written for the runtime before each start. */
@@ -65,10 +65,19 @@ export class HostNetwork {
     return lxcNetworkLines(parseIpv4(address), gatewayOf(this.subnet));
   }
 
+  model(services: readonly NetworkedService[], bindAddress: string): FirewallModel {
+    return firewallModel(this.subnet, gatewayOf(this.subnet), bindAddress, services);
+  }
+
+  /** The host end of a service's veth, on the bridge (after LXC made it). */
+  async attach(address: string): Promise<void> {
+    await attachPort(portName(parseIpv4(address)), this.run);
+  }
+
   /** Replaces hearth's tables with the rules for these services; pins each one's MAC. */
   async apply(services: readonly NetworkedService[], bindAddress: string): Promise<void> {
     await this.serialized(async () => {
-      const model = firewallModel(this.subnet, gatewayOf(this.subnet), bindAddress, services);
+      const model = this.model(services, bindAddress);
       if (!this.forwarding && model.services.some((s) => s.outbound)) {
         await enableHostForwarding(this.run);
         this.forwarding = true;

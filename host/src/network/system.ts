@@ -95,3 +95,8 @@ export async function loadFirewall(script: string, run: NetCommand): Promise<voi
 export async function pinNeighbour(address: number, mac: string, run: NetCommand): Promise<void> {
   await run('ip', ['neigh', 'replace', formatIpv4(address), 'lladdr', mac, 'dev', BRIDGE_NAME, 'nud', 'permanent']);
 }
+
+/** Puts a service's host-side veth on hearth's bridge, up (idempotent). */
+export async function attachPort(port: string, run: NetCommand): Promise<void> {
+  await run('ip', ['link', 'set', 'dev', port, 'master', BRIDGE_NAME, 'up']);
+}
