@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 # gcc + libc6-dev: the tests build a small static helper (test/fixtures/usock.c) for their images.
 # debootstrap: Debian-based images (the notes example's PostgreSQL and Node).
 # e2fsprogs: mkfs.ext4 for each service's scratch disk. git: the upgrade test builds the commit before format 2.
-PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap e2fsprogs git)
+# nftables: hearth's firewall (its own table) on the service bridge.
+# openssl: hearth's local certificate authority and the certificates of TLS interfaces.
+PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap e2fsprogs git nftables openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

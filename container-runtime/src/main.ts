@@ -8,7 +8,7 @@ import { runtimePaths } from './paths.js';
 import { loadPackage } from './package/load.js';
 import { DaemonManager } from './daemons/manager.js';
 import { realDaemonDeps } from './daemons/deps.js';
-import { loopbackIdentity } from './mounts/host-files.js';
+import { networkIdentity } from './mounts/network-identity.js';
 import { openRunDir } from './mounts/ownership.js';
 import { InterfaceSockets } from './relay/interfaces.js';
 
@@ -50,7 +50,8 @@ async function main(): Promise<void> {
       const pkg = await loadPackage(paths.packageDir);
       // /run is every daemon's, whatever its user: sticky and writable by all, as on any Linux system.
       await openRunDir(paths.runDir);
-      manager = new DaemonManager(pkg.daemons, pkg.images, { paths, identity: loopbackIdentity(serviceId), deps: realDaemonDeps() }, events, logger);
+      const identity = await networkIdentity(paths.networkFile, serviceId);
+      manager = new DaemonManager(pkg.daemons, pkg.images, { paths, identity, deps: realDaemonDeps() }, events, logger);
       actions = pkg.actions;
       sockets = await InterfaceSockets.listen(paths.socketsDir, pkg.manifest.interfaces);
     } catch (error) {

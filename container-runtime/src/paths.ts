@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CONTAINER_PATHS, HOST_SOCKET_NAME } from '@hearth/sdk/contract';
+import { CONTAINER_PATHS, HOST_SOCKET_NAME, NETWORK_FILE_NAME } from '@hearth/sdk/contract';
 
 /** Where the runtime finds what the host bound in; `HEARTH_MEDIA_DIR` moves it all (for tests outside a container). */
 export interface RuntimePaths {
@@ -10,6 +10,8 @@ export interface RuntimePaths {
   socketsDir: string;
   scratchDir: string;
   hostSocket: string;
+  /** What hearthd says of the service's network (NETWORK_FILE_NAME); absent in loopback-only mode. */
+  networkFile: string;
   /** The container's /run, bound into every daemon's root (`<media>/run` outside a container, never the host's). */
   runDir: string;
 }
@@ -24,6 +26,7 @@ export function runtimePaths(env: NodeJS.ProcessEnv = process.env): RuntimePaths
     socketsDir: at(CONTAINER_PATHS.socketsDir),
     scratchDir: at(CONTAINER_PATHS.scratchDir),
     hostSocket: join(at(CONTAINER_PATHS.hostDir), HOST_SOCKET_NAME),
+    networkFile: join(at(CONTAINER_PATHS.hostDir), NETWORK_FILE_NAME),
     runDir: media === undefined ? '/run' : join(media, 'run'),
   };
 }

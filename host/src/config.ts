@@ -4,7 +4,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR, DEFAULT_SOCKET_PATH, HearthError } from '@hearth/sdk/contract';
+import { parseIpv4Net, type Ipv4Net } from './network/ipv4.js';
 import { DEFAULT_MAX_PACKAGE_BYTES } from './store/package-file.js';
+
+const MIN_SUBNET_PREFIX = 8;
+const MAX_SUBNET_PREFIX = 29;
 
 export interface HostConfig {
   dataDir: string;
@@ -19,13 +23,21 @@ export interface HostConfig {
   tcp: { host: string; port: number; tokenFile: string } | null;
   /** `package.install` refuses larger files before copying them. @default 16 GiB */
   maxPackageBytes: number;
+  /**
+   * `bridge`: each service has an address on hearth's bridge, behind hearth's firewall (the
+   * default); `none`: loopback only, interfaces relayed through unix sockets.
+   */
+  network: { mode: 'bridge'; subnet: Ipv4Net } | { mode: 'none' };
 }
 
 export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
 export const DEFAULT_PORT_BASE = 8400;
+/** Not Docker's, Podman's, LXC's or libvirt's default range; checked against the host's routes at boot. */
+export const DEFAULT_SUBNET = '10.123.0.0/24';
 
 export const HEARTHD_USAGE = `usage: hearthd [--data-dir DIR] [--socket PATH] [--bind-address ADDR] [--port-base N] [--base-image FILE]
                [--listen-tcp HOST:PORT [--token-file FILE]] [--max-package-bytes N]
+               [--network bridge|none] [--subnet CIDR]
   --data-dir      state, packages, volumes and logs (default ${DEFAULT_DATA_DIR})
   --socket        control socket, root only (default ${DEFAULT_SOCKET_PATH})
   --bind-address  address service interfaces listen on (default ${DEFAULT_BIND_ADDRESS})
@@ -34,7 +46,11 @@ export const HEARTHD_USAGE = `usage: hearthd [--data-dir DIR] [--socket PATH] [-
   --listen-tcp    also serve the API as JSON-RPC over HTTP on this loopback address
   --token-file    bearer token for --listen-tcp (default DATA_DIR/api-token, created if missing)
   --max-package-bytes  largest package file install accepts, in bytes or with K, M, G, T (powers of 1024)
-                  (default 16G); a larger file is refused before it is copied`;
+                  (default 16G); a larger file is refused before it is copied
+  --network       bridge: one address per service on hearth's bridge, behind hearth's firewall
+                  (default); none: loopback only, interfaces relayed through unix sockets
+  --subnet        the services' IPv4 network on the bridge (default ${DEFAULT_SUBNET}); refused
+                  at boot when it overlaps a route of the host`;
 
 /** The base image built in this checkout: build/base/current.json, written by scripts/build-base.mjs. */
 function defaultBaseImage(): string {
@@ -67,6 +83,8 @@ export function parseHostConfig(argv: string[]): HostConfig {
         'listen-tcp': { type: 'string' },
         'token-file': { type: 'string' },
         'max-package-bytes': { type: 'string' },
+        network: { type: 'string' },
+        subnet: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -99,7 +117,25 @@ export function parseHostConfig(argv: string[]): HostConfig {
   }
   const maxPackageBytes = values['max-package-bytes'] === undefined ? DEFAULT_MAX_PACKAGE_BYTES : parseByteSize(values['max-package-bytes']);
   if (maxPackageBytes === null) throw flagError(`--max-package-bytes ${JSON.stringify(values['max-package-bytes'])} must be a positive size like 4096, 512M or 16G`);
+  const mode = values.network ?? 'bridge';
+  if (mode !== 'bridge' && mode !== 'none') throw flagError(`--network ${JSON.stringify(mode)} must be bridge or none`);
+  if (mode === 'none' && values.subnet !== undefined) throw flagError('--subnet only makes sense with --network bridge');
+  let network: HostConfig['network'] = { mode: 'none' };
+  if (mode === 'bridge') {
+    let subnet: Ipv4Net;
+    try {
+      subnet = parseIpv4Net(values.subnet ?? DEFAULT_SUBNET);
+    } catch (error) {
+      throw flagError(`--subnet: ${(error as Error).message}`);
+    }
+    if (subnet.prefix > MAX_SUBNET_PREFIX || subnet.prefix < MIN_SUBNET_PREFIX) {
+      throw flagError(`--subnet ${values.subnet ?? ''} must be from a /${MIN_SUBNET_PREFIX} to a /${MAX_SUBNET_PREFIX} (room for the gateway and at least one service)`);
+    }
+    if (isIP(bindAddress) !== 4) throw flagError(`--bind-address ${bindAddress} must be an IPv4 address with --network bridge (services have IPv4 addresses)`);
+    network = { mode, subnet };
+  }
   return {
+    network,
     dataDir,
     socketPath: resolve(values.socket ?? DEFAULT_SOCKET_PATH),
     bindAddress,

@@ -12,6 +12,7 @@ import { bindNosuid, unmount } from './system/mounts.js';
 import { StateStore } from './store/state.js';
 import { TrustedKeys } from './store/trusted-keys.js';
 import { ServiceManager } from './service/manager.js';
+import { HostNetwork } from './network/host-network.js';
 import { clearStaging, recoverAtBoot } from './service/sweep.js';
 import { hostMethods } from './rpc/methods.js';
 import { ControlServer } from './rpc/control-server.js';
@@ -70,7 +71,16 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
   const state = await StateStore.open(layout.stateFile);
   const base = await mountBase(layout.baseMount, config.baseImage, logger);
   acquired.push(() => base.release());
+  // The bridge and hearth's firewall: removed at shutdown, after every service has stopped. A
+  // hearthd that dies leaves them, so running services stay reachable until the next one adopts them.
+  let network: HostNetwork | null = null;
+  if (config.network.mode === 'bridge') {
+    const opened = await HostNetwork.open(config.network.subnet, logger);
+    acquired.push(() => opened.close());
+    network = opened;
+  }
   const manager = await ServiceManager.open({
+    network,
     layout,
     state,
     logger,

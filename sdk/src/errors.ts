@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   ACTION_FAILED: -32054,
   TIMEOUT: -32053,
   HOST_UNREACHABLE: -32060,
+  NETWORK_FAILED: -32070,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -157,8 +157,16 @@ export function validateManifest(input: unknown): Manifest {
     if (depId === id) fail(`dependencies.${depId}`, depId, 'a package cannot depend on itself');
     const range = isRecord(dep) ? dep['version'] : undefined;
     if (typeof range !== 'string' || !isSemverRange(range)) fail(`dependencies.${depId}.version`, range, 'expected a semver range like ^1.2.0, ~1.2, >=1.0.0 <2.0.0 or *');
-    dependencies[depId] = { version: range };
+    const usesIn = (dep as Record<string, unknown>)['interfaces'] ?? [];
+    if (!Array.isArray(usesIn)) fail(`dependencies.${depId}.interfaces`, usesIn, 'expected an array of interface ids of that package');
+    const uses = usesIn.map((u, i) => checkId(u, `dependencies.${depId}.interfaces[${i}]`));
+    dependencies[depId] = { version: range, interfaces: [...new Set(uses)] };
   }
+  const networkIn = input['network'] ?? {};
+  if (!isRecord(networkIn)) fail('network', networkIn, 'expected { outbound?: boolean }');
+  const outbound = networkIn['outbound'] ?? false;
+  if (typeof outbound !== 'boolean') fail('network.outbound', outbound, 'expected true or false');
+  for (const key of Object.keys(networkIn)) if (key !== 'outbound') fail(`network.${key}`, networkIn[key], 'unknown field; network has only outbound');
   const url = (key: string): string => {
     const v = input[key];
     if (v === undefined || v === '') return '';
@@ -182,6 +190,7 @@ export function validateManifest(input: unknown): Manifest {
     interfaces,
     resources,
     dependencies,
+    network: { outbound },
     sdkVersion,
   };
 }

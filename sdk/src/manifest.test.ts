@@ -30,11 +30,21 @@ describe('validateManifest', () => {
 
   test('accepts semver ranges as npm writes them', () => {
     for (const range of ['*', '^1.2.0', '~1.2', '>=1.0.0 <2.0.0', '1.x', '^1.0.0 || ^2.0.0', '16']) {
-      expect(validateManifest({ ...minimal, dependencies: { postgres: { version: range } } }).dependencies).toEqual({ postgres: { version: range } });
+      expect(validateManifest({ ...minimal, dependencies: { postgres: { version: range } } }).dependencies).toEqual({ postgres: { version: range, interfaces: [] } });
     }
   });
 
+  test('a dependency names the interfaces it connects to; outbound access is asked for, off unless asked', () => {
+    const m = validateManifest({ ...minimal, dependencies: { postgres: { version: '^16', interfaces: ['db', 'db'] } }, network: { outbound: true } });
+    expect(m.dependencies).toEqual({ postgres: { version: '^16', interfaces: ['db'] } });
+    expect(m.network).toEqual({ outbound: true });
+    expect(validateManifest(minimal).network).toEqual({ outbound: false });
+  });
+
   test.each([
+    [{ ...minimal, dependencies: { postgres: { version: '*', interfaces: 'db' } } }, 'manifest.dependencies.postgres.interfaces is "db": expected an array of interface ids'],
+    [{ ...minimal, network: { outbound: 'yes' } }, 'manifest.network.outbound is "yes": expected true or false'],
+    [{ ...minimal, network: { inbound: true } }, 'manifest.network.inbound is true: unknown field'],
     [{ ...minimal, id: 'Demo' }, 'manifest.id is "Demo": expected lowercase letters, digits and dashes'],
     [{ ...minimal, version: '1.0' }, 'manifest.version is "1.0": expected a semantic version like 1.2.3'],
     [{ ...minimal, images: {} }, 'manifest.images is {}: expected at least one image'],

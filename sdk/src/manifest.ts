@@ -68,10 +68,29 @@ export interface ManifestInput {
   /** Limits for the whole service (its one container). */
   resources?: Resources;
   /**
-   * Other packages this one needs installed, by id, with a semver range (`^1.2.0`, `>=16 <17`, `*`).
-   * @example { postgres: { version: '^16.0.0' } }
+   * Other packages this one needs installed, by id, with a semver range (`^1.2.0`, `>=16 <17`, `*`),
+   * and the interfaces of theirs it connects to: only those are reachable from this service, at
+   * `<id>.hearth` and the interface's port, and this service starts once they are ready.
+   * @example { postgres: { version: '^16.0.0', interfaces: ['db'] } }
    */
-  dependencies?: Record<string, { version: string }>;
+  dependencies?: Record<string, DependencyDeclaration>;
+  /** What the service may reach beyond its dependencies. @default { outbound: false } */
+  network?: NetworkDeclaration;
+}
+
+export interface DependencyDeclaration {
+  version: string;
+  /** Interface ids of the dependency this service connects to. @default [] */
+  interfaces?: readonly string[];
+}
+
+export interface NetworkDeclaration {
+  /**
+   * Ask for connections to the internet and the LAN (updates, federation, feeds). The user sees the
+   * request at install and can revoke it; without it nothing leaves the service but replies.
+   * @default false
+   */
+  outbound?: boolean;
 }
 
 export interface Resources {
@@ -106,7 +125,8 @@ export interface Manifest {
   packageUrl: string;
   interfaces: Record<string, Required<InterfaceDeclaration>>;
   resources: { memoryMiB: number; cpus: number | null; pids: number; scratchMiB: number };
-  dependencies: Record<string, { version: string }>;
+  dependencies: Record<string, { version: string; interfaces: string[] }>;
+  network: { outbound: boolean };
   sdkVersion: string;
 }
 

@@ -25,6 +25,8 @@ export class TestHearthd implements AsyncDisposable {
   private output = '';
   /** The hearthd and CLI run: this checkout's, or another's (`useCheckout`). */
   private programs = { hearthd: HEARTHD, cli: HEARTH_CLI };
+  /** A network namespace the test made, hearthd runs in (its bridge and firewall live there). */
+  private netns: string | null = null;
 
   private constructor(
     readonly dir: string,
@@ -53,10 +55,24 @@ export class TestHearthd implements AsyncDisposable {
     this.programs = { hearthd: join(root, 'host/dist/hearthd.js'), cli: join(root, 'host/dist/cli/main.js') };
   }
 
+  /**
+   * Run hearthd in this network namespace from the next launch on. Without one, hearthd runs with
+   * `--network none`: a test never builds a bridge or firewall in the host's own namespace.
+   */
+  useNetns(name: string): void {
+    this.netns = name;
+  }
+
   /** Start hearthd (again) on this data dir; `env` may set HEARTH_CRASH_AT. */
   async launch(env: Record<string, string> = {}): Promise<void> {
     await rm(this.socket, { force: true });
-    const child = execa('node', [this.programs.hearthd, '--data-dir', this.dataDir, '--socket', this.socket, '--port-base', String(this.portBase), ...this.flags], {
+    // Another checkout's hearthd (an older commit) may predate --network, and had no bridge.
+    const network = this.netns !== null || this.flags.includes('--network') || this.programs.hearthd !== HEARTHD ? [] : ['--network', 'none'];
+    const command = ['node', this.programs.hearthd, '--data-dir', this.dataDir, '--socket', this.socket, '--port-base', String(this.portBase), ...network, ...this.flags];
+    // nsenter, not `ip netns exec`: that also mounts a sysfs of the namespace over /sys, which hides
+    // the cgroup mounts LXC needs.
+    const [file = 'node', ...args] = this.netns === null ? command : ['nsenter', `--net=/run/netns/${this.netns}`, '--', ...command];
+    const child = execa(file, args, {
       reject: false,
       buffer: false,
       stdin: 'ignore',

@@ -11,9 +11,10 @@ describe('the files hearth writes into every daemon root', () => {
   });
 
   test('with an address and resolvers (a network of its own), the name points at the address', () => {
-    const files = etcFiles({ hostname: 'web', address: '10.88.0.5', nameservers: ['10.88.0.1'], search: ['hearth.internal'] });
+    const files = etcFiles({ hostname: 'web', address: '10.88.0.5', nameservers: ['10.88.0.1'], search: ['hearth.internal'], hosts: [{ name: 'db.hearth', address: '10.88.0.6' }] });
     expect(files.hosts).toContain('127.0.0.1\tlocalhost\n');
     expect(files.hosts).toContain('10.88.0.5\tweb\n');
+    expect(files.hosts).toContain('10.88.0.6\tdb.hearth\n');
     expect(files['resolv.conf']).toContain('search hearth.internal\nnameserver 10.88.0.1\n');
   });
 });

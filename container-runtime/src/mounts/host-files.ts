@@ -14,11 +14,13 @@ export interface NetworkIdentity {
   nameservers: string[];
   /** Search domains for /etc/resolv.conf. */
   search: string[];
+  /** More names in /etc/hosts: the service's `<id>.hearth` and its dependencies'. */
+  hosts: { name: string; address: string }[];
 }
 
 /** A service with only loopback: its name is 127.0.0.1, and no resolvers. */
 export function loopbackIdentity(serviceId: string): NetworkIdentity {
-  return { hostname: serviceId, address: '127.0.0.1', nameservers: [], search: [] };
+  return { hostname: serviceId, address: '127.0.0.1', nameservers: [], search: [], hosts: [] };
 }
 
 export function hostsFile(identity: NetworkIdentity): string {
@@ -28,6 +30,7 @@ export function hostsFile(identity: NetworkIdentity): string {
     `127.0.0.1\tlocalhost${identity.address === '127.0.0.1' ? ` ${identity.hostname}` : ''}`,
     '::1\tlocalhost ip6-localhost ip6-loopback',
     ...own,
+    ...identity.hosts.map((h) => `${h.address}\t${h.name}`),
     '',
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import { ownValue, type LogEntry, type PackageInfo, type ServerInfo, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
+import { ownValue, type NetworkRules, type LogEntry, type PackageInfo, type ServerInfo, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
 import { isMarker } from '../logs/start-marker.js';
 
 /** Colour only for people: a terminal, and NO_COLOR unset. */
@@ -39,12 +39,13 @@ export function table(headers: string[], rows: string[][], colourColumns: number
 export function formatServices(services: ServiceSummary[]): string {
   if (services.length === 0) return 'no packages installed; install one with `hearth install <file.hpk>`';
   return table(
-    ['SERVICE', 'VERSION', 'STATE', 'HEALTH', 'PORTS'],
+    ['SERVICE', 'VERSION', 'STATE', 'HEALTH', 'ADDRESS', 'PORTS'],
     services.map((s) => [
       s.id,
       s.version,
       s.state,
       s.state === 'stopped' ? '-' : s.ready ? 'ready' : 'not-ready',
+      s.network ? `${s.network.address}${s.network.outbound ? ' +out' : ''}` : '-',
       s.interfaces.map((i) => `${i.hostAddress}:${i.hostPort}->${i.port}/${i.protocol}`).join(', ') || '-',
     ]),
     [2, 3],
@@ -90,7 +91,19 @@ export function formatStatus(status: ServiceStatus): string {
     );
   }
   for (const iface of status.interfaces) lines.push(`  ${iface.name}: ${iface.url}${iface.warning ? `  (warning: ${iface.warning})` : ''}`);
+  const n = status.network;
+  if (n) {
+    lines.push(`  address ${n.address} (${n.hostname})`);
+    lines.push(`  outbound: ${n.outbound ? 'allowed' : n.outboundRequested ? 'asked for, not allowed (hearth net outbound ' + status.id + ' on)' : 'no'}`);
+    if (n.reachableFrom.length > 0) lines.push(`  reachable from: ${n.reachableFrom.map((r) => `${r.id} (${r.interfaces.join(', ') || 'no interface'})`).join(', ')}`);
+    if (n.waitingFor.length > 0) lines.push(`  ${state('waiting')} for dependencies: ${n.waitingFor.join(', ')}`);
+  }
   return lines.join('\n');
+}
+
+export function formatNetworkRules(rules: NetworkRules): string {
+  if (rules.mode === 'none') return 'no service network: hearthd runs with --network none (loopback only, interfaces relayed)';
+  return [`bridge ${rules.bridge ?? ''}, subnet ${rules.subnet ?? ''}, gateway ${rules.gateway ?? ''}`, ...rules.rules.map((r) => `  - ${r.text}`)].join('\n');
 }
 
 export function mib(bytes: number): string {

@@ -52,6 +52,14 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
       });
       return await manager.start(p.id, p.waitReady ?? false, p.timeoutMs);
     },
+    'network.rules': (params) => {
+      parseParams('network.rules', params, {});
+      return manager.networkRules();
+    },
+    'service.setOutbound': async (params) => {
+      const p = parseParams('service.setOutbound', params, { id: serviceId, outbound: { kind: 'boolean' } });
+      return await manager.setOutbound(p.id, p.outbound);
+    },
     'service.stop': async (params) => {
       const p = parseParams('service.stop', params, { id: serviceId });
       return await manager.stop(p.id);

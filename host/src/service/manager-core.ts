@@ -5,6 +5,8 @@ import type { ServiceRecord, StateStore } from '../store/state.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { ServiceRunner } from './runner.js';
 import type { ServiceEvents } from './service-events.js';
+import type { ServiceNetwork } from './service-network.js';
+import type { HostNetwork } from '../network/host-network.js';
 
 export interface ManagerOptions {
   layout: Layout;
@@ -15,6 +17,8 @@ export interface ManagerOptions {
   baseRootfs: string;
   /** Larger package files are refused before they are copied. @default DEFAULT_MAX_PACKAGE_BYTES */
   maxPackageBytes?: number;
+  /** hearth's bridge; null with `--network none` (loopback only, interfaces relayed). */
+  network: HostNetwork | null;
 }
 
 /**
@@ -27,6 +31,8 @@ export interface ManagerCore {
   readonly lock: KeyedLock;
   readonly manifests: Map<string, Manifest>;
   readonly events: ServiceEvents;
+  /** The services on hearth's bridge; null with `--network none`. */
+  readonly net: ServiceNetwork | null;
   /** The record of an installed package, or PACKAGE_NOT_INSTALLED. */
   installed(id: string): ServiceRecord;
   /** The runner of a running service, or SERVICE_NOT_RUNNING. */

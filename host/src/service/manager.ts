@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { HearthError, errorMessage, type HostEvent, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, type NetworkRules, type HostEvent, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
 import { servicePaths } from '../layout.js';
 import type { ServiceRecord } from '../store/state.js';
 import { readInstalledImages, readInstalledManifest } from '../store/install.js';
@@ -15,6 +15,9 @@ import { ServiceEvents } from './service-events.js';
 import { ServiceOperations } from './operations.js';
 import { resumeUpdate } from './update.js';
 import { installPackage, uninstallPackage } from './packages.js';
+import { ServiceNetwork } from './service-network.js';
+import { formatIpv4Net } from '../network/ipv4.js';
+import { BRIDGE_NAME } from '../network/names.js';
 
 export type { ManagerOptions } from './manager-core.js';
 
@@ -29,14 +32,21 @@ export class ServiceManager implements ManagerCore {
   /** Manifests of installed packages, read once: status and list are synchronous and frequent. */
   readonly manifests = new Map<string, Manifest>();
   private readonly recovery = new RecoverySchedule();
+  readonly net: ServiceNetwork | null;
 
-  private constructor(readonly options: ManagerOptions) {}
+  private constructor(readonly options: ManagerOptions) {
+    this.net = options.network === null ? null : new ServiceNetwork(options.network, options.state, this.manifests, options.bindAddress, options.logger);
+  }
 
   static async open(options: ManagerOptions): Promise<ServiceManager> {
     const manager = new ServiceManager(options);
     for (const [id, record] of Object.entries(options.state.state.services)) {
       manager.manifests.set(id, await readInstalledManifest(options.layout, id, record.installDir));
     }
+    // Every installed service has its address and rules before any container starts or is adopted.
+    await manager.net?.assignMissing();
+    manager.net?.primeActive();
+    await manager.net?.refresh();
     return manager;
   }
 
@@ -81,8 +91,8 @@ export class ServiceManager implements ManagerCore {
   list(): ServiceSummary[] {
     return Object.entries(this.options.state.state.services)
       .map(([id, r]) => {
-        const { state, ready, interfaces } = this.status(id);
-        return { id, title: r.title, version: r.version, signer: r.signer, state, ready, interfaces };
+        const { state, ready, interfaces, network } = this.status(id);
+        return { id, title: r.title, version: r.version, signer: r.signer, state, ready, interfaces, ...(network && { network }) };
       })
       .sort((a, b) => a.id.localeCompare(b.id));
   }
@@ -104,6 +114,7 @@ export class ServiceManager implements ManagerCore {
       images: await readInstalledImages(layout, id, record.installDir),
       ports: record.ports,
       bindAddress: this.options.bindAddress,
+      network: this.net,
       baseRootfs: this.options.baseRootfs,
       logger: this.options.logger.child({ service: id }),
       onChange: () => {
@@ -115,6 +126,24 @@ export class ServiceManager implements ManagerCore {
     });
   }
 
+  /**
+   * Runs a new runner through `go` (start or adopt); its host ports are forwarded from before the
+   * container starts, and no longer when it fails to come up.
+   */
+  private async launch(id: string, go: (runner: ServiceRunner) => Promise<void>): Promise<ServiceRunner> {
+    await this.net?.activate(id);
+    try {
+      const runner = await this.createRunner(id);
+      await go(runner);
+      this.runners.set(id, runner);
+      this.recovery.started(id);
+      return runner;
+    } catch (error) {
+      await this.net?.deactivate(id);
+      throw error;
+    }
+  }
+
   private async setDesired(id: string, desired: 'running' | 'stopped'): Promise<void> {
     await this.options.state.update((draft) => {
       const s = draft.services[id];
@@ -122,19 +151,41 @@ export class ServiceManager implements ManagerCore {
     });
   }
 
-  async start(id: string, wait: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ServiceStatus> {
+  /**
+   * Start a service, its dependencies first: each is started if it is not running and waited for
+   * until ready (as systemd's Requires=/After= and Compose's `depends_on: service_healthy` do).
+   * `chain`: the dependents that led here, to name a dependency cycle instead of waiting forever.
+   */
+  async start(id: string, wait: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS, chain: readonly string[] = []): Promise<ServiceStatus> {
     this.recovery.cancel(id);
+    this.installed(id);
+    for (const dep of Object.keys(this.manifests.get(id)?.dependencies ?? {})) {
+      if (chain.includes(dep) || dep === id) {
+        throw new HearthError('DEPENDENCY_MISSING', `the dependencies form a cycle: ${[...chain, id, dep].join(' → ')}`, { hint: 'uninstall one of these packages' });
+      }
+      if (this.options.state.service(dep) === undefined) {
+        throw new HearthError('DEPENDENCY_MISSING', `${id} needs ${dep}, which is not installed`, { hint: `install ${dep} first`, details: { id, dependency: dep } });
+      }
+      try {
+        await this.start(dep, true, timeoutMs, [...chain, id]);
+      } catch (error) {
+        throw new HearthError('DEPENDENCY_MISSING', `${id} waits for its dependency ${dep}, which did not become ready: ${errorMessage(error)}`, {
+          hint: `see \`hearth status ${dep}\` and \`hearth logs ${dep}\``,
+          details: { id, dependency: dep },
+          cause: error,
+        });
+      }
+    }
     const status = await this.lock.run(id, 'start', async () => {
       this.installed(id);
       if (this.runners.has(id)) return this.status(id);
       // Intent first: a crash from here on leaves a service that should run, which boot converges to.
       await this.setDesired(id, 'running');
       crashPoint('start:recorded');
-      const runner = await this.createRunner(id);
-      await runner.start();
-      crashPoint('start:container-started');
-      this.runners.set(id, runner);
-      this.recovery.started(id);
+      await this.launch(id, async (runner) => {
+        await runner.start();
+        crashPoint('start:container-started');
+      });
       return this.status(id);
     });
     return wait ? await waitReady(this.events, id, () => this.status(id), timeoutMs, join(this.options.layout.logsDir, id)) : status;
@@ -155,15 +206,12 @@ export class ServiceManager implements ManagerCore {
   /** Take over a container an earlier hearthd left running; false (and cleaned up) when it cannot be. */
   async adopt(id: string, initPid: number): Promise<boolean> {
     return await this.lock.run(id, 'adopt', async () => {
-      const runner = await this.createRunner(id);
       try {
-        await runner.adopt(initPid);
+        await this.launch(id, (runner) => runner.adopt(initPid));
       } catch (error) {
         this.options.logger.warn('could not adopt the running container; it was stopped', { service: id, error: errorMessage(error) });
         return false;
       }
-      this.runners.set(id, runner);
-      this.recovery.started(id);
       return true;
     });
   }
@@ -186,10 +234,7 @@ export class ServiceManager implements ManagerCore {
         .run(id, 'recover', async () => {
           await this.stopRunner(id);
           if (this.options.state.service(id)?.desired !== 'running') return;
-          const runner = await this.createRunner(id);
-          await runner.start();
-          this.runners.set(id, runner);
-          this.recovery.started(id);
+          await this.launch(id, (runner) => runner.start());
         })
         .catch((error: unknown) => {
           this.options.logger.error('restart after a failure failed', { service: id, error: errorMessage(error) });
@@ -221,15 +266,28 @@ export class ServiceManager implements ManagerCore {
     if (runner === undefined) return;
     await runner.stop();
     this.runners.delete(id);
+    await this.net?.deactivate(id);
   }
 
   status(id: string): ServiceStatus {
     const record = this.installed(id);
     const runner = this.runners.get(id);
-    if (runner) return runner.status(record.version);
+    const network = this.net?.status(id, this.unreadyDependencies(id));
+    if (runner) return { ...runner.status(record.version), ...(network && { network }) };
     const manifest = this.manifests.get(id);
     const interfaces = manifest ? interfaceStatuses(manifest, record.ports, this.options.bindAddress) : [];
-    return { id, version: record.version, state: 'stopped', ready: false, container: null, daemons: [], interfaces };
+    return { id, version: record.version, state: 'stopped', ready: false, container: null, daemons: [], interfaces, ...(network && { network }) };
+  }
+
+  /** Its declared dependencies that are not installed, or not running and ready. */
+  unreadyDependencies(id: string): string[] {
+    const manifest = this.manifests.get(id);
+    if (manifest === undefined) return [];
+    return Object.keys(manifest.dependencies).filter((dep) => {
+      const record = this.options.state.service(dep);
+      const runner = this.runners.get(dep);
+      return record === undefined || runner === undefined || !runner.status(record.version).ready;
+    });
   }
 
   /**
@@ -242,6 +300,34 @@ export class ServiceManager implements ManagerCore {
     if (runner === undefined || status.state !== 'running') return status;
     const warnings = await runner.interfaceWarnings();
     return { ...status, interfaces: status.interfaces.map((i) => (warnings.has(i.id) ? { ...i, warning: warnings.get(i.id) } : i)) };
+  }
+
+  /** hearth's bridge and its firewall in words; `none` when hearthd runs without one. */
+  networkRules(): NetworkRules {
+    if (this.net === null) return { mode: 'none', rules: [] };
+    const { host } = this.net;
+    return { mode: 'bridge', bridge: BRIDGE_NAME, subnet: formatIpv4Net(host.subnet), gateway: host.gateway, rules: this.net.rules() };
+  }
+
+  /**
+   * The user's decision on a service's outbound access, applied to the firewall at once. Its DNS
+   * servers (in /etc/resolv.conf) follow at its next start.
+   */
+  async setOutbound(id: string, outbound: boolean): Promise<ServiceStatus> {
+    return await this.lock.run(id, 'outbound', async () => {
+      this.installed(id);
+      const net = this.net;
+      if (net === null) {
+        throw new HearthError('INVALID_PARAMS', 'hearthd runs with --network none: services have loopback only', { hint: 'restart hearthd with --network bridge to give services a network' });
+      }
+      await this.options.state.update((draft) => {
+        const network = draft.services[id]?.network;
+        if (network) network.outbound = outbound;
+      });
+      await net.refresh();
+      this.options.logger.info(outbound ? 'outbound access granted' : 'outbound access revoked', { service: id });
+      return this.status(id);
+    });
   }
 
   /** Stop every running service (hearthd shutting down). */

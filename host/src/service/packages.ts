@@ -60,14 +60,22 @@ export async function installPackage(core: ManagerCore, path: string, options: I
           signer: staged.signer,
           installedAt: new Date().toISOString(),
           ports,
+          // An address for the life of the install. Outbound access when the manifest asks, granted
+          // at a first install; an update keeps what the user had (revoked stays revoked, and a
+          // version that newly asks gets it only when the user grants it: `hearth net outbound`).
+          ...(core.net !== null && {
+            network: { address: core.net.addressFor(manifest.id), outbound: manifest.network.outbound && (existing?.network?.outbound ?? true) },
+          }),
           desired: existing?.desired ?? 'stopped',
           installDir,
           ...(previous !== null && { previous: previous.record }),
         };
       });
       crashPoint('install:recorded');
+      const recorded = state.service(manifest.id);
       if (previous !== null) crashPoint('update:recorded');
       core.manifests.set(manifest.id, manifest);
+      await core.net?.refresh();
       if (existing && previous === null) await removeInstalledVersion(layout, manifest.id, existing.installDir);
       core.options.logger.info(existing ? 'updated' : 'installed', { service: manifest.id, version: manifest.version, from: existing?.version });
       core.events.emit({ type: 'package.installed', id: manifest.id, version: manifest.version });
@@ -77,6 +85,7 @@ export async function installPackage(core: ManagerCore, path: string, options: I
         version: manifest.version,
         signer: staged.signer,
         ...(existing && { updatedFrom: existing.version }),
+        ...(recorded?.network && { granted: { ...recorded.network, outboundRequested: manifest.network.outbound } }),
       };
     });
     if (previous !== null) {
@@ -106,6 +115,7 @@ export async function uninstallPackage(core: ManagerCore, id: string, purge: boo
       delete draft.services[id];
     });
     core.manifests.delete(id);
+    await core.net?.refresh();
     await removePackageFiles(layout, id);
     await rm(servicePaths(layout, id).runDir, { recursive: true, force: true });
     if (purge) await rm(servicePaths(layout, id).volumesDir, { recursive: true, force: true });

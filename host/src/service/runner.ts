@@ -28,6 +28,7 @@ import { containerSpec, mountImages, prepareDirs, prepareScratch } from './conta
 import { runExec, type ExecListeners } from './exec.js';
 import { probeInterface } from './interface-probe.js';
 import { RuntimeLink } from './runtime-link.js';
+import type { ServiceNetwork } from './service-network.js';
 import { requestRuntime } from './runtime-results.js';
 import { CleanupStack } from './cleanup.js';
 import { interfaceStatuses, serviceState } from './status.js';
@@ -59,6 +60,8 @@ export interface RunnerContext {
   images: InstalledImage[];
   ports: Record<string, number>;
   bindAddress: string;
+  /** hearth's bridge (its host ports are forwarded by the firewall), or null: loopback and relays. */
+  network: ServiceNetwork | null;
   baseRootfs: string;
   logger: Logger;
   /** Called on every daemon state change, for waiters and event subscribers. */
@@ -150,8 +153,11 @@ export class ServiceRunner {
     if (failed) throw failed.reason;
     step('images');
     const link = await this.listenForRuntime();
-    await writeFile(paths.configFile, renderContainerConfig(containerSpec(this.ctx, this.target.name)));
+    await this.ctx.network?.writeContainerFile(this.ctx.manifest.id, paths.hostDir);
+    const network = this.ctx.network?.lxcConfigLines(this.ctx.manifest.id) ?? null;
+    await writeFile(paths.configFile, renderContainerConfig({ ...containerSpec(this.ctx, this.target.name), network }));
     await startContainer(this.cleanup, target, paths.configFile);
+    await this.ctx.network?.attach(this.ctx.manifest.id);
     step('container');
     // Looked up while the runtime boots inside (never rejects: a failed lookup is null).
     const initPid = lxcInitPid(target).catch(() => null);
@@ -256,6 +262,9 @@ export class ServiceRunner {
   }
 
   private async offerInterfaces(): Promise<void> {
+    // On the bridge, the firewall forwards each host port to the service's address (DNAT): no
+    // process of hearthd's in the way, so interfaces answer while hearthd restarts.
+    if (this.ctx.network !== null) return;
     for (const [ifaceId, iface] of Object.entries(this.ctx.manifest.interfaces)) {
       const port = ownValue(this.ctx.ports, ifaceId);
       if (port === undefined) continue;

@@ -11,6 +11,8 @@ export interface ServiceRecord {
   installedAt: string;
   /** Host port assigned to each interface; kept for the life of the install. */
   ports: Record<string, number>;
+  /** Its address on hearth's bridge and whether the user lets it connect out; kept across updates. */
+  network?: { address: string; outbound: boolean };
   desired: 'running' | 'stopped';
   /** Directory under packages/<id>/ of the installed version. */
   installDir?: string;
@@ -25,8 +27,8 @@ export interface ServiceRecord {
 export type PreviousVersion = Omit<ServiceRecord, 'desired' | 'previous'>;
 
 export function previousOf(record: ServiceRecord): PreviousVersion {
-  const { version, title, signer, installedAt, ports, installDir } = record;
-  return { version, title, signer, installedAt, ports, ...(installDir !== undefined && { installDir }) };
+  const { version, title, signer, installedAt, ports, installDir, network } = record;
+  return { version, title, signer, installedAt, ports, ...(installDir !== undefined && { installDir }), ...(network !== undefined && { network }) };
 }
 
 export interface TrustedKey {

@@ -23,6 +23,8 @@ export interface ContainerSpec {
   /** CPU time in CPUs (CFS quota over a 100 ms period). */
   cpus?: number;
   pidsMax?: number;
+  /** LXC keys of its veth on hearth's bridge (network/lxc-net.ts); null: loopback only. */
+  network?: string[] | null;
 }
 
 export interface Bind {
@@ -71,7 +73,7 @@ export function renderContainerConfig(spec: ContainerSpec): string {
     `lxc.idmap = g 0 ${hostId} ${count}`,
     'lxc.mount.auto = proc:mixed sys:ro cgroup:mixed:force',
     'lxc.autodev = 1',
-    'lxc.net.0.type = empty',
+    ...(spec.network ? spec.network : ['lxc.net.0.type = empty']),
     // lxc-stop sends SIGPWR by default; init.lxc forwards SIGTERM to the runtime.
     'lxc.signal.halt = SIGTERM',
     `lxc.init.cmd = /sbin/init.lxc -n ${spec.name} -- ${spec.initCommand}`,

@@ -15,6 +15,17 @@ export interface PackageSummary {
   signer: string;
   /** Set when this install replaced another version. */
   updatedFrom?: string;
+  /** What an install or update granted it on hearth's bridge (absent with `--network none`). */
+  granted?: { address: string; outbound: boolean; outboundRequested: boolean };
+}
+
+/** `hearth net`: hearth's bridge and the firewall it holds, in words. */
+export interface NetworkRules {
+  mode: 'bridge' | 'none';
+  bridge?: string;
+  subnet?: string;
+  gateway?: string;
+  rules: { kind: 'service' | 'dependency' | 'outbound' | 'host-port' | 'default'; text: string }[];
 }
 
 export interface TrustedKeyInfo {
@@ -50,6 +61,23 @@ export interface ServiceStatus {
   container: { name: string; initPid: number } | null;
   daemons: DaemonStatus[];
   interfaces: InterfaceStatus[];
+  /** Its place on hearth's bridge; absent with `hearthd --network none`. */
+  network?: ServiceNetworkStatus;
+}
+
+export interface ServiceNetworkStatus {
+  /** Its address on the bridge, stable for the life of the install. */
+  address: string;
+  /** `<id>.hearth`: the name its dependents reach it by. */
+  hostname: string;
+  /** The manifest asked for outbound access. */
+  outboundRequested: boolean;
+  /** The user allows it (granted at install when asked; `hearth net outbound` changes it). */
+  outbound: boolean;
+  /** Installed services allowed to connect to it, each with the interfaces it declared. */
+  reachableFrom: { id: string; interfaces: string[] }[];
+  /** Its declared dependencies that are not running and ready. */
+  waitingFor: string[];
 }
 
 /** What a running service uses now, from its container's cgroup (as `podman stats` shows). */
@@ -74,6 +102,7 @@ export interface ServiceSummary extends PackageSummary {
   state: ServiceState;
   ready: boolean;
   interfaces: InterfaceStatus[];
+  network?: ServiceNetworkStatus;
 }
 
 export interface PackageInfo extends PackageSummary {
@@ -132,6 +161,10 @@ export interface HostMethods {
   'trust.add': { params: { publicKey: string; name?: string }; result: TrustedKeyInfo };
   'trust.list': { params: Record<string, never>; result: { keys: TrustedKeyInfo[] } };
   'trust.remove': { params: { fingerprint: string }; result: { fingerprint: string } };
+  /** hearth's bridge and the rules of its firewall, in words. */
+  'network.rules': { params: Record<string, never>; result: NetworkRules };
+  /** Allow or revoke a service's connections to the internet and the LAN; applies at once. */
+  'service.setOutbound': { params: { id: string; outbound: boolean }; result: ServiceStatus };
   /** From now on, `event` notifications on this connection (for `services` only, if given) until it closes. */
   'events.subscribe': { params: { services?: string[] }; result: { subscribed: true } };
 }
@@ -174,5 +207,7 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'trust.add',
   'trust.list',
   'trust.remove',
+  'network.rules',
+  'service.setOutbound',
   'events.subscribe',
 ];

@@ -22,6 +22,11 @@ export const CONTAINER_PATHS = {
 } as const;
 
 export const HOST_SOCKET_NAME = 'host.sock';
+/**
+ * In the host dir: the service's place on hearth's bridge, written by hearthd before each start
+ * (`{ address, gateway, hosts: [{ name, address }], nameservers }`). Absent with `--network none`.
+ */
+export const NETWORK_FILE_NAME = 'network.json';
 
 export function interfaceSocketName(interfaceId: string): string {
   return `iface-${interfaceId}.sock`;

@@ -27,7 +27,11 @@ export const install: Command = {
       ...(values['allow-untrusted'] && { allowUntrusted: true }),
       ...(expectId !== undefined && { expectId }),
     });
-    print(pkg, `${pkg.updatedFrom ? `updated ${pkg.id} ${pkg.updatedFrom} → ${pkg.version}` : `installed ${pkg.id} ${pkg.version}`} (signer ${pkg.signer.slice(0, 16)})`);
+    const g = pkg.granted;
+    const network = !g
+      ? ''
+      : `\n  address ${g.address}${g.outbound ? `\n  it may connect to the internet and the LAN, as it asks (revoke: hearth net outbound ${pkg.id} off)` : g.outboundRequested ? `\n  it asks to connect to the internet and the LAN: not allowed until you run hearth net outbound ${pkg.id} on` : ''}`;
+    print(pkg, `${pkg.updatedFrom ? `updated ${pkg.id} ${pkg.updatedFrom} → ${pkg.version}` : `installed ${pkg.id} ${pkg.version}`} (signer ${pkg.signer.slice(0, 16)})${network}`);
     return;
   },
 };

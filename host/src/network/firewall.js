@@ -1,0 +1,86 @@
+import { formatIpv4, formatIpv4Net } from './ipv4.js';
+import { BRIDGE_NAME, NFT_TABLE, PORT_PREFIX, macAddress, portName } from './names.js';
+const ANY_ADDRESS = '0.0.0.0';
+/** `{ a, b }`, or null for an empty set (nft has no empty anonymous set). */
+function set(items) {
+    return items.length === 0 ? null : `{ ${items.join(', ')} }`;
+}
+function forwardMatch(f) {
+    const where = f.bindAddress === ANY_ADDRESS ? 'fib daddr type local' : `ip daddr ${f.bindAddress}`;
+    return `${where} ${f.protocol} dport ${f.hostPort} dnat ip to ${formatIpv4(f.to)}:${f.port}`;
+}
+/**
+ * hearth's own tables, whole: loading the script replaces them in one transaction (the empty
+ * declaration makes the delete valid when the table does not exist yet). No other table, chain or
+ * interface is touched, and every rule matches hearth's bridge, so other traffic passes as before.
+ */
+export function renderFirewall(model) {
+    const br = `"${BRIDGE_NAME}"`;
+    const outbound = set(model.services.filter((s) => s.outbound).map((s) => formatIpv4(s.address)));
+    const inet = [
+        `table inet ${NFT_TABLE} {`,
+        '  chain forward {',
+        '    type filter hook forward priority filter; policy accept;',
+        `    iifname ${br} ct state established,related accept`,
+        `    oifname ${br} ct state established,related accept`,
+        // Host ports: traffic that prerouting/output forwarded to a service (never from a service).
+        `    oifname ${br} ct status dnat accept`,
+        ...model.grants.map((g) => `    iifname ${br} oifname ${br} ip saddr ${formatIpv4(g.from)} ip daddr ${formatIpv4(g.to)} ${g.protocol} dport ${g.port} accept`),
+        ...(outbound === null ? [] : [`    iifname ${br} oifname != ${br} ip saddr ${outbound} accept`]),
+        `    iifname ${br} drop`,
+        `    oifname ${br} drop`,
+        '  }',
+        // A service reaches nothing on the host itself: not hearthd, not the host's other ports.
+        '  chain input {',
+        '    type filter hook input priority filter; policy accept;',
+        `    iifname ${br} ct state established,related accept`,
+        `    iifname ${br} drop`,
+        '  }',
+        '  chain prerouting {',
+        '    type nat hook prerouting priority dstnat; policy accept;',
+        ...model.forwards.map((f) => `    iifname != ${br} ${forwardMatch(f)}`),
+        '  }',
+        '  chain output {',
+        '    type nat hook output priority -100; policy accept;',
+        ...model.forwards.map((f) => `    ${forwardMatch(f)}`),
+        '  }',
+        '  chain postrouting {',
+        '    type nat hook postrouting priority srcnat; policy accept;',
+        // A host-port connection made from the host's loopback: the service answers the gateway.
+        `    oifname ${br} ip saddr 127.0.0.0/8 masquerade`,
+        ...(outbound === null ? [] : [`    oifname != ${br} ip saddr ${outbound} masquerade`]),
+        '  }',
+        '}',
+    ];
+    // On the bridge itself: a service sends only as its own address and MAC (so the rules above can
+    // trust `ip saddr`), and no frame goes from one service's port to another's: services meet only
+    // through the forward chain.
+    const bridge = [
+        `table bridge ${NFT_TABLE} {`,
+        '  chain prerouting {',
+        '    type filter hook prerouting priority -200; policy accept;',
+        ...model.services.flatMap((s) => {
+            const port = `"${portName(s.address)}"`;
+            const mac = macAddress(s.address);
+            const ip = formatIpv4(s.address);
+            return [
+                `    iifname ${port} ether saddr ${mac} ether type arp arp saddr ether ${mac} arp saddr ip ${ip} accept`,
+                `    iifname ${port} ether saddr ${mac} ether type ip ip saddr ${ip} accept`,
+            ];
+        }),
+        `    iifname "${PORT_PREFIX}*" drop`,
+        '  }',
+        '  chain forward {',
+        '    type filter hook forward priority filter; policy accept;',
+        `    iifname "${PORT_PREFIX}*" drop`,
+        '  }',
+        '}',
+    ];
+    const header = [`# hearth's firewall for ${formatIpv4Net(model.net)} on ${BRIDGE_NAME}, gateway ${formatIpv4(model.gateway)}; rewritten whole on every change`];
+    return [...header, `table inet ${NFT_TABLE}`, `delete table inet ${NFT_TABLE}`, ...inet, `table bridge ${NFT_TABLE}`, `delete table bridge ${NFT_TABLE}`, ...bridge, ''].join('\n');
+}
+/** Removes hearth's tables (and nothing else); valid whether they exist or not. */
+export function renderFirewallRemoval() {
+    return [`table inet ${NFT_TABLE}`, `delete table inet ${NFT_TABLE}`, `table bridge ${NFT_TABLE}`, `delete table bridge ${NFT_TABLE}`, ''].join('\n');
+}
+//# sourceMappingURL=firewall.js.map

@@ -1,0 +1,114 @@
+import type { Logger } from '../log.js';
+import { renderFirewall, renderFirewallRemoval, type FirewallModel } from './firewall.js';
+import { contains, formatIpv4, formatIpv4Net, gatewayOf, nextFreeAddress, parseIpv4, type Ipv4Net } from './ipv4.js';
+import { lxcNetworkLines } from './lxc-net.js';
+import { firewallModel, type NetworkedService } from './model.js';
+import { macAddress, portName, serviceHostname } from './names.js';
+import { hostResolvers } from './resolvers.js';
+import { assertSubnetFree, attachPort, enableHostForwarding, ensureBridge, loadFirewall, pinNeighbour, removeBridge, runNetCommand, type NetCommand } from './system.js';
+import { HearthError } from '@hearth/sdk/contract';
+
+/** What a service's daemons see of the network: written for the runtime before each start. */
+export interface ContainerNetwork {
+  address: string;
+  gateway: string;
+  /** Names in every daemon's /etc/hosts: the service's own, and each dependency's `<id>.hearth`. */
+  hosts: { name: string; address: string }[];
+  /** DNS servers for /etc/resolv.conf: the host's for a service with outbound access, else none. */
+  nameservers: string[];
+}
+
+/**
+ * hearth's bridge network on this host: the bridge, the service addresses in its subnet, and its
+ * nftables tables, rebuilt whole from the installed services by `apply`. Calls are serialized.
+ */
+export class HostNetwork {
+  private chain: Promise<unknown> = Promise.resolve();
+  private forwarding = false;
+
+  private constructor(
+    readonly subnet: Ipv4Net,
+    private readonly run: NetCommand,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Checks the subnet against the host's routes, then brings up the bridge. */
+  static async open(subnet: Ipv4Net, logger: Logger, run: NetCommand = runNetCommand): Promise<HostNetwork> {
+    await assertSubnetFree(subnet, run);
+    await ensureBridge(subnet, gatewayOf(subnet), run);
+    logger.info('service network up', { subnet: formatIpv4Net(subnet), gateway: formatIpv4(gatewayOf(subnet)) });
+    return new HostNetwork(subnet, run, logger);
+  }
+
+  get gateway(): string {
+    return formatIpv4(gatewayOf(this.subnet));
+  }
+
+  /** True when `address` is a service address of this subnet (after a --subnet change it is not). */
+  owns(address: string | undefined): address is string {
+    if (address === undefined) return false;
+    const n = parseIpv4(address);
+    return contains(this.subnet, n) && n > gatewayOf(this.subnet);
+  }
+
+  /** The lowest free address, for a new install. */
+  allocate(used: Iterable<string>): string {
+    const taken = new Set([...used].filter((a) => this.owns(a)).map(parseIpv4));
+    const next = nextFreeAddress(this.subnet, taken);
+    if (next === null) {
+      throw new HearthError('NETWORK_FAILED', `no free address left in ${formatIpv4Net(this.subnet)}`, { hint: 'restart hearthd with a larger --subnet' });
+    }
+    return formatIpv4(next);
+  }
+
+  lxcConfigLines(address: string): string[] {
+    return lxcNetworkLines(parseIpv4(address), gatewayOf(this.subnet));
+  }
+
+  model(services: readonly NetworkedService[], bindAddress: string): FirewallModel {
+    return firewallModel(this.subnet, gatewayOf(this.subnet), bindAddress, services);
+  }
+
+  /** The host end of a service's veth, on the bridge (after LXC made it). */
+  async attach(address: string): Promise<void> {
+    await attachPort(portName(parseIpv4(address)), this.run);
+  }
+
+  /** Replaces hearth's tables with the rules for these services; pins each one's MAC. */
+  async apply(services: readonly NetworkedService[], bindAddress: string): Promise<void> {
+    await this.serialized(async () => {
+      const model = this.model(services, bindAddress);
+      if (!this.forwarding && model.services.some((s) => s.outbound)) {
+        await enableHostForwarding(this.run);
+        this.forwarding = true;
+      }
+      await loadFirewall(renderFirewall(model), this.run);
+      for (const s of model.services) await pinNeighbour(s.address, macAddress(s.address), this.run);
+    });
+  }
+
+  async containerNetwork(service: NetworkedService, all: readonly NetworkedService[]): Promise<ContainerNetwork> {
+    const byId = new Map(all.map((s) => [s.id, s]));
+    const hosts = [{ name: serviceHostname(service.id), address: service.address }];
+    for (const depId of Object.keys(service.uses)) {
+      const dep = byId.get(depId);
+      if (dep !== undefined) hosts.push({ name: serviceHostname(depId), address: dep.address });
+    }
+    return { address: service.address, gateway: this.gateway, hosts, nameservers: service.outbound ? await hostResolvers() : [] };
+  }
+
+  /** Removes hearth's tables and the bridge (its veths are gone with their containers). */
+  async close(): Promise<void> {
+    await this.serialized(async () => {
+      await loadFirewall(renderFirewallRemoval(), this.run);
+      await removeBridge(this.run);
+      this.logger.info('service network removed');
+    });
+  }
+
+  private async serialized<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(work, work);
+    this.chain = next.catch(() => undefined);
+    return await next;
+  }
+}

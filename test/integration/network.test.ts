@@ -1,0 +1,158 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { NetworkRules, PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
+import { TestHearthd } from '../support/hearthd.js';
+import { TestNetns, vethBetween } from '../support/netns.js';
+import { keygen, packDir } from '../support/packages.js';
+import { FIXTURES, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
+
+/**
+ * hearthd with its bridge network, run in a namespace this test made (the host's own network is
+ * never touched), beside a second namespace standing in for the internet. Three fixtures: netdb
+ * offers `db` and `admin`; netapp declares a dependency on netdb's `db`; netweb asks for outbound
+ * access and depends on nothing.
+ */
+const PORT_BASE = 22_000 + Math.floor(Math.random() * 500);
+const UPLINK = { host: '192.0.2.1', internet: '192.0.2.2' };
+const POLL = { timeout: 30_000, interval: 200 };
+const SUBNET = /^10\.123\.0\.\d+$/;
+
+describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', () => {
+  let work: string;
+  let host: TestNetns;
+  let internet: TestNetns;
+  let hearthd: TestHearthd;
+  const installed: Record<string, PackageSummary> = {};
+
+  /**
+   * The body of an HTTP GET made from inside `id`, or null when no answer came (refused or dropped).
+   * With busybox nc: the static busybox's wget crashes in images without a libc.
+   */
+  const fetchIn = async (id: string, url: string): Promise<string | null> => {
+    const { hostname, port } = new URL(url);
+    const result = await hearthd.cli('exec', id, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 ${hostname} ${port || '80'}`);
+    const [, body] = result.stdout.split('\r\n\r\n');
+    return result.stdout.startsWith('HTTP/1.') && body !== undefined ? body.trim() : null;
+  };
+  const status = (id: string): Promise<ServiceStatus> => hearthd.json<ServiceStatus>('status', id);
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'hearth-net-'));
+    host = await TestNetns.create('host');
+    internet = await TestNetns.create('inet');
+    await vethBetween(host, 'uplink', internet);
+    await host.run('ip', ['addr', 'add', `${UPLINK.host}/24`, 'dev', 'uplink']);
+    await internet.run('ip', ['addr', 'add', `${UPLINK.internet}/24`, 'dev', 'eth0']);
+    await internet.run('ip', ['route', 'add', 'default', 'via', UPLINK.host]);
+    await writeFile(join(work, 'index.html'), 'upstream\n');
+    void internet.spawn('busybox', ['httpd', '-f', '-p', '80', '-h', work]);
+
+    const key = await keygen(join(work, 'key.pem'));
+    const archives: Record<string, string> = {};
+    for (const [id, dir] of [['netdb', 'net-db'], ['netapp', 'net-app'], ['netweb', 'net-web']] as const) {
+      archives[id] = await packDir(join(FIXTURES, dir), 'build-image.sh', key, join(work, `${id}.hpk`));
+    }
+    hearthd = await TestHearthd.create(PORT_BASE);
+    hearthd.useNetns(host.name);
+    await hearthd.launch();
+    await hearthd.trust(key);
+    for (const id of ['netdb', 'netapp', 'netweb']) installed[id] = await hearthd.json<PackageSummary>('install', archives[id] ?? '');
+  }, 900_000);
+
+  afterAll(async () => {
+    if (hearthd) {
+      for (const id of ['netapp', 'netweb', 'netdb']) await hearthd.cli('uninstall', id, '--purge', '--yes');
+      await hearthd[Symbol.asyncDispose]();
+    }
+    await internet?.[Symbol.asyncDispose]();
+    await host?.[Symbol.asyncDispose]();
+    if (work) await rm(work, { recursive: true, force: true });
+  }, 120_000);
+
+  test('each service gets its own address at install; outbound access is granted only to the one that asks', () => {
+    const addresses = Object.values(installed).map((p) => p.granted?.address);
+    for (const address of addresses) expect(address).toMatch(SUBNET);
+    expect(new Set(addresses).size).toBe(3);
+    expect(installed['netweb']?.granted).toMatchObject({ outbound: true, outboundRequested: true });
+    expect(installed['netdb']?.granted).toMatchObject({ outbound: false, outboundRequested: false });
+  });
+
+  test('starting a dependent starts its dependency first, and it reaches the declared interface by name', async () => {
+    const app = await hearthd.json<ServiceStatus>('start', 'netapp');
+    expect(app.ready).toBe(true);
+    expect((await status('netdb')).ready).toBe(true);
+    expect(await fetchIn('netapp', 'http://netdb.hearth:7000/')).toBe('netdb');
+    expect((await status('netdb')).network?.reachableFrom).toEqual([{ id: 'netapp', interfaces: ['db'] }]);
+  });
+
+  test('nothing else passes between services: not an undeclared interface, not a service without the dependency', async () => {
+    await hearthd.json('start', 'netweb');
+    const db = (await status('netdb')).network?.address ?? '';
+    expect(await fetchIn('netapp', 'http://netdb.hearth:7001/')).toBeNull();
+    expect(await fetchIn('netweb', `http://${db}:7000/`)).toBeNull();
+    expect(await fetchIn('netdb', `http://${(await status('netapp')).network?.address ?? ''}:8080/`)).toBeNull();
+  });
+
+  test('only the service with outbound access reaches the internet, and revoking it closes the way at once', async () => {
+    expect(await fetchIn('netweb', `http://${UPLINK.internet}/`)).toBe('upstream');
+    expect(await fetchIn('netdb', `http://${UPLINK.internet}/`)).toBeNull();
+    expect(await fetchIn('netapp', `http://${UPLINK.internet}/`)).toBeNull();
+    expect((await hearthd.json<ServiceStatus>('net', 'outbound', 'netweb', 'off')).network?.outbound).toBe(false);
+    expect(await fetchIn('netweb', `http://${UPLINK.internet}/`)).toBeNull();
+    await hearthd.json('net', 'outbound', 'netweb', 'on');
+    expect(await fetchIn('netweb', `http://${UPLINK.internet}/`)).toBe('upstream');
+  });
+
+  test('a service reaches nothing on the host itself', async () => {
+    const gateway = (await hearthd.json<NetworkRules>('net')).gateway ?? '';
+    void host.spawn('busybox', ['httpd', '-f', '-p', '9999', '-h', work]);
+    await expect.poll(() => host.httpStatus('http://127.0.0.1:9999/'), POLL).toBe(200);
+    expect(await fetchIn('netweb', `http://${gateway}:9999/`)).toBeNull();
+    expect(await fetchIn('netweb', `http://${UPLINK.host}:9999/`)).toBeNull();
+  });
+
+  test('hearth net says every rule in words', async () => {
+    const rules = await hearthd.json<NetworkRules>('net');
+    expect(rules).toMatchObject({ mode: 'bridge', bridge: 'hearth0', subnet: '10.123.0.0/24', gateway: '10.123.0.1' });
+    const text = rules.rules.map((r) => r.text);
+    expect(text).toContainEqual(expect.stringMatching(/^netapp \(10\.123\.0\.\d+\) may connect to netdb at netdb\.hearth:7000\/tcp \(its interface db\)/));
+    expect(text).toContainEqual(expect.stringMatching(/^netweb \(10\.123\.0\.\d+\) may connect to the internet/));
+    expect(text.at(-1)).toMatch(/^everything else a service sends is dropped/);
+  });
+
+  test('interfaces answer on their host ports, also while hearthd is down, and addresses survive its restart', async () => {
+    const web = (await status('netweb')).interfaces[0];
+    const url = `http://127.0.0.1:${web?.hostPort ?? 0}/`;
+    await expect.poll(() => host.httpStatus(url), POLL).toBe(200);
+    const before = new Map<string, string | undefined>();
+    for (const id of ['netdb', 'netapp', 'netweb']) before.set(id, (await status(id)).network?.address);
+    await hearthd.kill9();
+    expect(await host.httpStatus(url)).toBe(200);
+    await hearthd.launch();
+    for (const id of ['netdb', 'netapp', 'netweb']) {
+      await expect.poll(async () => (await status(id)).ready, POLL).toBe(true);
+      expect((await status(id)).network?.address).toBe(before.get(id));
+    }
+    expect(await fetchIn('netapp', 'http://netdb.hearth:7000/')).toBe('netdb');
+  });
+
+  test('a dependent shows it waits while its dependency is down, and reaches it again once it is back at the same address', async () => {
+    await hearthd.json('stop', 'netdb');
+    expect((await status('netapp')).network?.waitingFor).toEqual(['netdb']);
+    await hearthd.json('start', 'netdb');
+    expect((await status('netapp')).network?.waitingFor).toEqual([]);
+    expect(await fetchIn('netapp', 'http://netdb.hearth:7000/')).toBe('netdb');
+  });
+
+  test('stopping hearthd leaves no bridge, veth or rule behind', async () => {
+    await hearthd.stop();
+    expect(await host.run('nft', ['list', 'tables'])).toBe('');
+    const links = await host.run('ip', ['-o', 'link', 'show']);
+    expect(links).not.toContain('hearth0');
+    expect(links).not.toMatch(/hth[0-9a-f]{8}/);
+    await hearthd.launch();
+  });
+});

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { execa, type ResultPromise } from 'execa';
+
+const NETNS_TIMEOUT_MS = 10_000;
+
+/**
+ * A network namespace this test made (`ip netns add`), deleted on dispose with every process the
+ * test started in it. Everything the network tests send stays inside such namespaces.
+ */
+export class TestNetns implements AsyncDisposable {
+  private readonly children: ResultPromise[] = [];
+
+  private constructor(readonly name: string) {}
+
+  static async create(label: string): Promise<TestNetns> {
+    const ns = new TestNetns(`hth-${label}-${randomBytes(3).toString('hex')}`);
+    await execa('ip', ['netns', 'add', ns.name], { timeout: NETNS_TIMEOUT_MS });
+    await ns.run('ip', ['link', 'set', 'lo', 'up']);
+    return ns;
+  }
+
+  /** Runs a command in the namespace and returns its stdout; throws on a non-zero exit. */
+  async run(file: string, args: readonly string[], input?: string): Promise<string> {
+    const result = await execa('ip', ['netns', 'exec', this.name, file, ...args], { input, timeout: NETNS_TIMEOUT_MS });
+    return result.stdout;
+  }
+
+  /** A long-running process in the namespace (a server), killed by its pid on dispose. */
+  spawn(file: string, args: readonly string[]): ResultPromise {
+    const child = execa('ip', ['netns', 'exec', this.name, file, ...args], { reject: false, stdin: 'ignore' });
+    this.children.push(child);
+    return child;
+  }
+
+  /** HTTP status of a GET from inside the namespace, or 0 when no connection was made in time. */
+  async httpStatus(url: string, extra: readonly string[] = []): Promise<number> {
+    const result = await execa('ip', ['netns', 'exec', this.name, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '2', ...extra, url], {
+      reject: false,
+      timeout: NETNS_TIMEOUT_MS,
+    });
+    return Number(result.stdout) || 0;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const child of this.children) if (child.pid !== undefined) child.kill('SIGKILL');
+    await Promise.allSettled(this.children);
+    await execa('ip', ['netns', 'del', this.name], { timeout: NETNS_TIMEOUT_MS, reject: false });
+  }
+}
+
+/** Moves one end of a new veth pair into `inner` as eth0; `outer` keeps `outerName`. */
+export async function vethBetween(outer: TestNetns, outerName: string, inner: TestNetns, mac?: string): Promise<void> {
+  await outer.run('ip', ['link', 'add', outerName, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', inner.name]);
+  if (mac !== undefined) await inner.run('ip', ['link', 'set', 'eth0', 'address', mac]);
+  await inner.run('ip', ['link', 'set', 'eth0', 'up']);
+  await outer.run('ip', ['link', 'set', outerName, 'up']);
+}
