@@ -13,6 +13,9 @@ import { StateStore } from './store/state.js';
 import { TrustedKeys } from './store/trusted-keys.js';
 import { ServiceManager } from './service/manager.js';
 import { HostNetwork } from './network/host-network.js';
+import { ensureCa } from './network/ca.js';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { clearStaging, recoverAtBoot } from './service/sweep.js';
 import { hostMethods } from './rpc/methods.js';
 import { ControlServer } from './rpc/control-server.js';
@@ -79,8 +82,15 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
     acquired.push(() => opened.close());
     network = opened;
   }
+  // hearth's CA, made on first boot in a host-only dir: http interfaces are offered over TLS too.
+  const caDir = join(layout.dataDir, 'ca');
+  await ensureDir(caDir, 'host');
+  const ca = await ensureCa(caDir, hostname());
+  const bindIp = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? [] : [config.bindAddress];
+  const tls = { ca, certsDir: join(caDir, 'certs'), names: { dns: ['localhost', hostname(), `${hostname()}.local`], ips: [...new Set(['127.0.0.1', ...bindIp])] } };
   const manager = await ServiceManager.open({
     network,
+    tls,
     layout,
     state,
     logger,

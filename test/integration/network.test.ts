@@ -123,6 +123,19 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     expect(text.at(-1)).toMatch(/^everything else a service sends is dropped/);
   });
 
+  test('an http interface is also served over TLS, with a certificate the exported CA validates', async () => {
+    const exported = await hearthd.cli('ca', 'export');
+    expect(exported.stdout).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+    const caFile = join(work, 'hearth-ca.pem');
+    await writeFile(caFile, exported.stdout);
+    const web = (await status('netweb')).interfaces[0];
+    expect(web?.tlsUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    const body = await host.run('curl', ['-sS', '-m', '5', '--cacert', caFile, web?.tlsUrl ?? '']);
+    expect(body.trim()).toBe('netweb');
+    // Without the CA the client refuses the certificate.
+    await expect(host.run('curl', ['-sS', '-m', '5', web?.tlsUrl ?? ''])).rejects.toThrow(/certificate/i);
+  });
+
   test('interfaces answer on their host ports, also while hearthd is down, and addresses survive its restart', async () => {
     const web = (await status('netweb')).interfaces[0];
     const url = `http://127.0.0.1:${web?.hostPort ?? 0}/`;

@@ -90,7 +90,7 @@ export function formatStatus(status: ServiceStatus): string {
       ),
     );
   }
-  for (const iface of status.interfaces) lines.push(`  ${iface.name}: ${iface.url}${iface.warning ? `  (warning: ${iface.warning})` : ''}`);
+  for (const iface of status.interfaces) lines.push(`  ${iface.name}: ${iface.url}${iface.tlsUrl ? ` and ${iface.tlsUrl}` : ''}${iface.warning ? `  (warning: ${iface.warning})` : ''}`);
   const n = status.network;
   if (n) {
     lines.push(`  address ${n.address} (${n.hostname})`);

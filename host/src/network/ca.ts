@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -85,7 +85,9 @@ export async function ensureLeaf(ca: CaFiles, dir: string, name: string, names: 
     await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', tmp.key]);
     await openssl(['req', '-new', '-key', tmp.key, '-subj', `/O=hearth/CN=${names.dns[0] ?? names.ips[0] ?? name}`, '-out', tmp.csr]);
     await writeFile(tmp.ext, `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${sanOf(names)}\n`);
-    await openssl(['x509', '-req', '-in', tmp.csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', String(LEAF_DAYS), '-sha256', '-extfile', tmp.ext, '-out', tmp.cert]);
+    // A random serial (no shared serial file): leaves of several services are issued concurrently.
+    const serial = `0x${randomBytes(16).toString('hex')}`;
+    await openssl(['x509', '-req', '-in', tmp.csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', serial, '-days', String(LEAF_DAYS), '-sha256', '-extfile', tmp.ext, '-out', tmp.cert]);
     await rename(tmp.key, files.key);
     await rename(tmp.cert, files.cert);
   } finally {

@@ -52,6 +52,10 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
       });
       return await manager.start(p.id, p.waitReady ?? false, p.timeoutMs);
     },
+    'server.ca': async (params) => {
+      parseParams('server.ca', params, {});
+      return await manager.caCertificate();
+    },
     'network.rules': (params) => {
       parseParams('network.rules', params, {});
       return manager.networkRules();

@@ -7,6 +7,14 @@ import type { ServiceRunner } from './runner.js';
 import type { ServiceEvents } from './service-events.js';
 import type { ServiceNetwork } from './service-network.js';
 import type { HostNetwork } from '../network/host-network.js';
+import type { CaFiles } from '../network/ca.js';
+
+export interface TlsSetup {
+  ca: CaFiles;
+  certsDir: string;
+  /** Names every leaf is issued for besides the service's own (`localhost`, the host's name, …). */
+  names: { dns: string[]; ips: string[] };
+}
 
 export interface ManagerOptions {
   layout: Layout;
@@ -19,6 +27,8 @@ export interface ManagerOptions {
   maxPackageBytes?: number;
   /** hearth's bridge; null with `--network none` (loopback only, interfaces relayed). */
   network: HostNetwork | null;
+  /** hearth's CA and where leaf certificates are kept: http interfaces are also offered over TLS. */
+  tls: TlsSetup | null;
 }
 
 /**

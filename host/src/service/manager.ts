@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HearthError, errorMessage, type NetworkRules, type HostEvent, type Manifest, type PackageInfo, type PackageSummary, type ServiceStatus, type ServiceSummary } from '@hearth/sdk/contract';
 import { servicePaths } from '../layout.js';
@@ -115,6 +117,7 @@ export class ServiceManager implements ManagerCore {
       ports: record.ports,
       bindAddress: this.options.bindAddress,
       network: this.net,
+      tls: this.options.tls,
       baseRootfs: this.options.baseRootfs,
       logger: this.options.logger.child({ service: id }),
       onChange: () => {
@@ -300,6 +303,14 @@ export class ServiceManager implements ManagerCore {
     if (runner === undefined || status.state !== 'running') return status;
     const warnings = await runner.interfaceWarnings();
     return { ...status, interfaces: status.interfaces.map((i) => (warnings.has(i.id) ? { ...i, warning: warnings.get(i.id) } : i)) };
+  }
+
+  /** hearth's CA certificate, to trust its TLS interfaces. */
+  async caCertificate(): Promise<{ certificate: string; fingerprint: string }> {
+    const tls = this.options.tls;
+    if (tls === null) throw new HearthError('INVALID_PARAMS', 'this hearthd offers no TLS interfaces', { hint: 'TLS needs hearthd to have its CA (the default)' });
+    const certificate = await readFile(tls.ca.cert, 'utf8');
+    return { certificate, fingerprint: new X509Certificate(certificate).fingerprint256 };
   }
 
   /** hearth's bridge and its firewall in words; `none` when hearthd runs without one. */

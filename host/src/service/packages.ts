@@ -5,7 +5,7 @@ import { previousOf, type PreviousVersion } from '../store/state.js';
 import { commitStaged, removeInstalledVersion, removePackageFiles, stagePackage } from '../store/install.js';
 import { crashPoint } from '../crash-points.js';
 import type { ManagerCore } from './manager-core.js';
-import { allocatePort } from './ports.js';
+import { allocatePort, tlsPortKey } from './ports.js';
 import { checkInstallable, type InstallOptions } from './trust.js';
 import { startUpdated } from './update.js';
 
@@ -40,6 +40,14 @@ export async function installPackage(core: ManagerCore, path: string, options: I
         const port = (existing && ownValue(existing.ports, ifaceId)) ?? (await allocatePort(core.options.bindAddress, core.options.portBase, taken));
         taken.add(port);
         ports[ifaceId] = port;
+      }
+      // An http interface is also offered over TLS, on a port of its own (`<id>:tls`: ids have no colon).
+      for (const [ifaceId, iface] of Object.entries(manifest.interfaces)) {
+        if (iface.protocol !== 'http' || core.options.tls === null) continue;
+        const key = tlsPortKey(ifaceId);
+        const port = (existing && ownValue(existing.ports, key)) ?? (await allocatePort(core.options.bindAddress, core.options.portBase, taken));
+        taken.add(port);
+        ports[key] = port;
       }
       const existingManifest = core.manifests.get(manifest.id);
       if (existing && existingManifest && core.runners.has(manifest.id)) previous = { record: previousOf(existing), manifest: existingManifest };

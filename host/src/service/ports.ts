@@ -20,3 +20,8 @@ export async function allocatePort(host: string, base: number, taken: ReadonlySe
     details: { portBase: base, host },
   });
 }
+
+/** Where an interface's TLS port is kept in a service's `ports` (interface ids have no colon). */
+export function tlsPortKey(interfaceId: string): string {
+  return `${interfaceId}:tls`;
+}

@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
 import {
@@ -28,6 +28,12 @@ import { containerSpec, mountImages, prepareDirs, prepareScratch } from './conta
 import { runExec, type ExecListeners } from './exec.js';
 import { probeInterface } from './interface-probe.js';
 import { RuntimeLink } from './runtime-link.js';
+import { TlsRelay } from '../network/tls-relay.js';
+import { ensureLeaf } from '../network/ca.js';
+import { connectTcp } from '../network/connect.js';
+import { connectOwnedSocket } from '../system/safe-socket.js';
+import { tlsPortKey } from './ports.js';
+import type { TlsSetup } from './manager-core.js';
 import type { ServiceNetwork } from './service-network.js';
 import { requestRuntime } from './runtime-results.js';
 import { CleanupStack } from './cleanup.js';
@@ -62,6 +68,8 @@ export interface RunnerContext {
   bindAddress: string;
   /** hearth's bridge (its host ports are forwarded by the firewall), or null: loopback and relays. */
   network: ServiceNetwork | null;
+  /** hearth's CA: http interfaces are also offered over TLS. */
+  tls: TlsSetup | null;
   baseRootfs: string;
   logger: Logger;
   /** Called on every daemon state change, for waiters and event subscribers. */
@@ -262,6 +270,7 @@ export class ServiceRunner {
   }
 
   private async offerInterfaces(): Promise<void> {
+    await this.offerTls();
     // On the bridge, the firewall forwards each host port to the service's address (DNAT): no
     // process of hearthd's in the way, so interfaces answer while hearthd restarts.
     if (this.ctx.network !== null) return;
@@ -271,6 +280,29 @@ export class ServiceRunner {
       const relay = await InterfaceRelay.listen(this.ctx.bindAddress, port, join(this.ctx.paths.socketsDir, interfaceSocketName(ifaceId)), CONTAINER_ROOT_ID, this.ctx.logger);
       this.cleanup.push(() => relay.close());
       this.ctx.logger.info('interface offered', { interface: ifaceId, address: `${this.ctx.bindAddress}:${port}`, port: iface.port });
+    }
+  }
+
+  /**
+   * Each http interface over TLS on its own host port, with a certificate from hearth's CA: hearthd
+   * terminates TLS (the key never enters the container) and connects to the service's address on
+   * the bridge, or to its interface socket in loopback-only mode.
+   */
+  private async offerTls(): Promise<void> {
+    const { tls, manifest, network } = this.ctx;
+    if (tls === null) return;
+    const serviceId = manifest.id;
+    for (const [ifaceId, iface] of Object.entries(manifest.interfaces)) {
+      const port = ownValue(this.ctx.ports, tlsPortKey(ifaceId));
+      if (iface.protocol !== 'http' || port === undefined) continue;
+      const leaf = await ensureLeaf(tls.ca, tls.certsDir, serviceId, { dns: [...tls.names.dns, `${serviceId}.hearth`], ips: tls.names.ips });
+      const credentials = { key: await readFile(leaf.key), cert: await readFile(leaf.cert) };
+      const address = network?.addressOf(serviceId);
+      const socketPath = join(this.ctx.paths.socketsDir, interfaceSocketName(ifaceId));
+      const connect = address === undefined ? () => connectOwnedSocket(socketPath, CONTAINER_ROOT_ID) : () => connectTcp(address, iface.port);
+      const relay = await TlsRelay.listen(this.ctx.bindAddress, port, credentials, connect, this.ctx.logger);
+      this.cleanup.push(() => relay.close());
+      this.ctx.logger.info('interface offered over TLS', { interface: ifaceId, address: `${this.ctx.bindAddress}:${port}` });
     }
   }
 

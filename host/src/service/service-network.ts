@@ -82,6 +82,10 @@ export class ServiceNetwork {
     await this.refresh();
   }
 
+  addressOf(id: string): string | undefined {
+    return this.state.state.services[id]?.network?.address;
+  }
+
   /** After lxc-start: the service's veth joins the bridge. */
   async attach(id: string): Promise<void> {
     const address = this.state.state.services[id]?.network?.address;

@@ -34,6 +34,8 @@ export function interfaceStatuses(manifest: Manifest, ports: Record<string, numb
     const host = bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress;
     const shown = host.includes(':') ? `[${host}]` : host;
     const url = iface.protocol === 'http' ? `http://${shown}:${hostPort}/` : `tcp://${shown}:${hostPort}`;
-    return [{ id, name: iface.name, protocol: iface.protocol, port: iface.port, hostAddress: bindAddress, hostPort, url }];
+    const tlsPort = ownValue(ports, `${id}:tls`);
+    const tls = iface.protocol === 'http' && tlsPort !== undefined ? { tlsUrl: `https://${shown}:${tlsPort}/` } : {};
+    return [{ id, name: iface.name, protocol: iface.protocol, port: iface.port, hostAddress: bindAddress, hostPort, url, ...tls }];
   });
 }

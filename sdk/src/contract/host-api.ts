@@ -47,6 +47,8 @@ export interface InterfaceStatus {
   hostPort: number;
   /** `http://127.0.0.1:8400/` for http interfaces. */
   url: string;
+  /** The same http interface over TLS, with a certificate from hearth's CA (`hearth ca export`). */
+  tlsUrl?: string;
   /** Set by `service.status` of a running service when nothing answers behind the interface (nobody listens on `port`). */
   warning?: string;
 }
@@ -161,6 +163,8 @@ export interface HostMethods {
   'trust.add': { params: { publicKey: string; name?: string }; result: TrustedKeyInfo };
   'trust.list': { params: Record<string, never>; result: { keys: TrustedKeyInfo[] } };
   'trust.remove': { params: { fingerprint: string }; result: { fingerprint: string } };
+  /** hearth's local CA certificate (PEM), for browsers and clients to trust the TLS interfaces. */
+  'server.ca': { params: Record<string, never>; result: { certificate: string; fingerprint: string } };
   /** hearth's bridge and the rules of its firewall, in words. */
   'network.rules': { params: Record<string, never>; result: NetworkRules };
   /** Allow or revoke a service's connections to the internet and the LAN; applies at once. */
@@ -209,5 +213,6 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'trust.remove',
   'network.rules',
   'service.setOutbound',
+  'server.ca',
   'events.subscribe',
 ];

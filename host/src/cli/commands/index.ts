@@ -16,6 +16,7 @@ import { actions } from './actions.js';
 import { action } from './action.js';
 import { logs } from './logs.js';
 import { net } from './net.js';
+import { ca } from './ca.js';
 
 /** In the order `hearth --help` lists them. */
-export const COMMANDS: readonly Command[] = [install, trust, uninstall, list, info, server, start, stop, status, stats, restart, execCommand, cp, actions, action, logs, net];
+export const COMMANDS: readonly Command[] = [install, trust, uninstall, list, info, server, start, stop, status, stats, restart, execCommand, cp, actions, action, logs, net, ca];
