@@ -13,3 +13,4 @@ node bench/dist/bench/daemons-scale.js
 node bench/dist/bench/host-overhead.js
 node bench/dist/bench/archive-throughput.js
 node bench/dist/bench/podman-compare.js
+node bench/dist/bench/network.js
