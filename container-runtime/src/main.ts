@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { HearthError, errorMessage, installProcessPolicy, type DaemonStatus, type LogEntry, type PackageActions } from '@hearth/sdk/contract';
+import { DEPENDENCIES_KEY, HearthError, errorMessage, installProcessPolicy, type DaemonStatus, type LogEntry, type PackageActions } from '@hearth/sdk/contract';
 import { createLogger } from '@hearth/sdk/system';
 import type { Handler } from '@hearth/sdk/rpc';
 import { HostConnection } from './rpc/host-connection.js';
@@ -8,7 +8,7 @@ import { runtimePaths } from './paths.js';
 import { loadPackage } from './package/load.js';
 import { DaemonManager } from './daemons/manager.js';
 import { realDaemonDeps } from './daemons/deps.js';
-import { networkIdentity } from './mounts/network-identity.js';
+import { serviceNetwork } from './mounts/network-identity.js';
 import { openRunDir } from './mounts/ownership.js';
 import { InterfaceSockets } from './relay/interfaces.js';
 
@@ -47,11 +47,14 @@ async function main(): Promise<void> {
   let startLoading!: () => void;
   const loading = new Promise<void>((resolve) => (startLoading = resolve)).then(async () => {
     try {
+      // What hearthd said of the network, first: package code asks for its dependencies' addresses
+      // (dependencyAddress) while it loads.
+      const network = await serviceNetwork(paths.networkFile, serviceId);
+      (globalThis as Record<symbol, unknown>)[DEPENDENCIES_KEY] = Object.freeze(network.dependencies);
       const pkg = await loadPackage(paths.packageDir);
       // /run is every daemon's, whatever its user: sticky and writable by all, as on any Linux system.
       await openRunDir(paths.runDir);
-      const identity = await networkIdentity(paths.networkFile, serviceId);
-      manager = new DaemonManager(pkg.daemons, pkg.images, { paths, identity, deps: realDaemonDeps() }, events, logger);
+      manager = new DaemonManager(pkg.daemons, pkg.images, { paths, identity: network.identity, deps: realDaemonDeps() }, events, logger);
       actions = pkg.actions;
       sockets = await InterfaceSockets.listen(paths.socketsDir, pkg.manifest.interfaces);
     } catch (error) {

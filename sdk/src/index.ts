@@ -9,4 +9,6 @@ export { waves } from './graph.js';
 export { HearthError, ERROR_CODES, isHearthError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { Actions, parseInput } from './actions.js';
+export { dependencyAddress } from './dependencies.js';
+export type { DependencyAddress } from './dependencies.js';
 export type { ActionDefinition, ActionContext, ActionResult, ActionInfo, InputSchema, InputField, InputOf, ExecOutcome } from './actions.js';

@@ -6,7 +6,7 @@ import { firewallModel, type NetworkedService } from './model.js';
 import { macAddress, portName, serviceHostname } from './names.js';
 import { hostResolvers } from './resolvers.js';
 import { assertSubnetFree, attachPort, enableHostForwarding, ensureBridge, loadFirewall, pinNeighbour, removeBridge, runNetCommand, type NetCommand } from './system.js';
-import { HearthError } from '@hearth/sdk/contract';
+import { HearthError, dict, type ProvidedDependencies } from '@hearth/sdk/contract';
 
 /** What a service's daemons see of the network: written for the runtime before each start. */
 export interface ContainerNetwork {
@@ -16,6 +16,8 @@ export interface ContainerNetwork {
   hosts: { name: string; address: string }[];
   /** DNS servers for /etc/resolv.conf: the host's for a service with outbound access, else none. */
   nameservers: string[];
+  /** Per declared dependency that is installed: its name and the declared interfaces' ports (for `dependencyAddress`). */
+  dependencies: ProvidedDependencies;
 }
 
 /**
@@ -90,11 +92,19 @@ export class HostNetwork {
   async containerNetwork(service: NetworkedService, all: readonly NetworkedService[]): Promise<ContainerNetwork> {
     const byId = new Map(all.map((s) => [s.id, s]));
     const hosts = [{ name: serviceHostname(service.id), address: service.address }];
-    for (const depId of Object.keys(service.uses)) {
+    const dependencies: ProvidedDependencies = dict();
+    for (const [depId, uses] of Object.entries(service.uses)) {
       const dep = byId.get(depId);
-      if (dep !== undefined) hosts.push({ name: serviceHostname(depId), address: dep.address });
+      if (dep === undefined) continue;
+      hosts.push({ name: serviceHostname(depId), address: dep.address });
+      const interfaces: ProvidedDependencies[string]['interfaces'] = dict();
+      for (const iface of uses) {
+        const declared = Object.hasOwn(dep.interfaces, iface) ? dep.interfaces[iface] : undefined;
+        if (declared) interfaces[iface] = { port: declared.port, protocol: declared.protocol };
+      }
+      dependencies[depId] = { host: serviceHostname(depId), interfaces };
     }
-    return { address: service.address, gateway: this.gateway, hosts, nameservers: service.outbound ? await hostResolvers() : [] };
+    return { address: service.address, gateway: this.gateway, hosts, nameservers: service.outbound ? await hostResolvers() : [], dependencies };
   }
 
   /** Removes hearth's tables and the bridge (its veths are gone with their containers). */

@@ -22,14 +22,14 @@ describe('the firewall model of the installed services', () => {
   test('a dependent is granted exactly the interfaces it declared, of dependencies that have them', () => {
     const model = firewallModel(NET, gatewayOf(NET), '127.0.0.1', [
       svc('app', '10.123.0.2', { uses: { db: ['main', 'missing'], absent: ['x'] } }),
-      svc('db', '10.123.0.3', { interfaces: { main: { port: 5432 }, admin: { port: 8080 } } }),
+      svc('db', '10.123.0.3', { interfaces: { main: { port: 5432, protocol: 'tcp' }, admin: { port: 8080, protocol: 'tcp' } } }),
     ]);
     expect(model.grants.map((g) => `${formatIpv4(g.from)}->${formatIpv4(g.to)}:${g.port}`)).toEqual(['10.123.0.2->10.123.0.3:5432']);
   });
 
   test('each interface with a host port is forwarded at the bind address; outbound is as granted', () => {
     const model = firewallModel(NET, gatewayOf(NET), '0.0.0.0', [
-      svc('web', '10.123.0.4', { outbound: true, interfaces: { http: { port: 80 }, noport: { port: 81 } }, hostPorts: { http: 8400 } }),
+      svc('web', '10.123.0.4', { outbound: true, interfaces: { http: { port: 80, protocol: 'tcp' }, noport: { port: 81, protocol: 'tcp' } }, hostPorts: { http: 8400 } }),
     ]);
     expect(model.forwards).toEqual([{ serviceId: 'web', interfaceId: 'http', bindAddress: '0.0.0.0', hostPort: 8400, to: parseIpv4('10.123.0.4'), port: 80, protocol: 'tcp' }]);
     expect(model.services).toEqual([{ id: 'web', address: parseIpv4('10.123.0.4'), outbound: true }]);
@@ -65,7 +65,7 @@ describe('the firewall in words', () => {
   test('each grant, outbound permission and host port is one sentence, and the default is said last', () => {
     const model = firewallModel(NET, gatewayOf(NET), '127.0.0.1', [
       svc('app', '10.123.0.2', { uses: { db: ['main'] }, outbound: true }),
-      svc('db', '10.123.0.3', { interfaces: { main: { port: 5432 } }, hostPorts: { main: 8401 } }),
+      svc('db', '10.123.0.3', { interfaces: { main: { port: 5432, protocol: 'tcp' } }, hostPorts: { main: 8401 } }),
     ]);
     expect(describeFirewall(model).map((r) => r.text)).toEqual([
       'app has address 10.123.0.2 on hearth0 (10.123.0.0/24) and sends only as it',

@@ -9,7 +9,7 @@ export interface NetworkedService {
   /** The user granted outbound access (the manifest asked, the user did not revoke it). */
   outbound: boolean;
   /** Its interfaces' container ports. */
-  interfaces: Record<string, { port: number }>;
+  interfaces: Record<string, { port: number; protocol: 'http' | 'tcp' }>;
   /** Host port of each interface. */
   hostPorts: Record<string, number>;
   /** The interfaces of other packages it declared it uses, by package id. */

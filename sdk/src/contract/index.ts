@@ -10,5 +10,7 @@ export { waves } from '../graph.js';
 export { Backoff, type RestartDecision } from '../backoff.js';
 export { satisfies, compareVersions } from '../semver.js';
 export { dict, ownValue, parseJsonDict } from '../dict.js';
+export { DEPENDENCIES_KEY } from '../dependencies.js';
+export type { ProvidedDependencies } from '../dependencies.js';
 export type { ActionInfo, ActionResult, InputSchema } from '../actions.js';
 export { installProcessPolicy, type PolicyLogger } from '../process-policy.js';
