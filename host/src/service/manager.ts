@@ -34,6 +34,8 @@ export class ServiceManager implements ManagerCore {
   /** Manifests of installed packages, read once: status and list are synchronous and frequent. */
   readonly manifests = new Map<string, Manifest>();
   private readonly recovery = new RecoverySchedule();
+  /** Runners between their creation and a finished start or adoption (not yet in `runners`). */
+  private readonly launching = new Map<string, ServiceRunner>();
   readonly net: ServiceNetwork | null;
 
   private constructor(readonly options: ManagerOptions) {
@@ -137,6 +139,8 @@ export class ServiceManager implements ManagerCore {
     await this.net?.activate(id);
     try {
       const runner = await this.createRunner(id);
+      // Its status (and the events announcing it) come from it while it starts, not "stopped".
+      this.launching.set(id, runner);
       await go(runner);
       this.runners.set(id, runner);
       this.recovery.started(id);
@@ -144,6 +148,8 @@ export class ServiceManager implements ManagerCore {
     } catch (error) {
       await this.net?.deactivate(id);
       throw error;
+    } finally {
+      this.launching.delete(id);
     }
   }
 
@@ -274,7 +280,7 @@ export class ServiceManager implements ManagerCore {
 
   status(id: string): ServiceStatus {
     const record = this.installed(id);
-    const runner = this.runners.get(id);
+    const runner = this.runners.get(id) ?? this.launching.get(id);
     const network = this.net?.status(id, this.unreadyDependencies(id));
     if (runner) return { ...runner.status(record.version), ...(network && { network }) };
     const manifest = this.manifests.get(id);
