@@ -122,13 +122,16 @@ export class ServiceManager implements ManagerCore {
       tls: this.options.tls,
       baseRootfs: this.options.baseRootfs,
       logger: this.options.logger.child({ service: id }),
-      onChange: () => {
-        this.events.changed(id);
-        this.events.emit({ type: 'service.status', status: this.status(id) });
-      },
+      onChange: () => this.announce(id),
       onLog: (entry) => this.events.log(id, entry),
       onRuntimeLost: () => this.recoverLater(id, 'the container runtime disconnected'),
     });
+  }
+
+  /** Tell waiters and subscribers the service's status changed. */
+  private announce(id: string): void {
+    this.events.changed(id);
+    this.events.emit({ type: 'service.status', status: this.status(id) });
   }
 
   /**
@@ -144,6 +147,9 @@ export class ServiceManager implements ManagerCore {
       await go(runner);
       this.runners.set(id, runner);
       this.recovery.started(id);
+      this.launching.delete(id);
+      // Only now is it running (its exec, stats and files work): say so, ready or not.
+      this.announce(id);
       return runner;
     } catch (error) {
       await this.net?.deactivate(id);
@@ -280,9 +286,13 @@ export class ServiceManager implements ManagerCore {
 
   status(id: string): ServiceStatus {
     const record = this.installed(id);
-    const runner = this.runners.get(id) ?? this.launching.get(id);
     const network = this.net?.status(id, this.unreadyDependencies(id));
+    const runner = this.runners.get(id);
     if (runner) return { ...runner.status(record.version), ...(network && { network }) };
+    // Still starting (or being adopted): its daemons as they are, but not running nor ready until
+    // the start has finished, since operations on a running service are refused until then.
+    const launching = this.launching.get(id)?.status(record.version);
+    if (launching) return { ...launching, state: launching.state === 'running' ? 'starting' : launching.state, ready: false, ...(network && { network }) };
     const manifest = this.manifests.get(id);
     const interfaces = manifest ? interfaceStatuses(manifest, record.ports, this.options.bindAddress) : [];
     return { id, version: record.version, state: 'stopped', ready: false, container: null, daemons: [], interfaces, ...(network && { network }) };
