@@ -20,9 +20,13 @@ import { LineSplitter } from './line-splitter.js';
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
-export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
-/** A notification finding this many times the write bound unread closes the connection: the peer is not reading. */
-export const NOTIFY_OVERRUN_FACTOR = 4;
+/**
+ * Small on purpose: replies are often tens of bytes, so a byte bound of megabytes lets a peer that
+ * never reads have hundreds of thousands of requests handled (and their garbage made) first.
+ */
+export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 1024 * 1024;
+/** A notification finding this much unread closes the connection: the peer is not reading (a `logs -f` that stalled). */
+export const DEFAULT_MAX_NOTIFY_BACKLOG_BYTES = 64 * 1024 * 1024;
 
 export interface RpcPeerOptions {
   /** A longer line is refused and the connection closed. @default 8 MiB */
@@ -31,8 +35,10 @@ export interface RpcPeerOptions {
   maxConcurrentRequests?: number;
   /** Requests in one batch at most; a larger batch is refused whole (invalid request, saying the limit). @default 64 */
   maxBatchRequests?: number;
-  /** Reading pauses while this much written output is not yet taken by the peer. @default 16 MiB */
+  /** Reading pauses while this much written output is not yet taken by the peer (one larger reply is still written whole). @default 1 MiB */
   maxWriteBufferBytes?: number;
+  /** A notification finding this much output unread closes the connection instead of queueing more. @default 64 MiB */
+  maxNotifyBacklogBytes?: number;
   /** Called for notifications (requests without an id) whose method has no handler. A throw is reported, not raised. */
   onNotification?: (method: string, params: unknown) => void;
   /** Called when the peer sends something that is not JSON-RPC, or a handler fails outside a request. */
@@ -51,6 +57,7 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const maxConcurrent = options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
   const maxWriteBuffer = options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES;
+  const maxNotifyBacklog = options.maxNotifyBacklogBytes ?? DEFAULT_MAX_NOTIFY_BACKLOG_BYTES;
   const maxBatch = options.maxBatchRequests ?? MAX_BATCH_REQUESTS;
   const dispatcher = new RpcDispatcher();
   const splitter = new LineSplitter(maxLineBytes);
@@ -61,6 +68,12 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
   // Lines split from chunks already read but not yet handled: at most one chunk's worth, since reading pauses.
   let queue: Buffer[] = [];
   let next = 0;
+  // Lines to write, joined into one socket write per turn of the event loop: a queued write costs
+  // far more memory than its bytes, so thousands of small replies written one by one to a peer that
+  // does not read would hold several times the write bound.
+  let outbox: string[] = [];
+  let outboxBytes = 0;
+  let flushScheduled = false;
 
   const report = (error: HearthError): void => options.onProtocolError?.(error);
 
@@ -71,6 +84,27 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
       return error instanceof Error ? error : new Error(errorMessage(error));
     }
   };
+  const flush = (): void => {
+    flushScheduled = false;
+    if (outbox.length === 0) return;
+    const text = outbox.join('');
+    outbox = [];
+    outboxBytes = 0;
+    // A write the socket took whole fires no 'drain': reading may resume now.
+    if (!open || socket.destroyed || socket.writableEnded) return;
+    if (socket.write(text) && !refused) pump();
+  };
+  const write = (line: string): void => {
+    if (socket.writableEnded) return;
+    outbox.push(`${line}\n`);
+    outboxBytes += line.length + 1;
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  };
+  const unwritten = (): number => socket.writableLength + outboxBytes;
+
   /** Never throws: a reply that cannot be serialized is reported and answered INTERNAL instead. */
   const send = (payload: unknown): void => {
     if (!open) return;
@@ -81,13 +115,13 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
       if (typeof id !== 'string' && typeof id !== 'number' && id !== null) return; // a notification: nobody to answer
       line = JSON.stringify(toErrorResponse(id, new HearthError('INTERNAL', 'the reply could not be serialized', { hint: 'see the server log' })));
     }
-    socket.write(`${line}\n`);
+    write(line);
   };
   const client = new JSONRPCClient((payload) => {
     if (!open) throw new HearthError('HOST_UNREACHABLE', 'the connection is closed');
     const line = serialize(payload);
     if (line instanceof Error) throw new HearthError('INTERNAL', `the request could not be serialized: ${line.message}`, { cause: line });
-    socket.write(`${line}\n`);
+    write(line);
   });
 
   const protocolError = (message: string): void => {
@@ -162,7 +196,7 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
     }
   };
 
-  const blocked = (): boolean => handling >= maxConcurrent || socket.writableLength > maxWriteBuffer;
+  const blocked = (): boolean => handling >= maxConcurrent || unwritten() > maxWriteBuffer;
   /** Handle queued lines while the bounds allow; read more only when the queue is empty and nothing blocks. */
   const pump = (): void => {
     while (next < queue.length && !refused && !blocked()) {
@@ -186,6 +220,7 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
       refused = true;
       queue = [];
       protocolError(`message larger than ${maxLineBytes} bytes`);
+      flush();
       socket.destroySoon(); // ends our side once the error is written
       return;
     }
@@ -227,8 +262,8 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
       return response.result as R;
     },
     notify(method, params = {}) {
-      if (open && socket.writableLength > maxWriteBuffer * NOTIFY_OVERRUN_FACTOR) {
-        report(new HearthError('HOST_UNREACHABLE', `closing a connection whose peer left ${socket.writableLength} bytes unread`));
+      if (open && unwritten() > maxNotifyBacklog) {
+        report(new HearthError('HOST_UNREACHABLE', `closing a connection whose peer left ${unwritten()} bytes unread`));
         socket.destroy();
         return;
       }
@@ -236,6 +271,8 @@ export function createRpcPeer(socket: Socket, options: RpcPeerOptions = {}): Rpc
     },
     closed,
     close() {
+      refused = true; // handle nothing more: its reply could not be written
+      flush();
       socket.end();
       socket.destroySoon();
     },
