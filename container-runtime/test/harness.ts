@@ -49,7 +49,7 @@ export function alive(pid: number): boolean {
 }
 
 const restart = { initialDelayMs: 1000, maxDelayMs: 30000, resetAfterMs: 60000, maxCrashes: 5, windowMs: 300000 };
-const base = { env: {}, user: null, workdir: null, mounts: [], requires: [], ready: null, live: null, stopSignal: 'SIGTERM', stopTimeoutMs: 10000, stopWhenRequirementsLost: false };
+const base = { env: {}, user: null, workdir: null, mounts: [], requires: [], ready: null, live: null, stopSignal: 'SIGTERM', stopTimeoutMs: 10000, stopWhenRequirementsLost: false, secrets: [], files: [] };
 
 /**
  * The package module as hearth-pack would bundle it, written by hand: `main` returns something

@@ -1,22 +1,9 @@
 import type { ManifestInput } from './manifest.js';
-import { dict, ownValue } from './dict.js';
+import { parseInput, type InputOf, type InputSchema } from './input.js';
+import type { ImageIdsOf, RunOptions, RunOutcome, SettingsOf } from './context.js';
+
+export { parseInput, type InputField, type InputOf, type InputSchema } from './input.js';
 import { HearthError } from './errors.js';
-
-/** One field of an action's input. */
-export type InputField =
-  | { type: 'string'; description?: string; required?: boolean; default?: string }
-  | { type: 'number'; description?: string; required?: boolean; default?: number }
-  | { type: 'boolean'; description?: string; required?: boolean; default?: boolean };
-
-export type InputSchema = Record<string, InputField>;
-
-type ValueOf<F extends InputField> = F['type'] extends 'string' ? string : F['type'] extends 'number' ? number : boolean;
-/** The typed input a `run` function receives: required fields and fields with defaults are always set. */
-export type InputOf<S extends InputSchema> = {
-  [K in keyof S as S[K]['required'] extends true ? K : S[K] extends { default: unknown } ? K : never]: ValueOf<S[K]>;
-} & {
-  [K in keyof S as S[K]['required'] extends true ? never : S[K] extends { default: unknown } ? never : K]?: ValueOf<S[K]>;
-};
 
 export interface ExecOutcome {
   exitCode: number | null;
@@ -25,9 +12,20 @@ export interface ExecOutcome {
 }
 
 /** What an action's code may do: run commands in the service's daemons. */
-export interface ActionContext<S extends InputSchema, Daemon extends string> {
+export interface ActionContext<S extends InputSchema, Daemon extends string, M extends ManifestInput = ManifestInput> {
   input: InputOf<S>;
+  /** The service's settings, as `hearth config` shows them. */
+  settings: SettingsOf<M>;
+  /** Runs a command in a running daemon's filesystem, as its user. */
   exec: (daemon: Daemon, command: string[], options?: { env?: Record<string, string>; timeoutMs?: number }) => Promise<ExecOutcome>;
+  /** Runs a one-off process in one of the package's images (its own overlay), whether or not the service's daemons run. */
+  run: (image: ImageIdsOf<M>, command: string[], options?: RunOptions<M>) => Promise<RunOutcome>;
+}
+
+/** What the runtime lends an action besides its input (the third argument of `run` stays `exec`, for packages built before). */
+export interface ActionTools {
+  settings: Record<string, string | number | boolean>;
+  run: (image: string, command: string[], options?: RunOptions) => Promise<RunOutcome>;
 }
 
 export interface ActionResult {
@@ -37,12 +35,12 @@ export interface ActionResult {
   data?: unknown;
 }
 
-export interface ActionDefinition<S extends InputSchema, Daemon extends string> {
+export interface ActionDefinition<S extends InputSchema, Daemon extends string, M extends ManifestInput = ManifestInput> {
   name: string;
   description: string;
   /** @default {} */
   input?: S;
-  run: (ctx: ActionContext<S, Daemon>) => Promise<ActionResult> | ActionResult;
+  run: (ctx: ActionContext<S, Daemon, M>) => Promise<ActionResult> | ActionResult;
 }
 
 /** An action as the host lists it (plain data). */
@@ -64,15 +62,15 @@ export interface ActionInfo {
  * });
  */
 export class Actions<M extends ManifestInput, Daemon extends string> {
-  private constructor(private readonly defs: Map<string, ActionDefinition<InputSchema, Daemon>>) {}
+  private constructor(private readonly defs: Map<string, ActionDefinition<InputSchema, Daemon, M>>) {}
 
   static of<M extends ManifestInput, Daemon extends string>(): Actions<M, Daemon> {
     return new Actions(new Map());
   }
 
-  add<S extends InputSchema>(id: string, def: ActionDefinition<S, Daemon>): Actions<M, Daemon> {
+  add<S extends InputSchema>(id: string, def: ActionDefinition<S, Daemon, M>): Actions<M, Daemon> {
     const defs = new Map(this.defs);
-    defs.set(id, def as unknown as ActionDefinition<InputSchema, Daemon>);
+    defs.set(id, def as unknown as ActionDefinition<InputSchema, Daemon, M>);
     return new Actions(defs);
   }
 
@@ -80,33 +78,13 @@ export class Actions<M extends ManifestInput, Daemon extends string> {
     return [...this.defs.entries()].map(([id, d]) => ({ id, name: d.name, description: d.description, input: d.input ?? {} }));
   }
 
-  async run(id: string, raw: Record<string, unknown>, exec: ActionContext<InputSchema, Daemon>['exec']): Promise<ActionResult> {
+  async run(id: string, raw: Record<string, unknown>, exec: ActionContext<InputSchema, Daemon, M>['exec'], tools?: ActionTools): Promise<ActionResult> {
     const def = this.defs.get(id);
     if (!def) throw new HearthError('INVALID_PARAMS', `there is no action ${JSON.stringify(id)}`, { hint: `actions: ${[...this.defs.keys()].join(', ') || 'none'}` });
     const input = parseInput(def.input ?? {}, raw);
-    return await def.run({ input: input as InputOf<InputSchema>, exec });
+    const run: ActionTools['run'] =
+      tools?.run ??
+      (() => Promise.reject(new HearthError('INTERNAL', 'this hearth cannot run one-off processes', { hint: 'update hearth' })));
+    return await def.run({ input: input as InputOf<InputSchema>, settings: (tools?.settings ?? {}) as SettingsOf<M>, exec, run: run as ActionContext<InputSchema, Daemon, M>['run'] });
   }
-}
-
-/** Check and convert an action's input: strings from the CLI become numbers and booleans as the schema says. */
-export function parseInput(schema: InputSchema, raw: Record<string, unknown>): Record<string, string | number | boolean> {
-  const out = dict<string | number | boolean>();
-  for (const key of Object.keys(raw)) {
-    if (!Object.hasOwn(schema, key)) throw new HearthError('INVALID_PARAMS', `unknown input ${JSON.stringify(key)}`, { hint: `inputs: ${Object.keys(schema).join(', ') || 'none'}` });
-  }
-  for (const [key, field] of Object.entries(schema)) {
-    let value = ownValue(raw, key);
-    if (value === undefined) {
-      if (field.default !== undefined) out[key] = field.default;
-      else if (field.required) throw new HearthError('INVALID_PARAMS', `input ${key} (${field.type}) is required`, { hint: field.description ?? '' });
-      continue;
-    }
-    if (field.type === 'number' && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) value = Number(value);
-    if (field.type === 'boolean' && (value === 'true' || value === 'false')) value = value === 'true';
-    if (typeof value !== field.type) {
-      throw new HearthError('INVALID_PARAMS', `input ${key} must be a ${field.type}, got ${JSON.stringify(value)}`, { hint: field.description ?? '' });
-    }
-    out[key] = value as string | number | boolean;
-  }
-  return out;
 }

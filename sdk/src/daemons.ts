@@ -2,6 +2,7 @@ import type { ManifestInput } from './manifest.js';
 import { HearthError } from './errors.js';
 import { waves } from './graph.js';
 import type { CheckFunction, HealthCheck, HealthCheckSpec } from './health.js';
+import type { FileContext, MainContext, SecretIds } from './context.js';
 
 export interface MountSpec {
   volume: string;
@@ -47,6 +48,23 @@ function checkOwnersAgree(specs: readonly DaemonSpec[]): void {
     }
   }
 }
+
+/** A file written into a daemon's root before it starts (its content rendered by package code). */
+export interface FileSpec {
+  /** Absolute path inside the daemon's image. */
+  path: string;
+  mode: number;
+  /** `uid[:gid]` or a user[:group] of the daemon's image; `null`: the daemon's user. */
+  owner: string | null;
+  /** Names the render function in the package module (`<daemon>:<path>`). */
+  ref: string;
+}
+
+/** What a file's content is: text, or a function of the settings and secrets that returns it. */
+export type FileContent<M extends ManifestInput> = string | ((ctx: FileContext<M>) => string | Promise<string>);
+export type FileDeclaration<M extends ManifestInput> = FileContent<M> | { content: FileContent<M>; /** @default 0o644 */ mode?: number; /** @default the daemon's user */ owner?: string };
+export type FileRenderer = (ctx: FileContext<ManifestInput>) => string | Promise<string>;
+export const MAX_RENDERED_FILE_BYTES = 1024 * 1024;
 
 /** When and how fast a daemon or task is started again after it exits. */
 export interface RestartPolicy {
@@ -96,6 +114,10 @@ export interface DaemonSpec {
   stopTimeoutMs: number;
   /** Stop this daemon while something it requires is not ready, and start it again when it is. */
   stopWhenRequirementsLost: boolean;
+  /** Secret names given to it as files at /run/secrets/<name> (0400, its user's), on a tmpfs of its own. */
+  secrets: string[];
+  /** Files rendered into its root before every start. */
+  files: FileSpec[];
 }
 
 type ImageIds<M extends ManifestInput> = Extract<keyof M['images'], string>;
@@ -133,6 +155,18 @@ interface CommonOptions<M extends ManifestInput, Earlier extends string> {
   stopSignal?: DaemonSpec['stopSignal'];
   /** Wait this long after the stop signal, then SIGKILL the whole process group. @default 10000 */
   stopTimeoutMs?: number;
+  /**
+   * Secrets of the manifest this one reads, at /run/secrets/<name>: a file mode 0400 owned by its
+   * user, on a tmpfs only it has. Never in its environment. @default []
+   */
+  secrets?: readonly SecretIds<M>[];
+  /**
+   * Files written into its root before every start, by absolute path: text, or a function of the
+   * settings and secrets. A file whose function reads a secret lives on its secrets tmpfs.
+   * @default {}
+   * @example { '/etc/app/config.yml': ({ settings }) => `title: ${settings.title}\n` }
+   */
+  files?: Record<string, FileDeclaration<M>>;
 }
 
 export interface DaemonOptions<M extends ManifestInput, Earlier extends string> extends CommonOptions<M, Earlier> {
@@ -159,10 +193,11 @@ export class Daemons<M extends ManifestInput, Ids extends string = never> {
   private constructor(
     private readonly specs: readonly DaemonSpec[],
     private readonly functions: ReadonlyMap<string, CheckFunction>,
+    private readonly renderers: ReadonlyMap<string, FileRenderer>,
   ) {}
 
   static of<M extends ManifestInput>(_manifest: M): Daemons<M> {
-    return new Daemons<M>([], new Map());
+    return new Daemons<M>([], new Map(), new Map());
   }
 
   /** A long-running daemon. */
@@ -191,6 +226,13 @@ export class Daemons<M extends ManifestInput, Ids extends string = never> {
       functions.set(ref, c.fn);
       return { kind: 'function', ref, ...c.timing };
     };
+    const renderers = new Map(this.renderers);
+    const files = Object.entries(options.files ?? {}).map(([path, decl]): FileSpec => {
+      const { content, mode, owner } = typeof decl === 'object' ? decl : { content: decl, mode: undefined, owner: undefined };
+      const ref = `${id}:${path}`;
+      renderers.set(ref, typeof content === 'function' ? (content as FileRenderer) : () => content);
+      return { path: checkFilePath(id, path), mode: checkFileMode(id, path, mode ?? DEFAULT_FILE_MODE), owner: owner === undefined ? null : checkOwner(id, path, owner), ref };
+    });
     const spec: DaemonSpec = {
       id,
       kind,
@@ -207,8 +249,10 @@ export class Daemons<M extends ManifestInput, Ids extends string = never> {
       stopSignal: options.stopSignal ?? 'SIGTERM',
       stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
       stopWhenRequirementsLost,
+      secrets: [...new Set(options.secrets ?? [])],
+      files,
     };
-    return new Daemons<M, Ids | Id>([...this.specs, spec], functions);
+    return new Daemons<M, Ids | Id>([...this.specs, spec], functions, renderers);
   }
 
   /** The plain-data form the runtime runs; checks the graph so a bad one fails at pack time too. */
@@ -223,7 +267,48 @@ export class Daemons<M extends ManifestInput, Ids extends string = never> {
   checkFunction(ref: string): CheckFunction | undefined {
     return this.functions.get(ref);
   }
+
+  /** A file's render function by the `ref` in its spec. */
+  fileRenderer(ref: string): FileRenderer | undefined {
+    return this.renderers.get(ref);
+  }
 }
 
-/** What a package module exports as `main`. */
-export type MainFunction = () => Daemons<ManifestInput, string> | Promise<Daemons<ManifestInput, string>>;
+/** What a package module exports as `main`: it may read the settings to choose its daemons (N workers). */
+export type MainFunction = (ctx: MainContext<ManifestInput>) => Daemons<ManifestInput, string> | Promise<Daemons<ManifestInput, string>>;
+
+const DEFAULT_FILE_MODE = 0o644;
+
+function checkFilePath(daemonId: string, path: string): string {
+  if (!path.startsWith('/') || path.length > 1024 || path.split('/').some((part) => part === '..' || part === '.') || path.endsWith('/')) {
+    throw new HearthError('MANIFEST_INVALID', `daemon ${daemonId}: file ${JSON.stringify(path)} is not an absolute path to a file`, {
+      hint: "write files: { '/etc/app/config.yml': ... }",
+      details: { daemon: daemonId, path },
+    });
+  }
+  return path;
+}
+
+function checkFileMode(daemonId: string, path: string, mode: number): number {
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+    throw new HearthError('MANIFEST_INVALID', `daemon ${daemonId}: file ${path} has mode ${String(mode)}: expected permission bits like 0o640 (no setuid)`, {
+      hint: 'write mode: 0o640',
+      details: { daemon: daemonId, path, mode },
+    });
+  }
+  return mode;
+}
+
+/** Every secret a daemon names is one the manifest declares (checked at pack time and by the runtime). */
+export function checkSecretsDeclared(specs: readonly DaemonSpec[], manifest: { secrets: Record<string, unknown> }): void {
+  for (const spec of specs) {
+    for (const name of spec.secrets) {
+      if (!Object.hasOwn(manifest.secrets, name)) {
+        throw new HearthError('MANIFEST_INVALID', `daemon ${spec.id} names secret ${JSON.stringify(name)}, which the manifest does not declare`, {
+          hint: `declare it in the manifest's secrets (declared: ${Object.keys(manifest.secrets).join(', ') || 'none'})`,
+          details: { daemon: spec.id, secret: name },
+        });
+      }
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import { dict } from './dict.js';
 import { HearthError } from './errors.js';
-import type { ImageDeclaration, ImageSource, Manifest } from './manifest.js';
+import type { ImageDeclaration, ImageSource, Manifest, SecretAlphabet } from './manifest.js';
+import type { InputField, InputSchema } from './input.js';
 
 /** Checking untrusted manifest data (from a package module or an archive) and filling its defaults. */
 
@@ -174,6 +175,9 @@ export function validateManifest(input: unknown): Manifest {
     return v;
   };
 
+  const secrets = validateSecrets(input['secrets'] ?? {});
+  const settings = validateSettings(input['settings'] ?? {});
+
   const sdkVersion = input['sdkVersion'] ?? SDK_VERSION;
   if (typeof sdkVersion !== 'string' || !SEMVER_RE.test(sdkVersion)) fail('sdkVersion', sdkVersion, 'expected a semantic version');
 
@@ -191,6 +195,68 @@ export function validateManifest(input: unknown): Manifest {
     resources,
     dependencies,
     network: { outbound },
+    secrets,
+    settings,
     sdkVersion,
   };
+}
+
+export const SECRET_ALPHABETS: Record<SecretAlphabet, string> = {
+  alphanumeric: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
+  hex: '0123456789abcdef',
+  base64url: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+};
+export const DEFAULT_SECRET_LENGTH = 32;
+/** Short secrets are weak, and values shorter than this could not be redacted from logs without hiding ordinary words. */
+export const MIN_SECRET_LENGTH = 8;
+export const MAX_SECRET_LENGTH = 4096;
+const MAX_SECRETS = 64;
+const MAX_SETTINGS = 128;
+
+function validateSecrets(secretsIn: unknown): Manifest['secrets'] {
+  if (!isRecord(secretsIn)) fail('secrets', secretsIn, 'expected an object of secrets by name');
+  if (Object.keys(secretsIn).length > MAX_SECRETS) fail('secrets', Object.keys(secretsIn).length, `expected at most ${MAX_SECRETS} secrets`);
+  const secrets: Manifest['secrets'] = dict();
+  for (const [name, decl] of Object.entries(secretsIn)) {
+    checkId(name, `secrets.${name}`);
+    if (!isRecord(decl)) fail(`secrets.${name}`, decl, 'expected { description?, generate? }');
+    for (const key of Object.keys(decl)) if (key !== 'description' && key !== 'generate') fail(`secrets.${name}.${key}`, decl[key], 'unknown field; a secret has description and generate');
+    const generateIn = decl['generate'];
+    let generate: Manifest['secrets'][string]['generate'] = null;
+    if (generateIn !== undefined) {
+      if (!isRecord(generateIn)) fail(`secrets.${name}.generate`, generateIn, 'expected { length?, alphabet? }');
+      const length = generateIn['length'] ?? DEFAULT_SECRET_LENGTH;
+      if (typeof length !== 'number' || !Number.isInteger(length) || length < MIN_SECRET_LENGTH || length > MAX_SECRET_LENGTH) {
+        fail(`secrets.${name}.generate.length`, length, `expected an integer from ${MIN_SECRET_LENGTH} to ${MAX_SECRET_LENGTH}`);
+      }
+      const alphabet = generateIn['alphabet'] ?? 'alphanumeric';
+      if (typeof alphabet !== 'string' || !Object.hasOwn(SECRET_ALPHABETS, alphabet)) fail(`secrets.${name}.generate.alphabet`, alphabet, "expected 'alphanumeric', 'hex' or 'base64url'");
+      generate = { length, alphabet: alphabet as SecretAlphabet };
+    }
+    secrets[name] = { description: str(decl, 'description', `secrets.${name}.description`, true), generate };
+  }
+  return secrets;
+}
+
+const FIELD_TYPES = new Set(['string', 'number', 'boolean']);
+
+function validateSettings(settingsIn: unknown): InputSchema {
+  if (!isRecord(settingsIn)) fail('settings', settingsIn, 'expected an object of fields by name');
+  if (Object.keys(settingsIn).length > MAX_SETTINGS) fail('settings', Object.keys(settingsIn).length, `expected at most ${MAX_SETTINGS} settings`);
+  const settings = dict<InputField>();
+  for (const [name, field] of Object.entries(settingsIn)) {
+    const where = `settings.${name}`;
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,62}$/.test(name)) fail(where, name, 'expected a name of letters, digits, _ and -, starting with a letter');
+    if (!isRecord(field)) fail(where, field, "expected { type: 'string' | 'number' | 'boolean', description?, required?, default? }");
+    const type = field['type'];
+    if (typeof type !== 'string' || !FIELD_TYPES.has(type)) fail(`${where}.type`, type, "expected 'string', 'number' or 'boolean'");
+    const fallback = field['default'];
+    if (fallback !== undefined && typeof fallback !== type) fail(`${where}.default`, fallback, `expected a ${type}`);
+    if (typeof fallback === 'string' && fallback.length > 4096) fail(`${where}.default`, fallback, 'expected at most 4096 characters');
+    const required = field['required'] ?? false;
+    if (typeof required !== 'boolean') fail(`${where}.required`, required, 'expected true or false');
+    const description = str(field, 'description', `${where}.description`, true);
+    settings[name] = { type, ...(description === '' ? {} : { description }), ...(required ? { required } : {}), ...(fallback === undefined ? {} : { default: fallback }) } as InputField;
+  }
+  return settings;
 }

@@ -1,3 +1,5 @@
+import type { InputSchema } from './input.js';
+
 /**
  * The manifest's types: what an author writes (`ManifestInput`) and what an archive stores
  * (`Manifest`). Validation, defaults and limits are in manifest-validation.ts.
@@ -48,6 +50,22 @@ export interface InterfaceDeclaration {
   protocol?: 'http' | 'tcp';
 }
 
+/** How a secret gets its value. */
+export interface SecretDeclaration {
+  /** Shown by `hearth secret ls`. */
+  description?: string;
+  /**
+   * Generated at install (and by `hearth secret rotate`) with this many characters of the alphabet.
+   * Without it the user supplies the value (`hearth secret set`), and the service does not start
+   * until they have.
+   * @example { length: 32 }
+   */
+  generate?: { length?: number; alphabet?: SecretAlphabet };
+}
+
+/** `alphanumeric`: A-Z a-z 0-9; `hex`: 0-9 a-f; `base64url`: A-Z a-z 0-9 - _. */
+export type SecretAlphabet = 'alphanumeric' | 'hex' | 'base64url';
+
 /** What a package author writes; `defineManifest` keeps the literal ids for typed daemons. */
 export interface ManifestInput {
   /** Lowercase letters, digits and dashes, starting with a letter: `hello-world`. */
@@ -76,6 +94,18 @@ export interface ManifestInput {
   dependencies?: Record<string, DependencyDeclaration>;
   /** What the service may reach beyond its dependencies. @default { outbound: false } */
   network?: NetworkDeclaration;
+  /**
+   * Secrets by name: kept by hearthd outside the container, given to the daemons that name them
+   * as files at `/run/secrets/<name>` on a tmpfs of their own, redacted from logs and results.
+   * @example { 'db-password': { generate: { length: 32 } } }
+   */
+  secrets?: Record<string, SecretDeclaration>;
+  /**
+   * Settings the user changes with `hearth config set` (the field types of action inputs, with
+   * defaults): package code gets them in `main`, file render functions, actions and hooks.
+   * @example { title: { type: 'string', default: 'Notes' }, pageSize: { type: 'number', default: 20 } }
+   */
+  settings?: InputSchema;
 }
 
 export interface DependencyDeclaration {
@@ -127,6 +157,8 @@ export interface Manifest {
   resources: { memoryMiB: number; cpus: number | null; pids: number; scratchMiB: number };
   dependencies: Record<string, { version: string; interfaces: string[] }>;
   network: { outbound: boolean };
+  secrets: Record<string, { description: string; generate: { length: number; alphabet: SecretAlphabet } | null }>;
+  settings: InputSchema;
   sdkVersion: string;
 }
 

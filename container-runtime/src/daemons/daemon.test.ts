@@ -37,7 +37,7 @@ describe('a daemon’s life, on fakes', () => {
     system.failSpawn.add('b');
     const events = { onStatus: (s: DaemonStatus) => statuses.push(s), onLog: () => undefined };
     const specs = [spec('a'), spec('b'), spec('c', { requires: ['a', 'b'] })];
-    const manager = new DaemonManager({ specs, checkFunction: () => undefined }, new Map([['main', image]]), context(), events, quiet);
+    const manager = new DaemonManager({ specs, checkFunction: () => undefined, fileRenderer: () => undefined }, new Map([['main', image]]), context(), events, quiet);
     await expect(manager.start()).rejects.toThrow('cannot spawn b');
     await expect.poll(() => manager.statuses().map((s) => [s.id, s.state, s.message])).toEqual([
       ['a', 'ready', undefined],

@@ -36,6 +36,8 @@ export function spec(id: string, overrides: Partial<DaemonSpec> = {}): DaemonSpe
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 1,
     stopWhenRequirementsLost: false,
+    secrets: [],
+    files: [],
     ...overrides,
   };
 }

@@ -25,12 +25,14 @@ function spec(id: string, requires: string[] = [], imageId = 'main'): DaemonSpec
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 1,
     stopWhenRequirementsLost: false,
+    secrets: [],
+    files: [],
   };
 }
 
 /** Building a manager checks the package's daemons; nothing is mounted or spawned until start. */
 function manager(specs: DaemonSpec[]): DaemonManager {
-  const pkg: PackageDaemons = { specs, checkFunction: () => undefined };
+  const pkg: PackageDaemons = { specs, checkFunction: () => undefined, fileRenderer: () => undefined };
   const events = { onStatus: () => undefined, onLog: () => undefined };
   return new DaemonManager(pkg, new Map([['main', image]]), { paths: runtimePaths({ HEARTH_MEDIA_DIR: '/nonexistent' }), identity: loopbackIdentity('demo'), deps: realDaemonDeps() }, events, createLogger());
 }

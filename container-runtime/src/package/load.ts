@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HearthError, MAX_MANIFEST_BYTES, actionsOfModule, daemonsOfModule, validateManifest, type ImageConfig, type Manifest, type PackageActions, type PackageDaemons } from '@hearth/sdk/contract';
+import { HearthError, MAX_MANIFEST_BYTES, actionsOfModule, defaultSettings, daemonsOfModule, validateManifest, type ImageConfig, type Manifest, type PackageActions, type PackageDaemons } from '@hearth/sdk/contract';
 
 export interface LoadedPackage {
   manifest: Manifest;
@@ -40,5 +40,5 @@ export async function loadPackage(packageDir: string): Promise<LoadedPackage> {
   const images = new Map<string, ImageConfig>();
   for (const id of Object.keys(manifest.images)) images.set(id, (await readJson(join(packageDir, 'images', `${id}.json`))) as ImageConfig);
   const mod: unknown = await importModule(pathToFileURL(join(packageDir, 'index.mjs')).href);
-  return { manifest, daemons: await daemonsOfModule(mod), actions: actionsOfModule(mod), images };
+  return { manifest, daemons: await daemonsOfModule(mod, { settings: defaultSettings(manifest.settings) }), actions: actionsOfModule(mod), images };
 }

@@ -40,6 +40,13 @@ export function runtimeHandlers(ctx: HandlerContext): RuntimeHandlers {
       return { daemons: await (await ctx.loaded()).start() };
     },
     'runtime.stop': async () => ({ daemons: (await ctx.manager()?.stop()) ?? [] }),
+    // Issue 13, under way: reconfiguration and one-off processes land with the runtime's side of it.
+    'runtime.reconfigure': () => {
+      throw new HearthError('INTERNAL', 'this runtime cannot reconfigure a service yet', { hint: 'restart the service to apply the change' });
+    },
+    'runtime.run': () => {
+      throw new HearthError('INTERNAL', 'this runtime cannot run one-off processes yet', { hint: 'update hearth' });
+    },
     'runtime.status': () => {
       const manager = ctx.manager();
       return { phase: manager?.phase ?? 'loaded', daemons: manager?.statuses() ?? [] };

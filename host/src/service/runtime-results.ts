@@ -1,4 +1,4 @@
-import { HearthError, MAX_TRANSFER_BYTES, type ActionInfo, type DaemonStatus, type InputSchema, type RuntimeMethods, type RuntimePhase } from '@hearth/sdk/contract';
+import { HearthError, MAX_RUN_OUTPUT_BYTES, MAX_TRANSFER_BYTES, type ActionInfo, type DaemonStatus, type InputSchema, type RuntimeMethods, type RuntimePhase } from '@hearth/sdk/contract';
 import type { RpcPeer } from '@hearth/sdk/rpc';
 import { MAX_DAEMON_ID_CHARS, MAX_SIGNAL_CHARS, MAX_STATUS_MESSAGE_CHARS, cutString, isCount, isRecord, isShortString, parseDaemonStatus, parseDaemonUsage } from './runtime-input.js';
 
@@ -60,6 +60,16 @@ const daemons = (value: unknown): { daemons: DaemonStatus[] } | null => {
   return list === null ? null : { daemons: list };
 };
 
+function parseExit(value: unknown): { exitCode: number | null; signal: string | null; timedOut: boolean } | null {
+  if (!isRecord(value)) return null;
+  const { exitCode, signal, timedOut } = value;
+  if (!(exitCode === null || Number.isSafeInteger(exitCode)) || !(signal === null || isShortString(signal, MAX_SIGNAL_CHARS)) || typeof timedOut !== 'boolean') return null;
+  return { exitCode: exitCode as number | null, signal, timedOut };
+}
+
+/** A one-off process's output as the runtime keeps it (bytes of UTF-8 are at most that many characters). */
+const MAX_RUN_OUTPUT_CHARS = MAX_RUN_OUTPUT_BYTES;
+
 const PHASES: readonly RuntimePhase[] = ['loaded', 'starting', 'started', 'stopping', 'stopped'];
 
 const PARSERS: Parsers = {
@@ -78,11 +88,23 @@ const PARSERS: Parsers = {
     return list === null ? null : { daemons: list };
   },
   'runtime.cancelExec': (value) => (isRecord(value) && typeof value.cancelled === 'boolean' ? { cancelled: value.cancelled } : null),
-  'runtime.exec': (value) => {
-    if (!isRecord(value)) return null;
-    const { exitCode, signal, timedOut } = value;
-    if (!(exitCode === null || Number.isSafeInteger(exitCode)) || !(signal === null || isShortString(signal, MAX_SIGNAL_CHARS)) || typeof timedOut !== 'boolean') return null;
-    return { exitCode: exitCode as number | null, signal, timedOut };
+  'runtime.exec': parseExit,
+  'runtime.run': (value) => {
+    const exit = parseExit(value);
+    if (exit === null || !isRecord(value)) return null;
+    const { stdout, stderr } = value;
+    if (!isShortString(stdout, MAX_RUN_OUTPUT_CHARS) || !isShortString(stderr, MAX_RUN_OUTPUT_CHARS)) return null;
+    return { ...exit, stdout, stderr };
+  },
+  'runtime.reconfigure': (value) => {
+    const parsed = daemons(value);
+    if (parsed === null || !isRecord(value)) return null;
+    const ids = (key: string): string[] | null => {
+      const list = value[key];
+      return Array.isArray(list) && list.length <= MAX_RESULT_ITEMS && list.every((id) => isShortString(id, MAX_DAEMON_ID_CHARS)) ? (list) : null;
+    };
+    const [restarted, added, removed] = [ids('restarted'), ids('added'), ids('removed')];
+    return restarted === null || added === null || removed === null ? null : { ...parsed, restarted, added, removed };
   },
   'runtime.putFile': (value) => (isRecord(value) && isCount(value.size) ? { size: value.size } : null),
   'runtime.fetchFile': (value) => {

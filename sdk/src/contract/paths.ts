@@ -28,6 +28,9 @@ export const HOST_SOCKET_NAME = 'host.sock';
  */
 export const NETWORK_FILE_NAME = 'network.json';
 
+/** Where a daemon finds the secrets it names: `<dir>/<name>`, on a tmpfs of its own. */
+export const SECRETS_DIR = '/run/secrets';
+
 export function interfaceSocketName(interfaceId: string): string {
   return `iface-${interfaceId}.sock`;
 }

@@ -1,4 +1,5 @@
 import type { ActionInfo, ActionResult } from '../actions.js';
+import type { RunOptions, RunOutcome } from '../context.js';
 
 /**
  * JSON-RPC between hearthd and the container-runtime, over `host.sock` in the container's RPC dir.
@@ -48,14 +49,46 @@ export interface LogEntry {
   time: number;
 }
 
+/** A hook's end, as the runtime reports it (a failed or hung one is shown in status and logged). */
+export interface HookReport {
+  hook: string;
+  ok: boolean;
+  /** Why it failed: its error's message, or that it ran past HOOK_TIMEOUT_MS. */
+  error?: string;
+  durationMs: number;
+  /** ms since epoch. */
+  time: number;
+}
+
 /** Notifications the runtime sends to the host. */
 export interface RuntimeNotifications {
   'runtime.daemonState': DaemonStatus;
   'runtime.log': LogEntry;
   'runtime.execOutput': ExecOutput;
+  /** A hook set (or cleared, with null) the message `hearth status` shows. At most MAX_STATUS_MESSAGE_CHARS. */
+  'runtime.message': { text: string | null };
+  'runtime.hookReport': HookReport;
 }
 
-/** Methods the runtime serves to the host. */
+export const MAX_STATUS_MESSAGE_CHARS = 1000;
+
+/**
+ * What hearthd gives the runtime at every start (and again on a change): secret values by name
+ * (only declared ones that have a value), and the settings as stored (defaults filled).
+ */
+export interface ServiceConfig {
+  settings: Record<string, string | number | boolean>;
+  secrets: Record<string, string>;
+}
+
+/** What a reconfiguration did: only daemons whose spec, files or secrets changed were touched. */
+export interface ReconfigureResult {
+  restarted: string[];
+  added: string[];
+  removed: string[];
+  daemons: DaemonStatus[];
+}
+
 /** Where a file lives for put/fetch: in a running daemon's filesystem, or in a volume. */
 export type FileTarget = { daemon: string; path: string } | { volume: string; path: string };
 
@@ -125,8 +158,20 @@ export interface RuntimeMethods {
    * load leaves this unanswered.
    */
   'runtime.loaded': { params: Record<string, never>; result: { ok: boolean } };
-  /** Mount and spawn all daemons in dependency order; resolves once all are spawned (not necessarily ready). */
-  'runtime.start': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
+  /**
+   * Mount and spawn all daemons in dependency order; resolves once all are spawned (not necessarily
+   * ready). `config` is absent from a hearthd older than it; `updatedFrom` is set on the first start
+   * after an update (the afterUpdate hook runs once all daemons started).
+   */
+  'runtime.start': { params: { config?: ServiceConfig; updatedFrom?: string }; result: { daemons: DaemonStatus[] } };
+  /**
+   * New settings or secret values for a started service: `main` runs again with them, and only the
+   * daemons whose spec, rendered files or named secrets differ are restarted; daemons that are no
+   * longer returned stop, new ones start. A stopped runtime just keeps the config for its next start.
+   */
+  'runtime.reconfigure': { params: { config: ServiceConfig }; result: ReconfigureResult };
+  /** Run a one-off process in one of the package's images (as an action's `run` does), for the host. */
+  'runtime.run': { params: { image: string; command: string[]; options?: RunOptions }; result: RunOutcome };
   /** Stop all daemons in reverse order, unmount their filesystems, clear scratch. */
   'runtime.stop': { params: Record<string, never>; result: { daemons: DaemonStatus[] } };
   /** `phase` is absent from runtimes older than it (containers an older hearthd started). */
@@ -149,6 +194,8 @@ const METHOD_NAMES: Record<keyof RuntimeMethods, true> = {
   'runtime.fetchFile': true,
   'runtime.loaded': true,
   'runtime.start': true,
+  'runtime.reconfigure': true,
+  'runtime.run': true,
   'runtime.stop': true,
   'runtime.status': true,
   'runtime.stats': true,

@@ -2,8 +2,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ImageConfig } from '../contract/paths.js';
-import { daemonsOfModule } from '../contract/package-module.js';
-import type { DaemonSpec } from '../daemons.js';
+import { daemonsOfModule, hooksOfModule } from '../contract/package-module.js';
+import { checkSecretsDeclared, type DaemonSpec } from '../daemons.js';
+import { defaultSettings } from '../input.js';
 import { HearthError, errorMessage } from '../errors.js';
 import { validateManifest, type Manifest } from '../manifest.js';
 import { loadPrivateKey } from '../archive/signing.js';
@@ -45,9 +46,12 @@ export interface PackResult {
 }
 
 /** The daemons `main` returns, run once at pack time as the runtime will run it. */
-async function daemonsOf(mod: Record<string, unknown>): Promise<DaemonSpec[]> {
+async function daemonsOf(mod: Record<string, unknown>, manifest: Manifest): Promise<DaemonSpec[]> {
   try {
-    return (await daemonsOfModule(mod)).specs;
+    hooksOfModule(mod);
+    const specs = (await daemonsOfModule(mod, { settings: defaultSettings(manifest.settings) })).specs;
+    checkSecretsDeclared(specs, manifest);
+    return specs;
   } catch (error) {
     throw new HearthError('PACK_FAILED', `the package's main() failed: ${errorMessage(error)}`, {
       hint: (error as HearthError).hint ?? 'main must return Daemons.of(manifest).add(...) without needing anything from the running service',
@@ -77,7 +81,7 @@ export async function packPackage(options: PackOptions): Promise<PackResult> {
   const code = await timed('bundle scripts/index.js', async () => bundlePackage(entry), (c) => c.length);
   const mod = await importBundle(code);
   const manifest = validateManifest(mod['manifest']);
-  const specs = await daemonsOf(mod);
+  const specs = await daemonsOf(mod, manifest);
   // Sources without a config of their own are known now: refuse a command-less daemon before a long build.
   const known = Object.entries(manifest.images).filter(([, d]) => !['oci-layout', 'docker-archive'].includes(d.source.type));
   assertCommands(specs, new Map(known.map(([id]) => [id, DEFAULT_IMAGE_CONFIG])));

@@ -6,7 +6,7 @@ import { assertCommands, resolveRun } from './resolve.js';
 
 const spec = (over: Partial<DaemonSpec>): DaemonSpec => ({
   id: 'web', kind: 'daemon', image: 'main', command: null, env: {}, user: null, workdir: null, mounts: [], requires: [], ready: null, live: null,
-  restart: { mode: 'always', initialDelayMs: 1, maxDelayMs: 1, resetAfterMs: 1, maxCrashes: 1, windowMs: 1 }, stopSignal: 'SIGTERM', stopTimeoutMs: 1, stopWhenRequirementsLost: false, ...over,
+  restart: { mode: 'always', initialDelayMs: 1, maxDelayMs: 1, resetAfterMs: 1, maxCrashes: 1, windowMs: 1 }, stopSignal: 'SIGTERM', stopTimeoutMs: 1, stopWhenRequirementsLost: false, secrets: [], files: [], ...over,
 });
 const nginx: ImageConfig = { entrypoint: ['/docker-entrypoint.sh'], cmd: ['nginx', '-g', 'daemon off;'], env: ['PATH=/usr/bin', 'NGINX_VERSION=1.25'], workdir: '/', user: 'nginx' };
 
