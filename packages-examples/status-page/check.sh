@@ -22,7 +22,7 @@ while :; do
 <!doctype html>
 <html><head><title>$TARGET_NAME is $state</title><meta http-equiv="refresh" content="$INTERVAL_S"></head>
 <body><h1 id="state">$TARGET_NAME is $state</h1>
-<p>Checked <a href="http://$TARGET_HOST:$TARGET_PORT/">http://$TARGET_HOST:$TARGET_PORT/</a> at <time id="checked">$checked</time>; again every $INTERVAL_S s.</p>
+<p>Checked <code>http://$TARGET_HOST:$TARGET_PORT/</code> at <time id="checked">$checked</time>; again every $INTERVAL_S s.</p>
 $detail
 </body></html>
 HTML
