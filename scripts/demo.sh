@@ -23,7 +23,7 @@ mkdir -p .hearth-keys build/packages /run/hearth /var/log/hearth
 
 # Each example: its build script, then hearth-pack. The notes example's Debian images take a
 # minute or two the first time (debootstrap); after that they come from the pack cache.
-for spec in hello-world:build-image.sh notes:build.sh; do
+for spec in hello-world:build-image.sh status-page:build-image.sh notes:build.sh; do
   pkg=${spec%%:*}
   echo "== packing packages-examples/$pkg"
   bash "packages-examples/$pkg/${spec#*:}"
@@ -44,11 +44,19 @@ urls=()
 # The demo signs with its own key; trust it on this host (idempotent).
 hearth trust add "$KEY" --name "demo key" >/dev/null
 
-for pkg in hello-world notes; do
+# In install order: a dependency before what depends on it (status-page depends on hello-world).
+examples=(hello-world status-page notes)
+# The fresh builds are installed anew (volumes are kept); dependents are uninstalled first, since a
+# package stays installed while another depends on it.
+for ((i = ${#examples[@]} - 1; i >= 0; i--)); do
+  pkg=${examples[i]}
   if hearth status "$pkg" >/dev/null 2>&1; then
     echo "== $pkg is installed; reinstalling the fresh build (volumes are kept)"
     hearth uninstall "$pkg" >/dev/null
   fi
+done
+
+for pkg in "${examples[@]}"; do
   echo "== installing and starting $pkg"
   hearth install "build/packages/$pkg.hpk"
   hearth start "$pkg"

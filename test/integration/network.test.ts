@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { NetworkRules, PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
-import { TestNetns, vethBetween } from '../support/netns.js';
+import { internetBeside, TestNetns, UPLINK } from '../support/netns.js';
 import { keygen, packDir } from '../support/packages.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
@@ -16,7 +16,6 @@ import { skipUnless } from '../support/require.js';
  * access and depends on nothing.
  */
 const PORT_BASE = 22_000 + Math.floor(Math.random() * 500);
-const UPLINK = { host: '192.0.2.1', internet: '192.0.2.2' };
 const POLL = { timeout: 30_000, interval: 200 };
 /** How long a dependent may take to reach its dependency again after a restart. */
 const REACH = { timeout: 15_000, interval: 500 };
@@ -65,13 +64,8 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-net-'));
     host = await TestNetns.create('host');
-    internet = await TestNetns.create('inet');
-    await vethBetween(host, 'uplink', internet);
-    await host.run('ip', ['addr', 'add', `${UPLINK.host}/24`, 'dev', 'uplink']);
-    await internet.run('ip', ['addr', 'add', `${UPLINK.internet}/24`, 'dev', 'eth0']);
-    await internet.run('ip', ['route', 'add', 'default', 'via', UPLINK.host]);
     await writeFile(join(work, 'index.html'), 'upstream\n');
-    void internet.spawn('busybox', ['httpd', '-f', '-p', '80', '-h', work]);
+    internet = await internetBeside(host, work);
 
     const key = await keygen(join(work, 'key.pem'));
     const archives: Record<string, string> = {};

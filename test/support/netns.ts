@@ -55,3 +55,25 @@ export async function vethBetween(outer: TestNetns, outerName: string, inner: Te
   await inner.run('ip', ['link', 'set', 'eth0', 'up']);
   await outer.run('ip', ['link', 'set', outerName, 'up']);
 }
+
+/** The link between a test's host namespace and the one standing in for the internet (TEST-NET-1: never routed anywhere real). */
+export const UPLINK = { host: '192.0.2.1', internet: '192.0.2.2' } as const;
+
+/**
+ * A namespace standing in for the internet beside `host` (linked as `uplink`, its default route
+ * back through `host`), serving `siteRoot` with busybox httpd at http://UPLINK.internet/.
+ */
+export async function internetBeside(host: TestNetns, siteRoot: string): Promise<TestNetns> {
+  const internet = await TestNetns.create('inet');
+  try {
+    await vethBetween(host, 'uplink', internet);
+    await host.run('ip', ['addr', 'add', `${UPLINK.host}/24`, 'dev', 'uplink']);
+    await internet.run('ip', ['addr', 'add', `${UPLINK.internet}/24`, 'dev', 'eth0']);
+    await internet.run('ip', ['route', 'add', 'default', 'via', UPLINK.host]);
+    void internet.spawn('busybox', ['httpd', '-f', '-p', '80', '-h', siteRoot]);
+    return internet;
+  } catch (error) {
+    await internet[Symbol.asyncDispose]();
+    throw error;
+  }
+}
