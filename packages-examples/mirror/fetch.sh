@@ -33,7 +33,7 @@ printf 'GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: hearth-mirror\r\n\r\n' "$path
   | nc -w "$TIMEOUT_S" "$host" "$port" 2>"$incoming.err" | head -c "$((MAX_BYTES + 1))" > "$incoming"
 if [ ! -s "$incoming" ]; then
   err=$(cat "$incoming.err")
-  echo "no answer from $host:$port within $TIMEOUT_S s${err:+ ($err)}" >&2
+  echo "no answer from $host:$port${err:+ ($err)}" >&2
   exit 3
 fi
 if [ "$(wc -c < "$incoming")" -gt "$MAX_BYTES" ]; then

@@ -103,7 +103,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('the network examples', () => {
     expect((await hearthd.json<ServiceStatus>('net', 'outbound', 'mirror', 'off')).network?.outbound).toBe(false);
     const refused = await hearthd.cli('action', 'mirror', 'fetch', '--input', `url=${UPSTREAM_URL}`);
     expect(refused.exitCode).not.toBe(0);
-    expect(refused.stderr).toContain(`the connection failed: no answer from ${UPLINK.internet}:80 within 10 s`);
+    expect(refused.stderr).toContain(`the connection failed: no answer from ${UPLINK.internet}:80 `);
     expect(refused.stderr).toContain('hearth net outbound mirror on');
     expect(await mirrored()).toBe('upstream v1\n');
     expect(await page('mirror')).toBe('upstream v1');

@@ -139,7 +139,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     const text = rules.rules.map((r) => r.text);
     expect(text).toContainEqual(expect.stringMatching(/^netapp \(10\.123\.0\.\d+\) may connect to netdb at netdb\.hearth:7000\/tcp \(its interface db\)/));
     expect(text).toContainEqual(expect.stringMatching(/^netweb \(10\.123\.0\.\d+\) may connect to the internet/));
-    expect(text.at(-1)).toMatch(/^everything else a service sends is dropped/);
+    expect(text.at(-1)).toMatch(/^everything else a service sends is refused/);
   });
 
   test('an http interface is also served over TLS, with a certificate the exported CA validates', async () => {

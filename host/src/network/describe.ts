@@ -23,6 +23,6 @@ export function describeFirewall(model: FirewallModel): RuleDescription[] {
       kind: 'host-port' as const,
       text: `connections to ${f.bindAddress === '0.0.0.0' ? 'any host address' : f.bindAddress}:${f.hostPort}/${f.protocol} go to ${who(f.to)} port ${f.port} (its interface ${f.interfaceId})`,
     })),
-    { kind: 'default', text: 'everything else a service sends is dropped: to other services, to the host itself, and outward without outbound access; replies pass' },
+    { kind: 'default', text: 'everything else a service sends is refused: to other services and outward without outbound access (at once, administratively prohibited), to the host itself (dropped); replies pass' },
   ];
 }

@@ -71,7 +71,9 @@ export function renderFirewall(model: FirewallModel): string {
     `    oifname ${br} ct status dnat accept`,
     ...model.grants.map((g) => `    iifname ${br} oifname ${br} ip saddr ${formatIpv4(g.from)} ip daddr ${formatIpv4(g.to)} ${g.protocol} dport ${g.port} accept`),
     ...(outbound === null ? [] : [`    iifname ${br} oifname != ${br} ip saddr ${outbound} accept`]),
-    `    iifname ${br} drop`,
+    // Refused, not dropped, toward the service: its connection fails at once ("administratively
+    // prohibited") instead of hanging until its own timeout. What comes from outside is dropped.
+    `    iifname ${br} reject with icmpx type admin-prohibited`,
     `    oifname ${br} drop`,
     '  }',
     // A service reaches nothing on the host itself: not hearthd, not the host's other ports.

@@ -73,7 +73,7 @@ describe('the firewall in words', () => {
       'app (10.123.0.2) may connect to db at db.hearth:5432/tcp (its interface main): a declared dependency',
       'app (10.123.0.2) may connect to the internet and the LAN (outbound access granted)',
       'connections to 127.0.0.1:8401/tcp go to db (10.123.0.3) port 5432 (its interface main)',
-      'everything else a service sends is dropped: to other services, to the host itself, and outward without outbound access; replies pass',
+      'everything else a service sends is refused: to other services and outward without outbound access (at once, administratively prohibited), to the host itself (dropped); replies pass',
     ]);
   });
 });
