@@ -58,7 +58,7 @@ export function parseDaemonStatus(value: unknown): DaemonStatus | null {
     return (v).slice(-MAX_LAST_LINES).map((line) => line.slice(0, MAX_LOG_LINE_CHARS));
   });
   const secrets = optional(value.secrets, (v) =>
-    Array.isArray(v) && v.length <= MAX_DAEMON_SECRETS && v.every((name) => isShortString(name, MAX_SECRET_NAME_CHARS)) ? (v as string[]) : null,
+    Array.isArray(v) && v.length <= MAX_DAEMON_SECRETS && v.every((name) => isShortString(name, MAX_SECRET_NAME_CHARS)) ? (v) : null,
   );
   if ([message, pid, exitCode, signal, kind, restarts, lastLines, secrets].includes(null)) return null;
   return {
