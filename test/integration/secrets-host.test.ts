@@ -59,7 +59,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('secrets and settings on the host'
     expect(result.stderr).toContain('secret api-key');
     expect(result.stderr).toContain(`hearth secret set ${ID} api-key`);
     expect(existsSync(join(hearthd.dataDir, 'run', ID))).toBe(false);
-    expect(JSON.parse(state()).services[ID].desired).toBe('stopped');
+    expect((JSON.parse(state()) as { services: Record<string, { desired: string }> }).services[ID]?.desired).toBe('stopped');
   });
 
   test('config set with a bad value names the field and its type and changes nothing; a good one is saved for the next start', async () => {
@@ -131,7 +131,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('secrets and settings on the host'
     await hearthd.json('uninstall', ID, '--yes');
     expect(readFileSync(secretsFile(), 'utf8')).toBe(before);
     await hearthd.json('install', archive);
-    expect(stored()['db-password']?.value).toBe(JSON.parse(before).secrets['db-password'].value);
+    expect(stored()['db-password']?.value).toBe((JSON.parse(before) as { secrets: Record<string, { value: string }> }).secrets['db-password']?.value);
     await hearthd.json('uninstall', ID, '--purge', '--yes');
     expect(existsSync(secretsFile())).toBe(false);
   });
