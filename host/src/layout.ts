@@ -74,6 +74,8 @@ export interface Layout {
   /** LXC's lxcpath for our containers. */
   lxcDir: string;
   logsDir: string;
+  /** `<service>.json`: the service's secret values, root-only (host kind, files 0600). Removed only by a purge. */
+  secretsDir: string;
   /** Staging for installs; same filesystem as packagesDir so rename is atomic. */
   tmpDir: string;
   /** Mount point of the shared base rootfs. */
@@ -85,7 +87,7 @@ export async function ensureDataDirs(layout: Layout): Promise<void> {
   await ensureDir(layout.dataDir, 'passage');
   // LXC's path too: the container's init must pass through it (lxc-start says so otherwise).
   for (const dir of [layout.packagesDir, layout.volumesDir, layout.runDir, layout.baseMount, layout.lxcDir]) await ensureDir(dir, 'passage');
-  for (const dir of [layout.logsDir, layout.tmpDir]) await ensureDir(dir, 'host');
+  for (const dir of [layout.logsDir, layout.tmpDir, layout.secretsDir]) await ensureDir(dir, 'host');
 }
 
 export function layoutOf(dataDir: string): Layout {
@@ -97,6 +99,7 @@ export function layoutOf(dataDir: string): Layout {
     runDir: join(dataDir, 'run'),
     lxcDir: join(dataDir, 'lxc'),
     logsDir: join(dataDir, 'logs'),
+    secretsDir: join(dataDir, 'secrets'),
     tmpDir: join(dataDir, 'tmp'),
     baseMount: join(dataDir, 'base'),
   };

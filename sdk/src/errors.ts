@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   SERVICE_RUNNING: -32042,
   SERVICE_NOT_RUNNING: -32043,
   SERVICE_BUSY: -32044,
+  /** A required setting or a user-supplied secret has no value, so the service cannot start. */
+  CONFIG_INCOMPLETE: -32045,
   CONTAINER_FAILED: -32050,
   RUNTIME_UNREACHABLE: -32051,
   DAEMON_FAILED: -32052,

@@ -223,7 +223,8 @@ function validateSecrets(secretsIn: unknown): Manifest['secrets'] {
     for (const key of Object.keys(decl)) if (key !== 'description' && key !== 'generate') fail(`secrets.${name}.${key}`, decl[key], 'unknown field; a secret has description and generate');
     const generateIn = decl['generate'];
     let generate: Manifest['secrets'][string]['generate'] = null;
-    if (generateIn !== undefined) {
+    // null: what validation itself stores for a user-supplied secret (an archive's manifest.json is validated again at install).
+    if (generateIn !== undefined && generateIn !== null) {
       if (!isRecord(generateIn)) fail(`secrets.${name}.generate`, generateIn, 'expected { length?, alphabet? }');
       const length = generateIn['length'] ?? DEFAULT_SECRET_LENGTH;
       if (typeof length !== 'number' || !Number.isInteger(length) || length < MIN_SECRET_LENGTH || length > MAX_SECRET_LENGTH) {

@@ -61,3 +61,16 @@ describe('validateManifest', () => {
     expect(() => validateManifest(input)).toThrow(message);
   });
 });
+
+test('a validated manifest with secrets and settings validates again to the same (an archive manifest is checked at install)', () => {
+  const once = validateManifest({
+    id: 'app',
+    title: 'App',
+    version: '1.0.0',
+    images: { main: { source: { type: 'directory', path: 'img' } } },
+    secrets: { 'db-password': { generate: { length: 16 } }, 'api-key': { description: 'from the provider' } },
+    settings: { title: { type: 'string', default: 'x' }, size: { type: 'number', required: true } },
+  });
+  expect(once.secrets['api-key']?.generate).toBeNull();
+  expect(validateManifest(JSON.parse(JSON.stringify(once)))).toEqual(once);
+});

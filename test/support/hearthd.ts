@@ -116,6 +116,12 @@ export class TestHearthd implements AsyncDisposable {
     return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
   }
 
+  /** Run the CLI with `input` on its stdin (a secret's value: never on the command line). */
+  async cliWithInput(input: string, ...args: string[]): Promise<CliResult> {
+    const result = await execa('node', [this.programs.cli, '--socket', this.socket, ...args], { reject: false, input });
+    return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+  }
+
   /** Trust the publisher key in `pem` on this host, as `hearth trust add` does. */
   async trust(pem: string): Promise<void> {
     await this.json('trust', 'add', pem, '--name', 'test publisher');

@@ -90,6 +90,9 @@ export function formatStatus(status: ServiceStatus): string {
       ),
     );
   }
+  for (const hook of status.hooks ?? []) {
+    lines.push(`  hook ${hook.hook}: ${hook.ok ? 'ok' : `failed: ${hook.error ?? 'no reason given'}`} (${new Date(hook.time).toISOString()}, ${Math.round(hook.durationMs)} ms)`);
+  }
   for (const iface of status.interfaces) lines.push(`  ${iface.name}: ${iface.url}${iface.tlsUrl ? ` and ${iface.tlsUrl}` : ''}${iface.warning ? `  (warning: ${iface.warning})` : ''}`);
   const n = status.network;
   if (n) {

@@ -14,6 +14,10 @@ export const DEFAULT_LOG_LIMIT = 200;
 /** `--user` of exec: a name (as useradd allows) or a uid, then optionally `:` and a group name or gid. */
 export const EXEC_USER = /^(?:[a-z_][a-z0-9_.-]{0,31}|\d{1,10})(?::(?:[a-z_][a-z0-9_.-]{0,31}|\d{1,10}))?$/;
 
+/** More than any manifest declares (128 settings). */
+const MAX_SETTINGS_PER_CALL = 256;
+const secretName = { kind: 'string', check: (v: string) => (/^[a-z][a-z0-9-]{0,62}$/.test(v) ? null : 'expected a secret name: lowercase letters, digits and dashes') } as const;
+
 const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : 'expected an absolute path as the daemon sees it');
 
 /** The control API: every method validates its params here, then calls the manager. */
@@ -172,6 +176,27 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
       const p = parseParams('trust.remove', params, { fingerprint: { kind: 'string', check: (v: string) => (/^[0-9a-f]{64}$/.test(v) ? null : 'expected 64 hex digits') } });
       await trust.remove(p.fingerprint);
       return { fingerprint: p.fingerprint };
+    },
+    'config.get': (params) => {
+      const p = parseParams('config.get', params, { id: serviceId });
+      return manager.configs.get(p.id);
+    },
+    'config.set': async (params) => {
+      const p = parseParams('config.set', params, { id: serviceId, values: { kind: 'input', check: (v: Record<string, unknown>) => (Object.keys(v).length <= MAX_SETTINGS_PER_CALL ? null : `expected at most ${MAX_SETTINGS_PER_CALL} settings`) } });
+      return await manager.configs.set(p.id, p.values);
+    },
+    'secret.list': async (params) => {
+      const p = parseParams('secret.list', params, { id: serviceId });
+      return { secrets: await manager.configs.listSecrets(p.id) };
+    },
+    'secret.set': async (params) => {
+      // `value` has no check here: a refused value must never be quoted back (service-config.ts checks its length).
+      const p = parseParams('secret.set', params, { id: serviceId, name: secretName, value: { kind: 'string' } });
+      return await manager.configs.setSecret(p.id, p.name, p.value);
+    },
+    'secret.rotate': async (params) => {
+      const p = parseParams('secret.rotate', params, { id: serviceId, name: secretName });
+      return await manager.configs.rotateSecret(p.id, p.name);
     },
     'events.subscribe': (params, caller) => {
       const p = parseParams('events.subscribe', params, { services: { kind: 'string[]', optional: true } });

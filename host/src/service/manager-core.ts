@@ -8,6 +8,7 @@ import type { ServiceEvents } from './service-events.js';
 import type { ServiceNetwork } from './service-network.js';
 import type { HostNetwork } from '../network/host-network.js';
 import type { CaFiles } from '../network/ca.js';
+import type { ServiceConfigs } from './service-config.js';
 
 export interface TlsSetup {
   ca: CaFiles;
@@ -43,6 +44,7 @@ export interface ManagerCore {
   readonly events: ServiceEvents;
   /** The services on hearth's bridge; null with `--network none`. */
   readonly net: ServiceNetwork | null;
+  readonly configs: ServiceConfigs;
   /** The record of an installed package, or PACKAGE_NOT_INSTALLED. */
   installed(id: string): ServiceRecord;
   /** The runner of a running service, or SERVICE_NOT_RUNNING. */

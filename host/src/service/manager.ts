@@ -20,6 +20,9 @@ import { installPackage, uninstallPackage } from './packages.js';
 import { ServiceNetwork } from './service-network.js';
 import { formatIpv4Net } from '../network/ipv4.js';
 import { BRIDGE_NAME } from '../network/names.js';
+import { ServiceConfigs } from './service-config.js';
+import { SecretStore } from '../secrets/store.js';
+import type { ServiceConfig } from '@hearth/sdk/contract';
 
 export type { ManagerOptions } from './manager-core.js';
 
@@ -37,8 +40,11 @@ export class ServiceManager implements ManagerCore {
   /** Runners between their creation and a finished start or adoption (not yet in `runners`). */
   private readonly launching = new Map<string, ServiceRunner>();
   readonly net: ServiceNetwork | null;
+  /** Settings and secrets: `hearth config`, `hearth secret`, and what each start is given. */
+  readonly configs: ServiceConfigs;
 
   private constructor(readonly options: ManagerOptions) {
+    this.configs = new ServiceConfigs(this, new SecretStore(options.layout.secretsDir));
     this.net = options.network === null ? null : new ServiceNetwork(options.network, options.state, this.manifests, options.bindAddress, options.logger);
   }
 
@@ -108,7 +114,7 @@ export class ServiceManager implements ManagerCore {
     return { id, title: record.title, version: record.version, signer: record.signer, installedAt: record.installedAt, desired: record.desired, manifest };
   }
 
-  private async createRunner(id: string): Promise<ServiceRunner> {
+  private async createRunner(id: string, config: ServiceConfig): Promise<ServiceRunner> {
     const { layout } = this.options;
     const record = this.installed(id);
     return new ServiceRunner({
@@ -125,6 +131,8 @@ export class ServiceManager implements ManagerCore {
       onChange: () => this.announce(id),
       onLog: (entry) => this.events.log(id, entry),
       onRuntimeLost: () => this.recoverLater(id, 'the container runtime disconnected'),
+      config,
+      ...(record.afterUpdateFrom !== undefined && { updatedFrom: record.afterUpdateFrom }),
     });
   }
 
@@ -138,13 +146,19 @@ export class ServiceManager implements ManagerCore {
    * Runs a new runner through `go` (start or adopt); its host ports are forwarded from before the
    * container starts, and no longer when it fails to come up.
    */
-  private async launch(id: string, go: (runner: ServiceRunner) => Promise<void>): Promise<ServiceRunner> {
+  private async launch(id: string, config: ServiceConfig, go: (runner: ServiceRunner) => Promise<void>): Promise<ServiceRunner> {
     await this.net?.activate(id);
     try {
-      const runner = await this.createRunner(id);
+      const runner = await this.createRunner(id, config);
       // Its status (and the events announcing it) come from it while it starts, not "stopped".
       this.launching.set(id, runner);
       await go(runner);
+      // The runtime was told (runtime.start's updatedFrom): the afterUpdate hook is not due again.
+      if (this.options.state.service(id)?.afterUpdateFrom !== undefined) {
+        await this.options.state.update((draft) => {
+          delete draft.services[id]?.afterUpdateFrom;
+        });
+      }
       this.runners.set(id, runner);
       this.recovery.started(id);
       this.launching.delete(id);
@@ -194,10 +208,12 @@ export class ServiceManager implements ManagerCore {
     const status = await this.lock.run(id, 'start', async () => {
       this.installed(id);
       if (this.runners.has(id)) return this.status(id);
+      // A required setting or user secret without a value: refused before anything is recorded or started.
+      const config = await this.configs.configForStart(id);
       // Intent first: a crash from here on leaves a service that should run, which boot converges to.
       await this.setDesired(id, 'running');
       crashPoint('start:recorded');
-      await this.launch(id, async (runner) => {
+      await this.launch(id, config, async (runner) => {
         await runner.start();
         crashPoint('start:container-started');
       });
@@ -222,7 +238,7 @@ export class ServiceManager implements ManagerCore {
   async adopt(id: string, initPid: number): Promise<boolean> {
     return await this.lock.run(id, 'adopt', async () => {
       try {
-        await this.launch(id, (runner) => runner.adopt(initPid));
+        await this.launch(id, await this.configs.configOf(id), (runner) => runner.adopt(initPid));
       } catch (error) {
         this.options.logger.warn('could not adopt the running container; it was stopped', { service: id, error: errorMessage(error) });
         return false;
@@ -249,7 +265,7 @@ export class ServiceManager implements ManagerCore {
         .run(id, 'recover', async () => {
           await this.stopRunner(id);
           if (this.options.state.service(id)?.desired !== 'running') return;
-          await this.launch(id, (runner) => runner.start());
+          await this.launch(id, await this.configs.configForStart(id), (runner) => runner.start());
         })
         .catch((error: unknown) => {
           this.options.logger.error('restart after a failure failed', { service: id, error: errorMessage(error) });

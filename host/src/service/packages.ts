@@ -8,6 +8,8 @@ import type { ManagerCore } from './manager-core.js';
 import { allocatePort, tlsPortKey } from './ports.js';
 import { checkInstallable, type InstallOptions } from './trust.js';
 import { startUpdated } from './update.js';
+import { reconcileSettings } from '../settings/settings.js';
+import { reconcileSecrets } from '../secrets/reconcile.js';
 
 /** Installing, updating and uninstalling packages: the store and the state record, under the service's lock. */
 
@@ -59,6 +61,14 @@ export async function installPackage(core: ManagerCore, path: string, options: I
         await removePackageFiles(layout, manifest.id);
       }
       core.events.emit({ type: 'install.progress', path, phase: 'committing', bytes: 0, totalBytes: 0 });
+      // Settings that still fit are kept, new ones get defaults. Secrets are kept (a database set up
+      // with them keeps working, also after an uninstall without --purge), new generated ones made;
+      // undeclared ones are dropped unless an update may still roll back to the version that had them.
+      const settings = reconcileSettings(manifest.settings, existing?.settings).settings;
+      const stored = await core.configs.store.read(manifest.id);
+      const secrets = reconcileSecrets(manifest, stored, { prune: previous === null, now: new Date().toISOString() });
+      if (Object.keys(stored).length > 0 || Object.keys(secrets.secrets).length > 0) await core.configs.store.write(manifest.id, secrets.secrets);
+      if (secrets.generated.length > 0) core.options.logger.info('secrets generated', { service: manifest.id, secrets: secrets.generated });
       const installDir = await commitStaged(layout, staged);
       crashPoint('install:committed');
       await state.update((draft) => {
@@ -76,6 +86,9 @@ export async function installPackage(core: ManagerCore, path: string, options: I
           }),
           desired: existing?.desired ?? 'stopped',
           installDir,
+          settings,
+          // The first start of this version runs its afterUpdate hook, told which version it replaced.
+          ...(existing && { afterUpdateFrom: existing.afterUpdateFrom ?? existing.version }),
           ...(previous !== null && { previous: previous.record }),
         };
       });
@@ -126,7 +139,10 @@ export async function uninstallPackage(core: ManagerCore, id: string, purge: boo
     await core.net?.refresh();
     await removePackageFiles(layout, id);
     await rm(servicePaths(layout, id).runDir, { recursive: true, force: true });
-    if (purge) await rm(servicePaths(layout, id).volumesDir, { recursive: true, force: true });
+    if (purge) {
+      await rm(servicePaths(layout, id).volumesDir, { recursive: true, force: true });
+      await core.configs.store.remove(id);
+    }
     logger.info('uninstalled', { service: id, purge });
     core.events.emit({ type: 'package.uninstalled', id, purged: purge });
   });

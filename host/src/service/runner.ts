@@ -15,6 +15,7 @@ import {
   type LogEntry,
   type Manifest,
   type RuntimeMethods,
+  type ServiceConfig,
   type ServiceStatus,
 } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
@@ -44,6 +45,8 @@ import { awaitPackageLoad, containerExited, explainingExit, type StartingContain
 import { adoptAction, runtimePhase } from './adopt-phase.js';
 import { isMarker, startMarker } from '../logs/start-marker.js';
 import { HEARTH_VERSION } from '../version.js';
+import { ServiceFeedback } from './service-feedback.js';
+import { writeSettingsFile } from './settings-file.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
@@ -78,6 +81,10 @@ export interface RunnerContext {
   onLog: (entry: LogEntry) => void;
   /** The runtime went away while the service should be running (it crashed, or the container died). */
   onRuntimeLost: () => void;
+  /** Settings and secret values for runtime.start (service-config.ts). */
+  config: ServiceConfig;
+  /** The version this start follows an update from (the afterUpdate hook), if it is the first since. */
+  updatedFrom?: string;
 }
 
 /**
@@ -94,10 +101,14 @@ export class ServiceRunner {
   private log: RotatingLog | null = null;
   private initPid: number | null = null;
   private message: string | undefined;
+  /** What the package reports, secrets redacted (service-feedback.ts). */
+  private readonly feedback: ServiceFeedback;
   private stopping = false;
   private stopped = false;
 
-  constructor(private readonly ctx: RunnerContext) {}
+  constructor(private readonly ctx: RunnerContext) {
+    this.feedback = new ServiceFeedback(ctx.config);
+  }
 
   /** Host pid of the container's init, while it runs. */
   get containerPid(): number | null {
@@ -162,6 +173,7 @@ export class ServiceRunner {
     step('images');
     const link = await this.listenForRuntime();
     await this.ctx.network?.writeContainerFile(this.ctx.manifest.id, paths.hostDir);
+    await writeSettingsFile(paths.hostDir, this.ctx.config.settings);
     const network = this.ctx.network?.lxcConfigLines(this.ctx.manifest.id) ?? null;
     await writeFile(paths.configFile, renderContainerConfig({ ...containerSpec(this.ctx, this.target.name), network }));
     await startContainer(this.cleanup, target, paths.configFile);
@@ -176,7 +188,7 @@ export class ServiceRunner {
     await awaitPackageLoad(runtime, this.starting());
     step('package');
     crashPoint('start:runtime-connected'); // a container whose runtime never got runtime.start: adoption sends it
-    const starting = requestRuntime(runtime, 'runtime.start', {}, RUNTIME_START_TIMEOUT_MS);
+    const starting = this.request(runtime, 'runtime.start', this.startParams(), RUNTIME_START_TIMEOUT_MS);
     const result = await explainingExit(starting, this.starting(), 'while starting its daemons');
     this.fillDaemons(result.daemons);
     step('daemons');
@@ -197,14 +209,15 @@ export class ServiceRunner {
     pushContainerStop(this.cleanup, this.target);
     this.initPid = initPid;
     const runtime = await this.awaitRuntime(link);
-    const result = await requestRuntime(runtime, 'runtime.status', {});
+    const result = await this.request(runtime, 'runtime.status', {});
     const phase = runtimePhase(result.phase, result.daemons);
     const action = adoptAction(phase);
     if (action === 'restart') {
       throw new HearthError('CONTAINER_FAILED', `the runtime was ${phase} by the hearthd before`, { hint: 'the container is stopped and the service started afresh' });
     }
     // The hearthd before died before (or while) asking for the start: ask again, it is idempotent.
-    const daemons = action === 'start' ? (await requestRuntime(runtime, 'runtime.start', {}, RUNTIME_START_TIMEOUT_MS)).daemons : result.daemons;
+    if (action === 'start') await writeSettingsFile(this.ctx.paths.hostDir, this.ctx.config.settings);
+    const daemons = action === 'start' ? (await this.request(runtime, 'runtime.start', this.startParams(), RUNTIME_START_TIMEOUT_MS)).daemons : result.daemons;
     this.fillDaemons(daemons);
     await this.offerInterfaces();
     this.ctx.logger.info('adopted a running container', { initPid, phase, daemons: daemons.map((d) => `${d.id}:${d.state}`) });
@@ -226,11 +239,33 @@ export class ServiceRunner {
     this.ctx.onLog(entry);
   }
 
+  private startParams(): RuntimeMethods['runtime.start']['params'] {
+    return { config: this.ctx.config, ...(this.ctx.updatedFrom !== undefined && { updatedFrom: this.ctx.updatedFrom }) };
+  }
+
+  /** A request whose result is checked and whose error is redacted before anyone logs or returns it. */
+  private async request<M extends keyof RuntimeMethods>(runtime: RpcPeer, method: M, params: RuntimeMethods[M]['params'], timeoutMs?: number): Promise<RuntimeMethods[M]['result']> {
+    try {
+      return await requestRuntime(runtime, method, params, timeoutMs);
+    } catch (error) {
+      throw this.feedback.error(error);
+    }
+  }
+
   private async listenForRuntime(): Promise<RuntimeLink> {
     const link = await RuntimeLink.listen(join(this.ctx.paths.hostDir, HOST_SOCKET_NAME), this.ctx.manifest.id, CONTAINER_ROOT_ID, {
       onDaemonState: (status) => this.setDaemon(status),
       onLog: (entry) => {
-        if (!isMarker(entry)) this.appendLog(entry); // only hearthd writes markers
+        if (!isMarker(entry)) this.appendLog(this.feedback.log(entry)); // only hearthd writes markers
+      },
+      onMessage: ({ text }) => {
+        this.feedback.setMessage(text);
+        this.ctx.onChange();
+      },
+      onHookReport: (report) => {
+        const line = this.feedback.hookReport(report);
+        if (line !== null) this.appendLog(line);
+        this.ctx.onChange();
       },
       onExecOutput: (output) => this.execs.get(output.execId)?.(output),
       onDisconnect: () => {
@@ -316,7 +351,7 @@ export class ServiceRunner {
   }
 
   private setDaemon(status: DaemonStatus): void {
-    this.daemons.set(status.id, status);
+    this.daemons.set(status.id, this.feedback.daemon(status));
     this.ctx.onChange();
   }
 
@@ -362,7 +397,7 @@ export class ServiceRunner {
   /** Per-daemon usage from the runtime; none when it cannot say (the service's total still stands). */
   async daemonUsage(): Promise<DaemonUsage[]> {
     try {
-      return (await requestRuntime(this.runtime(), 'runtime.stats', {})).daemons;
+      return (await this.request(this.runtime(), 'runtime.stats', {})).daemons;
     } catch (error) {
       this.ctx.logger.warn('the runtime gave no per-daemon usage', { error: String(error) });
       return [];
@@ -370,19 +405,49 @@ export class ServiceRunner {
   }
 
   async listActions(): Promise<RuntimeMethods['runtime.listActions']['result']> {
-    return await requestRuntime(this.runtime(), 'runtime.listActions', {});
+    return await this.request(this.runtime(), 'runtime.listActions', {});
   }
 
+  /** Its message and data with secret values redacted (an action may echo one by mistake). */
   async runAction(params: RuntimeMethods['runtime.runAction']['params']): Promise<RuntimeMethods['runtime.runAction']['result']> {
-    return await requestRuntime(this.runtime(), 'runtime.runAction', params, ACTION_TIMEOUT_MS);
+    return this.feedback.actionResult(await this.request(this.runtime(), 'runtime.runAction', params, ACTION_TIMEOUT_MS));
   }
 
   async putFile(params: RuntimeMethods['runtime.putFile']['params']): Promise<{ size: number }> {
-    return await requestRuntime(this.runtime(), 'runtime.putFile', params);
+    return await this.request(this.runtime(), 'runtime.putFile', params);
   }
 
+  /** Not redacted: the user asked for this file's bytes, as `hearth exec cat` would give them. */
   async fetchFile(params: FileTarget): Promise<{ contentBase64: string; size: number }> {
-    return await requestRuntime(this.runtime(), 'runtime.fetchFile', params);
+    return await this.request(this.runtime(), 'runtime.fetchFile', params);
+  }
+
+  /**
+   * New settings or secret values: settings.json is rewritten and the runtime restarts only the
+   * daemons they change. A runtime that cannot (older than reconfiguration) fails this; the caller
+   * has saved the change, so it applies at the next start.
+   */
+  async reconfigure(config: ServiceConfig): Promise<RuntimeMethods['runtime.reconfigure']['result']> {
+    this.feedback.learn(config);
+    await writeSettingsFile(this.ctx.paths.hostDir, config.settings);
+    const result = await this.request(this.runtime(), 'runtime.reconfigure', { config }, RUNTIME_START_TIMEOUT_MS);
+    this.ctx.config = config;
+    this.order = result.daemons.map((d) => d.id);
+    for (const id of result.removed) this.daemons.delete(id);
+    for (const status of result.daemons) this.setDaemon(status);
+    return result;
+  }
+
+  /** Which running daemons were given each secret, as the runtime reported (none from older runtimes). */
+  secretUsers(): Map<string, string[]> {
+    const users = new Map<string, string[]>();
+    for (const d of this.daemons.values()) for (const name of d.secrets ?? []) users.set(name, [...(users.get(name) ?? []), d.id]);
+    return users;
+  }
+
+  /** True when the runtime reports which secrets its daemons have (a runtime with secrets support). */
+  get knowsSecretUsers(): boolean {
+    return [...this.daemons.values()].some((d) => d.secrets !== undefined);
   }
 
   /** Stop daemons through the runtime (ordered, graceful), then the container, then undo every start step. */
@@ -392,7 +457,7 @@ export class ServiceRunner {
     const runtime = this.link?.runtime;
     if (runtime) {
       try {
-        const result = await requestRuntime(runtime, 'runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
+        const result = await this.request(runtime, 'runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
         this.fillDaemons(result.daemons);
         crashPoint('stop:daemons-stopped');
       } catch (error) {
@@ -414,12 +479,16 @@ export class ServiceRunner {
       stopped: this.stopped,
       message: this.message,
     });
+    // A failure's reason comes first; otherwise the message the package's hooks set.
+    const { message: packageMessage, hooks } = this.feedback.status();
+    const shown = message ?? packageMessage;
     return {
       id: this.ctx.manifest.id,
       version,
       state,
       ready,
-      ...(message !== undefined && { message }),
+      ...(shown !== undefined && { message: shown }),
+      ...(hooks !== undefined && { hooks }),
       container: this.initPid === null || this.stopped ? null : { name: this.target.name, initPid: this.initPid },
       daemons,
       interfaces: interfaceStatuses(this.ctx.manifest, this.ctx.ports, this.ctx.bindAddress),

@@ -1,4 +1,4 @@
-import type { DaemonState, DaemonStatus, DaemonUsage, ExecOutput, LogEntry } from '@hearth/sdk/contract';
+import { HOOK_NAMES, MAX_STATUS_MESSAGE_CHARS as MAX_PACKAGE_MESSAGE_CHARS, type DaemonState, type DaemonStatus, type DaemonUsage, type ExecOutput, type HookReport, type LogEntry } from '@hearth/sdk/contract';
 
 /**
  * Parsers for what a container's runtime sends: container root controls that connection, so every
@@ -17,6 +17,11 @@ export const MAX_STATUS_MESSAGE_CHARS = 4 * 1024;
 export const MAX_SIGNAL_CHARS = 32;
 /** `lastLines` of a failed daemon: the last this many are kept. */
 export const MAX_LAST_LINES = 50;
+/** Secrets a daemon names: no manifest declares more (manifest-validation.ts). */
+export const MAX_DAEMON_SECRETS = 64;
+const MAX_SECRET_NAME_CHARS = 64;
+/** A hook's error as shown in status and the log. */
+export const MAX_HOOK_ERROR_CHARS = 4 * 1024;
 
 const DAEMON_STATES: ReadonlySet<string> = new Set<DaemonState>(['waiting', 'starting', 'ready', 'not-ready', 'restarting', 'stopping', 'stopped', 'exited', 'failed']);
 const STREAMS: ReadonlySet<string> = new Set(['stdout', 'stderr']);
@@ -52,7 +57,10 @@ export function parseDaemonStatus(value: unknown): DaemonStatus | null {
     if (!Array.isArray(v) || !v.every((line) => typeof line === 'string')) return null;
     return (v).slice(-MAX_LAST_LINES).map((line) => line.slice(0, MAX_LOG_LINE_CHARS));
   });
-  if ([message, pid, exitCode, signal, kind, restarts, lastLines].includes(null)) return null;
+  const secrets = optional(value.secrets, (v) =>
+    Array.isArray(v) && v.length <= MAX_DAEMON_SECRETS && v.every((name) => isShortString(name, MAX_SECRET_NAME_CHARS)) ? (v) : null,
+  );
+  if ([message, pid, exitCode, signal, kind, restarts, lastLines, secrets].includes(null)) return null;
   return {
     id,
     state: state as DaemonState,
@@ -64,7 +72,27 @@ export function parseDaemonStatus(value: unknown): DaemonStatus | null {
     ...(kind != null && { kind }),
     ...(restarts != null && { restarts }),
     ...(lastLines != null && { lastLines }),
+    ...(secrets != null && { secrets: [...secrets] }),
   };
+}
+
+/** `runtime.message`: the text a hook set for `hearth status` (cut to the contract's bound), or null to clear it. */
+export function parseMessage(value: unknown): { text: string | null } | null {
+  if (!isRecord(value)) return null;
+  if (value.text === null) return { text: null };
+  const text = cutString(value.text, MAX_PACKAGE_MESSAGE_CHARS);
+  return text === null ? null : { text };
+}
+
+const HOOKS: ReadonlySet<string> = new Set(HOOK_NAMES);
+
+export function parseHookReport(value: unknown): HookReport | null {
+  if (!isRecord(value)) return null;
+  const { hook, ok, durationMs, time } = value;
+  if (typeof hook !== 'string' || !HOOKS.has(hook) || typeof ok !== 'boolean' || !isAmount(durationMs) || !isTime(time)) return null;
+  const error = optional(value.error, (v) => cutString(v, MAX_HOOK_ERROR_CHARS));
+  if (error === null) return null;
+  return { hook, ok, durationMs, time, ...(error !== undefined && { error }) };
 }
 
 export function parseLogEntry(value: unknown): LogEntry | null {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { DaemonStatus, ExecOutput, LogEntry } from '@hearth/sdk/contract';
+import type { DaemonStatus, ExecOutput, HookReport, LogEntry } from '@hearth/sdk/contract';
 import { createLogger } from '../log.js';
 import { RuntimeLink } from './runtime-link.js';
 import { requestRuntime } from './runtime-results.js';
@@ -13,13 +13,13 @@ describe('RuntimeLink with a hostile runtime', () => {
   let dir: string;
   let link: RuntimeLink;
   let runtime: Socket;
-  let received: { states: DaemonStatus[]; logs: LogEntry[]; execs: ExecOutput[] };
+  let received: { states: DaemonStatus[]; logs: LogEntry[]; execs: ExecOutput[]; messages: (string | null)[]; hooks: HookReport[] };
   let warnings: string[];
   let fromHost: unknown[];
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hearth-link-'));
-    received = { states: [], logs: [], execs: [] };
+    received = { states: [], logs: [], execs: [], messages: [], hooks: [] };
     warnings = [];
     fromHost = [];
     const logger = createLogger({}, (line) => warnings.push(line) > 0);
@@ -34,6 +34,8 @@ describe('RuntimeLink with a hostile runtime', () => {
           received.logs.push(e);
         },
         onExecOutput: (o) => received.execs.push(o),
+        onMessage: (m) => received.messages.push(m.text),
+        onHookReport: (r) => received.hooks.push(r),
         onDisconnect: () => undefined,
       },
       logger,
@@ -88,6 +90,25 @@ describe('RuntimeLink with a hostile runtime', () => {
     expect(received.execs).toEqual([{ execId: 'e', stream: 'stdout', data: 'ok' }]);
     expect(warnings.length).toBeLessThanOrEqual(12);
     expect(link.runtime).not.toBeNull(); // still connected
+  });
+
+  test('status messages and hook reports arrive cut to their bounds; wrong shapes and unknown hooks are dropped', async () => {
+    await hello();
+    note('runtime.message', { text: 'm'.repeat(1_000_000) });
+    note('runtime.message', { text: 42 });
+    note('runtime.message', { text: null });
+    note('runtime.hookReport', { hook: 'daemonCrashed', ok: false, error: 'e'.repeat(100_000), durationMs: 5, time: 6 });
+    note('runtime.hookReport', { hook: '__proto__', ok: true, durationMs: 1, time: 1 });
+    note('runtime.hookReport', { hook: 'daemonReady', ok: 'yes', durationMs: 1, time: 1 });
+    note('runtime.hookReport', { hook: 'daemonReady', ok: true, durationMs: -1, time: 1 });
+    note('runtime.daemonState', { id: 'web', state: 'ready', since: 1, secrets: ['db-password', { x: 1 }] });
+    note('runtime.daemonState', { id: 'web', state: 'ready', since: 2, secrets: ['db-password'] });
+    await expect.poll(() => received.states.length).toBe(1);
+    expect(received.messages.map((m) => m?.length ?? null)).toEqual([1000, null]);
+    expect(received.hooks).toHaveLength(1);
+    expect(received.hooks[0]).toMatchObject({ hook: 'daemonCrashed', ok: false, durationMs: 5, time: 6 });
+    expect(received.hooks[0]?.error?.length).toBe(4096);
+    expect(received.states[0]?.secrets).toEqual(['db-password']);
   });
 
   test('a malformed answer to a request becomes CONTAINER_FAILED, not a crash', async () => {

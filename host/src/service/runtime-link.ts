@@ -4,7 +4,7 @@ import { HearthError, type RuntimeNotifications } from '@hearth/sdk/contract';
 import { createRpcPeer, preview, type RpcPeer } from '@hearth/sdk/rpc';
 import type { Logger } from '../log.js';
 import { rateLimitedWarn } from '../rate-limited-log.js';
-import { parseDaemonStatus, parseExecOutput, parseLogEntry } from './runtime-input.js';
+import { parseDaemonStatus, parseExecOutput, parseHookReport, parseLogEntry, parseMessage } from './runtime-input.js';
 
 export const RUNTIME_CONNECT_TIMEOUT_MS = 30_000;
 const MAX_LOGGED_REASON_CHARS = 300;
@@ -13,6 +13,8 @@ export interface RuntimeLinkHandlers {
   onDaemonState(status: RuntimeNotifications['runtime.daemonState']): void;
   onLog(entry: RuntimeNotifications['runtime.log']): void;
   onExecOutput(output: RuntimeNotifications['runtime.execOutput']): void;
+  onMessage(message: RuntimeNotifications['runtime.message']): void;
+  onHookReport(report: RuntimeNotifications['runtime.hookReport']): void;
   onDisconnect(): void;
 }
 
@@ -37,6 +39,8 @@ export class RuntimeLink {
       if (method === 'runtime.daemonState') deliver(method, parseDaemonStatus(params), (v) => handlers.onDaemonState(v));
       else if (method === 'runtime.log') deliver(method, parseLogEntry(params), (v) => handlers.onLog(v));
       else if (method === 'runtime.execOutput') deliver(method, parseExecOutput(params), (v) => handlers.onExecOutput(v));
+      else if (method === 'runtime.message') deliver(method, parseMessage(params), (v) => handlers.onMessage(v));
+      else if (method === 'runtime.hookReport') deliver(method, parseHookReport(params), (v) => handlers.onHookReport(v));
       else refuse({ reason: `unknown notification ${preview(method)}` });
     };
     const deliver = <T>(method: string, value: T | null, handler: (value: T) => void): void => {

@@ -5,6 +5,7 @@ import { readInstalledManifest, removeInstalledVersion } from '../store/install.
 import { crashPoint } from '../crash-points.js';
 import type { ManagerCore } from './manager-core.js';
 import { DEFAULT_READY_TIMEOUT_MS, waitReady } from './wait-ready.js';
+import { reconcileSecrets } from '../secrets/reconcile.js';
 
 /**
  * The second half of an update of a running service: the old version is stopped and the new one
@@ -72,6 +73,20 @@ export async function settleUpdate(core: ManagerCore, id: string, previous: Prev
   });
   onRecorded();
   await removeInstalledVersion(core.options.layout, id, previous.installDir);
+  await pruneSecrets(core, id);
+}
+
+/** No rollback can come any more: secrets only the replaced version declared are dropped. */
+async function pruneSecrets(core: ManagerCore, id: string): Promise<void> {
+  await core.lock.run(id, 'settle', async () => {
+    const manifest = core.manifests.get(id);
+    if (manifest === undefined || core.options.state.service(id) === undefined) return;
+    const stored = await core.configs.store.read(id);
+    const { secrets, dropped } = reconcileSecrets(manifest, stored, { prune: true, now: new Date().toISOString() });
+    if (dropped.length === 0) return;
+    await core.configs.store.write(id, secrets);
+    core.options.logger.info('secrets the new version no longer declares were removed', { service: id, secrets: dropped });
+  });
 }
 
 /**

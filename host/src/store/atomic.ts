@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
  * content: write a temp file beside it, fsync it, rename over, fsync the directory so the
  * rename itself is durable.
  */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
   try {
-    const file = await open(tmp, 'wx', 0o600); // exclusive: never write through someone else's temp
+    const file = await open(tmp, 'wx', mode); // exclusive: never write through someone else's temp
     try {
       await file.writeFile(data);
       await file.sync();

@@ -21,14 +21,27 @@ export interface ServiceRecord {
    * until this one is recorded ready. Boot finishes it: starts this version, or rolls back to that.
    */
   previous?: PreviousVersion;
+  /** Settings by name (not secret; secrets are in the secret store), defaults filled at install. */
+  settings?: Record<string, string | number | boolean>;
+  /** Set by an update, until the next start has passed it to the runtime (the afterUpdate hook). */
+  afterUpdateFrom?: string;
 }
 
 /** The record of the version an update replaced, as it was. */
-export type PreviousVersion = Omit<ServiceRecord, 'desired' | 'previous'>;
+export type PreviousVersion = Omit<ServiceRecord, 'desired' | 'previous' | 'afterUpdateFrom'>;
 
 export function previousOf(record: ServiceRecord): PreviousVersion {
-  const { version, title, signer, installedAt, ports, installDir, network } = record;
-  return { version, title, signer, installedAt, ports, ...(installDir !== undefined && { installDir }), ...(network !== undefined && { network }) };
+  const { version, title, signer, installedAt, ports, installDir, network, settings } = record;
+  return {
+    version,
+    title,
+    signer,
+    installedAt,
+    ports,
+    ...(installDir !== undefined && { installDir }),
+    ...(network !== undefined && { network }),
+    ...(settings !== undefined && { settings }),
+  };
 }
 
 export interface TrustedKey {

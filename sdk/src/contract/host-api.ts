@@ -1,6 +1,7 @@
 import type { Manifest } from '../manifest.js';
-import type { DaemonStatus, DaemonUsage, ExecOutput, ExecResult, LogEntry } from './runtime-api.js';
+import type { DaemonStatus, DaemonUsage, ExecOutput, ExecResult, HookReport, LogEntry, ReconfigureResult } from './runtime-api.js';
 import type { ActionInfo, ActionResult } from '../actions.js';
+import type { InputSchema } from '../input.js';
 
 /** The control API hearthd serves on its socket (JSON-RPC 2.0, one JSON message per line). */
 
@@ -59,7 +60,10 @@ export interface ServiceStatus {
   state: ServiceState;
   /** True once every daemon is ready. */
   ready: boolean;
+  /** Why it failed (a daemon's reason, the runtime lost), else the last message the package's hooks set (secrets redacted). */
   message?: string;
+  /** The last report of each hook that ran since the service started, oldest first. */
+  hooks?: HookReport[];
   container: { name: string; initPid: number } | null;
   daemons: DaemonStatus[];
   interfaces: InterfaceStatus[];
@@ -80,6 +84,43 @@ export interface ServiceNetworkStatus {
   reachableFrom: { id: string; interfaces: string[] }[];
   /** Its declared dependencies that are not running and ready. */
   waitingFor: string[];
+}
+
+/** A setting value as stored and given to package code. */
+export type SettingValue = string | number | boolean;
+
+/** `config.get`: the service's settings, their schema, and required ones still without a value. */
+export interface ServiceSettings {
+  id: string;
+  settings: Record<string, SettingValue>;
+  schema: InputSchema;
+  /** Required settings without a value: the service does not start until they are set. */
+  missing: string[];
+}
+
+/**
+ * What a change of settings or secrets did: saved always; applied at once to a running service
+ * (only the daemons that use what changed restart), else at its next start.
+ */
+export interface ConfigChange {
+  id: string;
+  /** `saved`: the service is not running, it applies at the next start; `reconfigured`: applied now; `restart-needed`: saved, but the running service could not apply it (see `warning`). */
+  applied: 'saved' | 'reconfigured' | 'restart-needed';
+  reconfigured?: Omit<ReconfigureResult, 'daemons'>;
+  warning?: string;
+}
+
+/** `secret.list`: a declared secret, never its value. */
+export interface SecretInfo {
+  name: string;
+  description: string;
+  /** `generated` at install (and by rotate); `user`: supplied with `hearth secret set`. */
+  source: 'generated' | 'user';
+  set: boolean;
+  /** When its value was last generated or set (ISO 8601). */
+  setAt?: string;
+  /** Daemons of the running service given it, as the runtime reported; absent when not known. */
+  usedBy?: string[];
 }
 
 /** What a running service uses now, from its container's cgroup (as `podman stats` shows). */
@@ -169,6 +210,18 @@ export interface HostMethods {
   'network.rules': { params: Record<string, never>; result: NetworkRules };
   /** Allow or revoke a service's connections to the internet and the LAN; applies at once. */
   'service.setOutbound': { params: { id: string; outbound: boolean }; result: ServiceStatus };
+  /** The service's settings (`hearth config get`). */
+  'config.get': { params: { id: string }; result: ServiceSettings };
+  /**
+   * Change settings (strings converted by the schema, like action input); all or nothing: a bad value
+   * changes none. A running service is reconfigured at once.
+   */
+  'config.set': { params: { id: string; values: Record<string, SettingValue> }; result: ConfigChange & { settings: Record<string, SettingValue> } };
+  'secret.list': { params: { id: string }; result: { secrets: SecretInfo[] } };
+  /** Set a secret's value (a user-supplied one, or replace a generated one); a running service is reconfigured. */
+  'secret.set': { params: { id: string; name: string; value: string }; result: ConfigChange };
+  /** Generate a new value for a generated secret; a running service restarts the daemons that use it. */
+  'secret.rotate': { params: { id: string; name: string }; result: ConfigChange };
   /** From now on, `event` notifications on this connection (for `services` only, if given) until it closes. */
   'events.subscribe': { params: { services?: string[] }; result: { subscribed: true } };
 }
@@ -214,5 +267,10 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'network.rules',
   'service.setOutbound',
   'server.ca',
+  'config.get',
+  'config.set',
+  'secret.list',
+  'secret.set',
+  'secret.rotate',
   'events.subscribe',
 ];

@@ -28,6 +28,12 @@ export const HOST_SOCKET_NAME = 'host.sock';
  */
 export const NETWORK_FILE_NAME = 'network.json';
 
+/**
+ * In the host dir: the service's settings as hearthd stores them (defaults filled), written before
+ * each start and on every change (`{ settings: {...} }`), so package code gets them when it loads.
+ */
+export const SETTINGS_FILE_NAME = 'settings.json';
+
 /** Where a daemon finds the secrets it names: `<dir>/<name>`, on a tmpfs of its own. */
 export const SECRETS_DIR = '/run/secrets';
 

@@ -32,6 +32,8 @@ export interface DaemonStatus {
   restarts?: number;
   /** The last lines it wrote, when it failed. */
   lastLines?: string[];
+  /** Names of the secrets it is given (absent from runtimes older than secrets), for `hearth secret ls`. */
+  secrets?: string[];
 }
 
 /** Methods the host serves to the runtime. */

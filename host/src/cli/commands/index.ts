@@ -17,6 +17,8 @@ import { action } from './action.js';
 import { logs } from './logs.js';
 import { net } from './net.js';
 import { ca } from './ca.js';
+import { config } from './config.js';
+import { secret } from './secret.js';
 
 /** In the order `hearth --help` lists them. */
-export const COMMANDS: readonly Command[] = [install, trust, uninstall, list, info, server, start, stop, status, stats, restart, execCommand, cp, actions, action, logs, net, ca];
+export const COMMANDS: readonly Command[] = [install, trust, uninstall, list, info, server, start, stop, status, stats, restart, execCommand, cp, actions, action, logs, config, secret, net, ca];
