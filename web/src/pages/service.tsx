@@ -48,7 +48,7 @@ export function Service({ api, id }: { api: Api; id: string }) {
 function Daemons({ daemons }: { daemons: DaemonStatus[] }) {
   if (daemons.length === 0) return <p class="muted">None running: they appear when the service starts.</p>;
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" role="region" aria-label="Daemons and tasks" tabIndex={0}>
       <table class="daemons">
         <thead>
           <tr>
