@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'build/**', '**/.work/**', 'test/fixtures/*/build/**', 'packages-examples/*/build/**', '**/*.cjs', '**/*.js', '**/*.mjs', 'vitest.config.ts', 'packages-examples/*/image/**'] },
+  { ignores: ['**/dist/**', 'web/.tsbuild/**', '**/node_modules/**', 'build/**', '**/.work/**', 'test/fixtures/*/build/**', 'packages-examples/*/build/**', '**/*.cjs', '**/*.js', '**/*.mjs', 'vitest.config.ts', 'packages-examples/*/image/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -71,4 +71,12 @@ hearth ls
 echo
 printf '%s\n' "${urls[@]}"
 echo
+# The dashboard (hearthd --web, 127.0.0.1:8380 by default): the first visit sets its password with this code.
+echo "The web dashboard is at http://127.0.0.1:8380/"
+if [ -f /var/lib/hearth/web/setup-code ]; then
+  echo "  first visit: enter the setup code $(cat /var/lib/hearth/web/setup-code) and choose a password"
+else
+  echo "  sign in with the password you set (forgot it? sudo rm /var/lib/hearth/web/password.json and restart hearthd for a new setup code)"
+fi
+echo
 echo "hearthd keeps running (pid $(cat "$PIDFILE")). Stop it and its services with: sudo npm run demo:stop"

@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # e2fsprogs: mkfs.ext4 for each service's scratch disk. git: the upgrade test builds the commit before format 2.
 # nftables: hearth's firewall (its own table) on the service bridge.
 # openssl: hearth's local certificate authority and the certificates of TLS interfaces.
-PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap e2fsprogs git nftables openssl)
+# chromium: the dashboard's browser tests (test/web) drive Debian's Chromium with playwright-core; no browser download.
+PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap e2fsprogs git nftables openssl chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -13,5 +13,6 @@ bash scripts/setup.sh
 bash scripts/preflight.sh
 npx tsc -b
 npx eslint .
+node web/build.mjs
 node scripts/build-base.mjs
 HEARTH_REQUIRE_ALL=1 npx vitest run "$@"

@@ -28,16 +28,20 @@ export interface HostConfig {
    * default); `none`: loopback only, interfaces relayed through unix sockets.
    */
   network: { mode: 'bridge'; subnet: Ipv4Net } | { mode: 'none' };
+  /** The web dashboard's address (`--web`), or null (`--web off`). @default 127.0.0.1:8380 */
+  web: { host: string; port: number } | null;
 }
 
 export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
 export const DEFAULT_PORT_BASE = 8400;
 /** Not Docker's, Podman's, LXC's or libvirt's default range; checked against the host's routes at boot. */
 export const DEFAULT_SUBNET = '10.123.0.0/24';
+/** The dashboard's port: just below the interfaces' default range (8400 up), and not a well-known one. */
+export const DEFAULT_WEB_PORT = 8380;
 
 export const HEARTHD_USAGE = `usage: hearthd [--data-dir DIR] [--socket PATH] [--bind-address ADDR] [--port-base N] [--base-image FILE]
                [--listen-tcp HOST:PORT [--token-file FILE]] [--max-package-bytes N]
-               [--network bridge|none] [--subnet CIDR]
+               [--network bridge|none] [--subnet CIDR] [--web ADDR:PORT|off]
   --data-dir      state, packages, volumes and logs (default ${DEFAULT_DATA_DIR})
   --socket        control socket, root only (default ${DEFAULT_SOCKET_PATH})
   --bind-address  address service interfaces listen on (default ${DEFAULT_BIND_ADDRESS})
@@ -50,7 +54,10 @@ export const HEARTHD_USAGE = `usage: hearthd [--data-dir DIR] [--socket PATH] [-
   --network       bridge: one address per service on hearth's bridge, behind hearth's firewall
                   (default); none: loopback only, interfaces relayed through unix sockets
   --subnet        the services' IPv4 network on the bridge (default ${DEFAULT_SUBNET}); refused
-                  at boot when it overlaps a route of the host`;
+                  at boot when it overlaps a route of the host
+  --web           the web dashboard's address (default 127.0.0.1:${DEFAULT_WEB_PORT}); plain HTTP on loopback,
+                  HTTPS with a certificate from hearth's CA on any other address (0.0.0.0:${DEFAULT_WEB_PORT}: the LAN);
+                  off: no dashboard`;
 
 /** The base image built in this checkout: build/base/current.json, written by scripts/build-base.mjs. */
 function defaultBaseImage(): string {
@@ -85,6 +92,7 @@ export function parseHostConfig(argv: string[]): HostConfig {
         'max-package-bytes': { type: 'string' },
         network: { type: 'string' },
         subnet: { type: 'string' },
+        web: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -136,6 +144,7 @@ export function parseHostConfig(argv: string[]): HostConfig {
   }
   return {
     network,
+    web: parseWeb(values.web),
     dataDir,
     socketPath: resolve(values.socket ?? DEFAULT_SOCKET_PATH),
     bindAddress,
@@ -144,6 +153,19 @@ export function parseHostConfig(argv: string[]): HostConfig {
     tcp,
     maxPackageBytes,
   };
+}
+
+/** `--web`: off, or HOST:PORT with an IP address ([::1]:8380 for IPv6). */
+function parseWeb(value: string | undefined): HostConfig['web'] {
+  if (value === 'off') return null;
+  if (value === undefined) return { host: DEFAULT_BIND_ADDRESS, port: DEFAULT_WEB_PORT };
+  const match = /^(.+):(\d+)$/.exec(value);
+  const host = match?.[1]?.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(match?.[2]);
+  if (host === undefined || isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw flagError(`--web ${JSON.stringify(value)} must be off or ADDR:PORT with an IP address, like 127.0.0.1:${DEFAULT_WEB_PORT} or 0.0.0.0:${DEFAULT_WEB_PORT}`);
+  }
+  return { host, port };
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };

@@ -21,6 +21,7 @@ import { hostMethods } from './rpc/methods.js';
 import { ControlServer } from './rpc/control-server.js';
 import { CleanupStack } from './service/cleanup.js';
 import { HEARTH_VERSION } from './version.js';
+import { startWeb } from './web/start.js';
 
 export { HEARTH_VERSION };
 
@@ -113,9 +114,14 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
   for (const name of HOST_METHODS) methods[name] = implementation[name];
   const control = await ControlServer.listen(config.socketPath, methods, logger);
   acquired.push(() => control.close());
+  // The HTTP API and the dashboard serve the socket's methods through one dispatcher: no second API.
+  const dispatcher = new RpcDispatcher();
+  for (const [name, handler] of Object.entries(methods)) dispatcher.addMethod(name, handler);
+  if (config.web) {
+    const web = await startWeb({ ...config.web, dataDir: config.dataDir, dispatcher, ca, certsDir: tls.certsDir, logger });
+    if (web) acquired.push(() => web.close());
+  }
   if (config.tcp) {
-    const dispatcher = new RpcDispatcher();
-    for (const [name, handler] of Object.entries(methods)) dispatcher.addMethod(name, handler);
     const http = await HttpRpcServer.listen(config.tcp.host, config.tcp.port, await loadOrCreateToken(config.tcp.tokenFile), dispatcher);
     acquired.push(() => http.close());
     logger.info('serving the API over HTTP', { address: `${config.tcp.host}:${config.tcp.port}`, tokenFile: config.tcp.tokenFile });

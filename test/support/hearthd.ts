@@ -68,7 +68,9 @@ export class TestHearthd implements AsyncDisposable {
     await rm(this.socket, { force: true });
     // Another checkout's hearthd (an older commit) may predate --network, and had no bridge.
     const network = this.netns !== null || this.flags.includes('--network') || this.programs.hearthd !== HEARTHD ? [] : ['--network', 'none'];
-    const command = ['node', this.programs.hearthd, '--data-dir', this.dataDir, '--socket', this.socket, '--port-base', String(this.portBase), ...network, ...this.flags];
+    // No dashboard unless a test asks (`--web`): test hearthds would all want the same default port.
+    const web = this.flags.includes('--web') || this.programs.hearthd !== HEARTHD ? [] : ['--web', 'off'];
+    const command = ['node', this.programs.hearthd, '--data-dir', this.dataDir, '--socket', this.socket, '--port-base', String(this.portBase), ...network, ...web, ...this.flags];
     // nsenter, not `ip netns exec`: that also mounts a sysfs of the namespace over /sys, which hides
     // the cgroup mounts LXC needs.
     const [file = 'node', ...args] = this.netns === null ? command : ['nsenter', `--net=/run/netns/${this.netns}`, '--', ...command];

@@ -47,7 +47,7 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   let text: string;
   try {
     text = JSON.stringify(body);
@@ -72,6 +72,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
     req.resume();
     return;
   }
+  const message = await readJsonBody(req, res);
+  if (message === NO_BODY) return;
+  const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
+  await serveJsonRpc(res, message, dispatcher, { notify: () => undefined, closed });
+}
+
+/** Returned by readJsonBody when it has already answered (too large, too deep, malformed). */
+export const NO_BODY: unique symbol = Symbol('no body');
+
+/** The request body as JSON, bounded in size and depth; on a bad body it answers and returns NO_BODY. */
+export async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -79,24 +90,27 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
     if (size > MAX_HTTP_BODY_BYTES) {
       reply(res, 413, parseErrorResponse(`request larger than ${MAX_HTTP_BODY_BYTES} bytes`));
       req.destroy();
-      return;
+      return NO_BODY;
     }
     chunks.push(chunk);
   }
   const body = Buffer.concat(chunks);
   if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
     reply(res, 400, parseErrorResponse(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, HTTP_HINT));
-    return;
+    return NO_BODY;
   }
   let message: unknown;
   try {
     message = JSON.parse(body.toString('utf8'));
   } catch {
     reply(res, 400, parseErrorResponse('malformed JSON', HTTP_HINT));
-    return;
+    return NO_BODY;
   }
-  const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
-  const caller: RpcCaller = { notify: () => undefined, closed };
+  return message;
+}
+
+/** Serve one JSON-RPC request or a batch through `dispatcher` and answer it as JSON (the web dashboard uses it too). */
+export async function serveJsonRpc(res: ServerResponse, message: unknown, dispatcher: RpcDispatcher, caller: RpcCaller): Promise<void> {
   const serveOne = async (item: unknown): Promise<JSONRPCResponse | null> => {
     const m = classifyMessage(item);
     if (m.kind === 'request') return await dispatcher.handle({ jsonrpc: m.jsonrpc, id: m.id, method: m.method, params: m.params }, caller);

@@ -1,0 +1,167 @@
+import type { HostMethodName, HostMethods, HostNotifications } from '@hearth/sdk/contract';
+
+/** Kept in localStorage: only this origin (scheme, host and port) reads it, unlike the cookie, which every port of the host receives. */
+const TOKEN_KEY = 'hearth.token';
+export const TOKEN_HEADER = 'x-hearth-token';
+
+/** An error in words, as hearthd gave it (JSON-RPC error data carries the hint). */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly hint?: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+type Listener = () => void;
+
+/** The page's link to hearthd: the token, and who to tell when the session ends. */
+export class Api {
+  private readonly signedOutListeners = new Set<Listener>();
+
+  get token(): string | null {
+    return localStorage.getItem(TOKEN_KEY);
+  }
+
+  onSignedOut(listener: Listener): () => void {
+    this.signedOutListeners.add(listener);
+    return () => this.signedOutListeners.delete(listener);
+  }
+
+  private signedOut(): void {
+    localStorage.removeItem(TOKEN_KEY);
+    for (const listener of this.signedOutListeners) listener();
+  }
+
+  async authState(): Promise<{ passwordSet: boolean; setupCodeFile?: string }> {
+    return (await this.post('/api/auth/state', undefined, 'GET')) as { passwordSet: boolean; setupCodeFile?: string };
+  }
+
+  async signIn(password: string): Promise<void> {
+    const { token } = (await this.post('/api/auth/login', { password })) as { token: string };
+    localStorage.setItem(TOKEN_KEY, token);
+  }
+
+  async setup(setupCode: string, password: string): Promise<void> {
+    const { token } = (await this.post('/api/auth/setup', { setupCode, password })) as { token: string };
+    localStorage.setItem(TOKEN_KEY, token);
+  }
+
+  async signOut(): Promise<void> {
+    try {
+      await this.post('/api/auth/logout', {});
+    } finally {
+      this.signedOut();
+    }
+  }
+
+  /** One control API call: the same method and params as `hearth` sends over the socket. */
+  async call<M extends HostMethodName>(method: M, params: HostMethods[M]['params']): Promise<HostMethods[M]['result']> {
+    const reply = (await this.post('/api/rpc', { jsonrpc: '2.0', id: 1, method, params })) as RpcReply;
+    if (reply.error) throw rpcError(reply.error);
+    return reply.result as HostMethods[M]['result'];
+  }
+
+  /**
+   * A call whose notifications follow (events.subscribe, service.logs with follow), read as
+   * server-sent events from a fetch (EventSource cannot send the token header). Resolves with the
+   * result; notifications go to `onNotification` until `signal` aborts or the stream ends
+   * (then `onEnd`, with the error if it broke).
+   */
+  async stream<M extends HostMethodName>(
+    method: M,
+    params: HostMethods[M]['params'],
+    onNotification: <N extends keyof HostNotifications>(name: N, params: HostNotifications[N]) => void,
+    signal: AbortSignal,
+    onEnd: (error?: Error) => void,
+  ): Promise<HostMethods[M]['result']> {
+    const response = await fetch('/api/stream', { method: 'POST', headers: this.headers(), body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), signal });
+    if (!response.ok || !response.body) throw await this.failure(response);
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    let resolveResult!: (value: HostMethods[M]['result']) => void;
+    let rejectResult!: (error: Error) => void;
+    const result = new Promise<HostMethods[M]['result']>((resolve, reject) => ((resolveResult = resolve), (rejectResult = reject)));
+    const pump = async (): Promise<void> => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = parseFrame(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          if (frame === null) continue;
+          if (frame.event === 'result') {
+            const reply = frame.data as RpcReply;
+            if (reply.error) rejectResult(rpcError(reply.error));
+            else resolveResult(reply.result as HostMethods[M]['result']);
+          } else if (frame.event === 'notification') {
+            const note = frame.data as { method: keyof HostNotifications; params: never };
+            onNotification(note.method, note.params);
+          }
+        }
+      }
+    };
+    pump().then(
+      () => {
+        rejectResult(new ApiError('the stream ended before its result', 0));
+        onEnd();
+      },
+      (error: unknown) => {
+        const e = error instanceof Error ? error : new Error(String(error));
+        rejectResult(e);
+        onEnd(signal.aborted ? undefined : e);
+      },
+    );
+    return await result;
+  }
+
+  private headers(): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const token = this.token;
+    if (token) headers[TOKEN_HEADER] = token;
+    return headers;
+  }
+
+  private async post(path: string, body: unknown, method = 'POST'): Promise<unknown> {
+    const response = await fetch(path, { method, headers: this.headers(), body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!response.ok) throw await this.failure(response);
+    return await response.json();
+  }
+
+  private async failure(response: Response): Promise<ApiError> {
+    let message = `hearthd answered ${response.status} ${response.statusText}`;
+    try {
+      const body = (await response.json()) as { error?: { message?: string; data?: { hint?: string } } };
+      if (body.error?.message) message = body.error.message;
+    } catch {
+      // not JSON: keep the status line
+    }
+    if (response.status === 401) this.signedOut();
+    return new ApiError(message, response.status);
+  }
+}
+
+interface RpcReply {
+  result?: unknown;
+  error?: { code: number; message: string; data?: { code?: string; hint?: string } };
+}
+
+function rpcError(error: NonNullable<RpcReply['error']>): ApiError {
+  return new ApiError(error.message, 200, error.data?.hint, error.data?.code);
+}
+
+function parseFrame(text: string): { event: string; data: unknown } | null {
+  let event = 'message';
+  const data: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('event: ')) event = line.slice(7);
+    else if (line.startsWith('data: ')) data.push(line.slice(6));
+  }
+  if (data.length === 0) return null;
+  return { event, data: JSON.parse(data.join('\n')) as unknown };
+}

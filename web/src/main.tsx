@@ -1,0 +1,66 @@
+import { render } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Api } from './api.js';
+import { Link, Router, useRoute } from './router.js';
+import { SignIn } from './pages/sign-in.js';
+import { Services } from './pages/services.js';
+import { Service } from './pages/service.js';
+import './styles.css';
+
+type Auth = 'checking' | 'signed-out' | 'signed-in';
+
+function App() {
+  const api = useMemo(() => new Api(), []);
+  const [auth, setAuth] = useState<Auth>(api.token ? 'checking' : 'signed-out');
+  useEffect(() => api.onSignedOut(() => setAuth('signed-out')), [api]);
+  useEffect(() => {
+    // A token from an earlier visit: still good if hearthd answers with it.
+    if (auth === 'checking') api.call('server.info', {}).then(() => setAuth('signed-in'), () => setAuth('signed-out'));
+  }, [api, auth]);
+
+  return (
+    <Router>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <Link href="/" class="brand">
+          hearth
+        </Link>
+        {auth === 'signed-in' ? (
+          <nav aria-label="Main">
+            <Link href="/">Services</Link>
+            <button type="button" class="link" onClick={() => void api.signOut().catch(() => setAuth('signed-out'))}>
+              Sign out
+            </button>
+          </nav>
+        ) : null}
+      </header>
+      {auth === 'checking' ? (
+        <main id="main">
+          <p role="status">Loading…</p>
+        </main>
+      ) : auth === 'signed-out' ? (
+        <SignIn api={api} onSignedIn={() => setAuth('signed-in')} />
+      ) : (
+        <Pages api={api} />
+      )}
+    </Router>
+  );
+}
+
+function Pages({ api }: { api: Api }) {
+  const { path } = useRoute();
+  const service = /^\/services\/([^/]+)\/?$/.exec(path);
+  useEffect(() => {
+    document.title = service ? `${decodeURIComponent(service[1] ?? '')} · hearth` : 'Services · hearth';
+  }, [path]);
+  if (service) return <Service key={service[1]} api={api} id={decodeURIComponent(service[1] ?? '')} />;
+  return <Services api={api} />;
+}
+
+const root = document.getElementById('app');
+if (root) {
+  root.textContent = '';
+  render(<App />, root);
+}

@@ -1,0 +1,86 @@
+import type { DaemonStatus } from '@hearth/sdk/contract';
+import type { Api } from '../api.js';
+import { ServiceControls } from '../components/controls.js';
+import { InterfaceLinks } from '../components/interfaces.js';
+import { LogView } from '../components/logs.js';
+import { ConnectionNote, ErrorNote, StateBadge } from '../components/state.js';
+import { useServiceStatus } from '../live.js';
+import { Link } from '../router.js';
+
+/** One service: its daemons and tasks (state, health, restarts, last exit), interfaces, controls and live logs. */
+export function Service({ api, id }: { api: Api; id: string }) {
+  const { status, setStatus, connection, error } = useServiceStatus(api, id);
+  return (
+    <main id="main">
+      <p class="breadcrumb">
+        <Link href="/">Services</Link> › {id}
+      </p>
+      <h1>
+        {id} {status ? <StateBadge state={status.state} ready={status.ready} /> : null}
+      </h1>
+      <ConnectionNote connection={connection} />
+      {connection === 'reconnecting' ? <ErrorNote error={error} /> : null}
+      {status === null ? null : (
+        <>
+          <p class="muted">
+            version {status.version}
+            {status.message ? ` · ${status.message}` : ''}
+          </p>
+          <ServiceControls api={api} id={id} title={id} state={status.state} onStatus={setStatus} />
+          <section aria-labelledby="interfaces-h">
+            <h2 id="interfaces-h">Interfaces</h2>
+            {status.state === 'running' ? <InterfaceLinks interfaces={status.interfaces} /> : <p class="muted">Its interfaces open while it runs.</p>}
+          </section>
+          <section aria-labelledby="daemons-h">
+            <h2 id="daemons-h">Daemons and tasks</h2>
+            <Daemons daemons={status.daemons} />
+          </section>
+        </>
+      )}
+      <section aria-labelledby="logs-h">
+        <h2 id="logs-h">Logs</h2>
+        <LogView api={api} id={id} daemons={status?.daemons.map((d) => d.id) ?? []} />
+      </section>
+    </main>
+  );
+}
+
+function Daemons({ daemons }: { daemons: DaemonStatus[] }) {
+  if (daemons.length === 0) return <p class="muted">None running: they appear when the service starts.</p>;
+  return (
+    <div class="table-wrap" role="region" aria-label="Daemons and tasks" tabIndex={0}>
+      <table class="daemons">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Kind</th>
+            <th scope="col">State</th>
+            <th scope="col">Health</th>
+            <th scope="col">Restarts</th>
+            <th scope="col">Last exit</th>
+          </tr>
+        </thead>
+        <tbody>
+          {daemons.map((d) => (
+            <tr key={d.id} data-daemon={d.id}>
+              <th scope="row">{d.id}</th>
+              <td>{d.kind ?? 'daemon'}</td>
+              <td>
+                <StateBadge state={d.state} />
+              </td>
+              <td>{d.message ?? '—'}</td>
+              <td>{d.restarts ?? 0}</td>
+              <td>{exitReason(d)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function exitReason(d: DaemonStatus): string {
+  if (d.signal) return `killed by ${d.signal}`;
+  if (d.exitCode !== undefined) return `exited with code ${d.exitCode}`;
+  return '—';
+}
