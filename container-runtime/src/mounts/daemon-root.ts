@@ -50,7 +50,9 @@ export function rootMountScript(
     const at = join(root, target);
     lines.push(`mkdir -p ${q(join(at, '..'))}`, `rm -f ${q(at)}`, `cp ${q(source)} ${q(at)}`);
   }
-  for (const { source, target } of shared) lines.push(`mkdir -p ${q(join(root, target))}`, `mount -o rbind ${q(source)} ${q(join(root, target))}`);
+  // A slave of the container's: what is mounted under it later (a daemon's secrets tmpfs on /run)
+  // never propagates back to the container's /run, nor to the other daemons' binds of it.
+  for (const { source, target } of shared) lines.push(`mkdir -p ${q(join(root, target))}`, `mount -o rbind ${q(source)} ${q(join(root, target))}`, `mount --make-rslave ${q(join(root, target))}`);
   for (const volume of volumes) {
     const target = join(root, volume.target);
     lines.push(`mkdir -p ${q(target)}`, `mount -o bind ${q(volume.source)} ${q(target)}`);

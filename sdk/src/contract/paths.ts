@@ -28,6 +28,12 @@ export const HOST_SOCKET_NAME = 'host.sock';
  */
 export const NETWORK_FILE_NAME = 'network.json';
 
+/**
+ * In the host dir: the service's settings as hearthd stores them (defaults filled), written before
+ * each start (host-owned, read-only to the container), so `main({ settings })` runs with them at load.
+ */
+export const SETTINGS_FILE_NAME = 'settings.json';
+
 /** Where a daemon finds the secrets it names: `<dir>/<name>`, on a tmpfs of its own. */
 export const SECRETS_DIR = '/run/secrets';
 
