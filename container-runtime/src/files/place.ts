@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { HearthError, errorMessage } from '@hearth/sdk/contract';
@@ -41,6 +41,15 @@ async function bindReadonly(source: string, target: string): Promise<void> {
   }
 }
 
+/**
+ * Where a file of the daemon goes: its directory resolved inside the root as the daemon would see
+ * it (an image's links stay inside), its last component kept, so a link there is replaced.
+ */
+export async function fileTarget(root: string, path: string): Promise<string> {
+  const parent = posix.dirname(path);
+  return join(parent === '/' ? root : await inside(root, parent), basename(path));
+}
+
 export interface ProvisionRequest {
   daemon: string;
   image: string;
@@ -67,7 +76,7 @@ export async function provision(request: ProvisionRequest): Promise<void> {
   const tmpfs = Object.keys(request.secrets).length > 0 || onTmpfs.length > 0 ? await mountSecrets(root, user, request.secrets, tmpfsFiles) : null;
   for (const file of request.files) {
     try {
-      const target = await inside(root, file.path);
+      const target = await fileTarget(root, file.path);
       if (placementOf(file) === 'layer') {
         await writeNewFile(target, file.content, file.mode, await owner(file));
       } else if (tmpfs !== null) {

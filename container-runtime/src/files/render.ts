@@ -49,15 +49,15 @@ function recordingSecrets(values: Readonly<Record<string, string>>, read: Set<st
   });
 }
 
-async function renderOne(spec: DaemonSpec, file: DaemonSpec['files'][number], render: FileRenderer | undefined, config: ServiceConfig): Promise<RenderedFile> {
+async function renderOne(spec: DaemonSpec, file: DaemonSpec['files'][number], render: FileRenderer | undefined, config: ServiceConfig, timeoutMs: number): Promise<RenderedFile> {
   if (render === undefined) throw renderError(spec, file.path, 'the package has no render function for it', 'rebuild the package with the current SDK');
   const read = new Set<string>();
   let content: unknown;
   try {
     const rendering = Promise.resolve().then(() => render({ settings: { ...config.settings }, secrets: recordingSecrets(config.secrets, read, spec, file.path) }));
-    if (!(await settlesWithin(rendering, RENDER_TIMEOUT_MS))) {
+    if (!(await settlesWithin(rendering, timeoutMs))) {
       rendering.catch(() => undefined); // it may still settle; nobody waits for it
-      throw renderError(spec, file.path, `rendering it took more than ${RENDER_TIMEOUT_MS} ms`, 'a render function should only build text from the settings and secrets');
+      throw renderError(spec, file.path, `rendering it took more than ${timeoutMs} ms`, 'a render function should only build text from the settings and secrets');
     }
     content = await rendering;
   } catch (error) {
@@ -71,8 +71,8 @@ async function renderOne(spec: DaemonSpec, file: DaemonSpec['files'][number], re
 }
 
 /** Every file of a daemon, rendered from the settings and secret values; the first failure names the daemon and file. */
-export async function renderFiles(spec: DaemonSpec, renderer: (ref: string) => FileRenderer | undefined, config: ServiceConfig): Promise<RenderedFile[]> {
+export async function renderFiles(spec: DaemonSpec, renderer: (ref: string) => FileRenderer | undefined, config: ServiceConfig, timeoutMs = RENDER_TIMEOUT_MS): Promise<RenderedFile[]> {
   const out: RenderedFile[] = [];
-  for (const file of spec.files) out.push(await renderOne(spec, file, renderer(file.ref), config));
+  for (const file of spec.files) out.push(await renderOne(spec, file, renderer(file.ref), config, timeoutMs));
   return out;
 }
