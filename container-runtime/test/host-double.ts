@@ -90,7 +90,7 @@ export async function startRuntime(media: string, options: { sharedRun?: boolean
         if (!exited) process.kill(runtimePid, 'SIGKILL');
       }
       await runtime;
-      (peer as RpcPeer | null)?.close();
+      peer?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
