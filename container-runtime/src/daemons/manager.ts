@@ -227,6 +227,8 @@ export class DaemonManager {
           if (result.status === 'rejected') this.logger.error('stopping a daemon failed', { error: errorMessage(result.reason) });
         }
       }
+      // The next start renders again (a render function may read more than the config: a date, a file).
+      this.inputs = new Map();
       const stragglers = await killStragglers();
       if (stragglers > 0) this.logger.warn('killed processes that had left their daemons', { count: stragglers });
       this.current = 'stopped';

@@ -100,6 +100,22 @@ describe('hooks on fakes', () => {
   });
 });
 
+describe('afterUpdate on fakes', () => {
+  test('waits until every daemon has started: a task it requires has finished and the daemon is ready', async () => {
+    const calls: unknown[] = [];
+    const fake = await fakeService({ main: () => ({ specs: [spec('migrate', { kind: 'task' }), spec('web', { requires: ['migrate'] })] }), hooks: { afterUpdate: (_ctx, event) => void calls.push(event) } });
+    try {
+      await fake.service.start({ updatedFrom: '1.0.0' });
+      await sleep(50);
+      expect(calls).toEqual([]);
+      fake.system.exit('migrate', { code: 0 });
+      await expect.poll(() => calls).toEqual([{ from: '1.0.0', to: '2.0.0' }]);
+    } finally {
+      await fake.cleanup();
+    }
+  });
+});
+
 describe('hook events from daemon states', () => {
   test('a state said again (same state, same time) is not a new event', () => {
     const events = new HookEvents();

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { HearthError, MAX_RENDERED_FILE_BYTES, errorMessage, type ActionResult, type DaemonStatus, type HookReport, type PackageDaemons, type ReconfigureResult, type RunOptions, type RunOutcome, type ServiceConfig } from '@hearth/sdk/contract';
+import { DEFAULT_EXEC_TIMEOUT_MS, HearthError, MAX_RENDERED_FILE_BYTES, errorMessage, type ActionResult, type DaemonStatus, type HookReport, type PackageDaemons, type ReconfigureResult, type RunOptions, type RunOutcome, type ServiceConfig } from '@hearth/sdk/contract';
 import type { Logger } from '@hearth/sdk/system';
 import { DaemonManager, type ManagerEvents } from '../daemons/manager.js';
 import type { DaemonDeps } from '../daemons/deps.js';
@@ -44,6 +44,8 @@ export class Service {
   private readonly hooks: HookRunner;
   private readonly events = new HookEvents();
   private afterUpdateDone = false;
+  /** An update's versions, until every daemon of the first start after it has started. */
+  private afterUpdate: { from: string; to: string } | null = null;
 
   constructor(
     private readonly pkg: LoadedPackage,
@@ -57,6 +59,7 @@ export class Service {
       ...context.events,
       onState: (state, lastLines) => {
         for (const call of this.events.next(state, lastLines)) void this.hooks.fire(call.hook, call.event);
+        this.maybeAfterUpdate();
       },
     };
     this.manager = new DaemonManager(pkg.daemons, pkg.images, { paths: context.paths, identity: context.identity, deps: context.deps }, events, context.logger, this.config);
@@ -70,7 +73,7 @@ export class Service {
   readonly exec: CollectedExec = async (daemon, command, options = {}) => {
     let stdout = '';
     let stderr = '';
-    const request = { command, env: options.env ?? {}, timeoutMs: options.timeoutMs ?? 60_000 };
+    const request = { command, env: options.env ?? {}, timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS };
     const result = await this.manager.daemon(daemon).exec(request, (stream, data) => (stream === 'stdout' ? (stdout += data) : (stderr += data)), new AbortController().signal);
     return { exitCode: result.exitCode, stdout, stderr };
   };
@@ -119,12 +122,22 @@ export class Service {
       await this.manager.reconfigure(daemons, config);
       this.config = config;
     }
-    const statuses = await this.manager.start();
     if (params.updatedFrom !== undefined && !this.afterUpdateDone) {
       this.afterUpdateDone = true;
-      void this.hooks.fire('afterUpdate', { from: params.updatedFrom, to: this.pkg.manifest.version });
+      this.afterUpdate = { from: params.updatedFrom, to: this.pkg.manifest.version };
     }
+    const statuses = await this.manager.start();
+    this.maybeAfterUpdate();
     return statuses;
+  }
+
+  /** afterUpdate fires once every daemon has started: ready (or not), a task finished, or failed. */
+  private maybeAfterUpdate(): void {
+    const versions = this.afterUpdate;
+    if (versions === null || this.manager.phase !== 'started') return;
+    if (!this.manager.statuses().every((s) => ['ready', 'not-ready', 'exited', 'failed'].includes(s.state))) return;
+    this.afterUpdate = null;
+    void this.hooks.fire('afterUpdate', versions);
   }
 
   async reconfigure(config: ServiceConfig): Promise<ReconfigureResult> {
