@@ -10,6 +10,7 @@ import { Service } from './package/service.js';
 import { realDaemonDeps } from './daemons/deps.js';
 import { serviceNetwork } from './mounts/network-identity.js';
 import { openRunDir } from './mounts/ownership.js';
+import { secretsMountPoint } from './secrets/tmpfs.js';
 import { InterfaceSockets } from './relay/interfaces.js';
 
 export const RUNTIME_VERSION = '0.1.0';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
       const pkg = await loadPackage(paths.packageDir, paths.settingsFile);
       // /run is every daemon's, whatever its user: sticky and writable by all, as on any Linux system.
       await openRunDir(paths.runDir);
+      await secretsMountPoint(paths.runDir);
       service = new Service(pkg, {
         paths,
         identity: network.identity,

@@ -15,19 +15,29 @@ export const SECRET_FILE_MODE = 0o400;
 export const RENDERED_FILES_DIR = '.files';
 
 /**
- * `/run/secrets` in a daemon's (or one-off's) root, as an empty directory to mount on. `/run` is
- * the container's, shared by all daemons, so the directory itself is shared; what is mounted on it
- * is not (the root's /run bind is a slave, so a mount there never propagates back, see
- * daemon-root.ts). Something else in its place (a link, a file) is removed first.
+ * `<runDir>/secrets`, the mount point every daemon's `/run/secrets` is: a directory of container
+ * root's, made by the runtime at load, before any daemon runs. /run is sticky, so a non-root daemon
+ * can neither plant it first nor swap it for a link to elsewhere while a tmpfs is being mounted on
+ * it; anything else found there (a link, a file, a daemon's own directory) is removed first.
  */
-async function mountPoint(root: string): Promise<string> {
-  const dir = join(await inside(root, '/run'), SECRETS_DIR.slice('/run/'.length));
+export async function secretsMountPoint(runDir: string): Promise<string> {
+  const dir = join(runDir, SECRETS_DIR.slice('/run/'.length));
   const info = await lstat(dir).catch(() => null);
-  if (info !== null && !info.isDirectory()) await rm(dir, { force: true });
+  if (info !== null && (!info.isDirectory() || info.uid !== 0)) await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
   });
+  await chmod(dir, 0o755);
   return dir;
+}
+
+/**
+ * The mount point in a daemon's (or one-off's) root: its `/run` is the container's, shared by all
+ * daemons, so the directory is shared; what is mounted on it is not (the root's /run bind is a
+ * slave, so a mount there never propagates back, see daemon-root.ts).
+ */
+async function mountPoint(root: string): Promise<string> {
+  return await secretsMountPoint(await inside(root, '/run'));
 }
 
 /** A file to put on the tmpfs: a secret at its top, or a rendered file under RENDERED_FILES_DIR. */
