@@ -30,8 +30,8 @@ export interface HostDouble {
 /**
  * Serve runtime.hello on `<media>/host/host.sock` and start the runtime as root in a private mount
  * and network namespace. With `sharedRun`, the media's /run is made a shared mount in that
- * namespace first (as a host with systemd has it), so a mount under a daemon's /run that is not
- * kept private would show in every other daemon's /run.
+ * namespace first, and its scratch too (as a host with systemd has them), so a mount under a
+ * daemon's /run or root that is not kept private would show in every other daemon's.
  */
 export async function startRuntime(media: string, options: { sharedRun?: boolean } = {}): Promise<HostDouble> {
   let peer: RpcPeer | null = null;
@@ -57,10 +57,10 @@ export async function startRuntime(media: string, options: { sharedRun?: boolean
     server.once('error', reject);
     server.listen(join(media, 'host', 'host.sock'), resolve);
   });
-  const run = join(media, 'run');
-  const prelude = options.sharedRun ? 'mount --bind "$1" "$1" && mount --make-shared "$1" && ' : '';
+  const shared = (n: number) => `mount --bind "$${n}" "$${n}" && mount --make-shared "$${n}" && `;
+  const prelude = options.sharedRun ? shared(1) + shared(2) : '';
   // sh execs node, so the pid held is the runtime's; its mounts stay in its namespace.
-  const runtime = execa('unshare', ['--mount', '--propagation', 'private', '--net', 'sh', '-c', `${prelude}exec "$2" "$3"`, 'sh', run, process.execPath, RUNTIME_MAIN], {
+  const runtime = execa('unshare', ['--mount', '--propagation', 'private', '--net', 'sh', '-c', `${prelude}exec "$3" "$4"`, 'sh', join(media, 'run'), join(media, 'scratch'), process.execPath, RUNTIME_MAIN], {
     env: { HEARTH_MEDIA_DIR: media },
     reject: false,
     all: true,

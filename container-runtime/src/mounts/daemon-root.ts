@@ -46,6 +46,9 @@ export function rootMountScript(
   const q = shellQuote;
   // userxattr: overlay inside a user namespace must keep its metadata in user.* xattrs.
   const lines = [`mount -t overlay overlay -o ${q(`lowerdir=${imageDir},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')},userxattr`)} ${q(root)}`];
+  // Under a shared scratch the overlay joins a peer group: private, what is bound into it later (a
+  // rendered file from the secrets tmpfs) shows nowhere else.
+  lines.push(`mount --make-private ${q(root)}`);
   for (const { source, target } of files) {
     const at = join(root, target);
     lines.push(`mkdir -p ${q(join(at, '..'))}`, `rm -f ${q(at)}`, `cp ${q(source)} ${q(at)}`);
