@@ -64,7 +64,10 @@ export class HookRunner {
     ]);
     clearTimeout(timer);
     const report: HookReport = { hook: name, ok: outcome.ok, ...(!outcome.ok && { error: outcome.error }), durationMs: Date.now() - started, time: Date.now() };
-    if (!outcome.ok) this.logger.warn('a hook failed', { hook: name, error: outcome.error });
+
+    // Its error goes to hearthd in the report, which redacts secret values; the console
+    // (runtime.log, written by LXC) gets only the hook's name: package text may hold a secret.
+    if (!outcome.ok) this.logger.warn('a hook failed; see hearth status', { hook: name, durationMs: report.durationMs });
     tools.report(report);
     return report;
   }
