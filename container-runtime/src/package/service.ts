@@ -106,13 +106,15 @@ export class Service {
 
   /** `main` again when the settings differ from those it ran with; the same daemons otherwise. */
   private async daemonsFor(config: ServiceConfig): Promise<PackageDaemons> {
-    const settings = settingsFor(this.pkg.manifest.settings, config.settings);
+    const { settings } = this.configFrom(config);
     if (!sameSettings(settings, this.config.settings)) this.daemons = await daemonsFor(this.pkg.module, this.pkg.manifest, settings);
     return this.daemons;
   }
 
+  /** Defaults filled, unknown or mistyped settings dropped, only string secret values kept. */
   private configFrom(config: ServiceConfig): ServiceConfig {
-    return { settings: settingsFor(this.pkg.manifest.settings, config.settings), secrets: { ...config.secrets } };
+    const secrets = Object.entries((config.secrets as unknown) ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+    return { settings: settingsFor(this.pkg.manifest.settings, config.settings), secrets: Object.fromEntries(secrets) };
   }
 
   async start(params: StartParams): Promise<DaemonStatus[]> {

@@ -12,11 +12,12 @@ export type Settings = ServiceConfig['settings'];
  * key the schema has and whose type matches it. hearthd validated them; a value of a schema that
  * changed under it is dropped rather than handed to `main` with the wrong type.
  */
-export function settingsFor(schema: InputSchema, stored: Record<string, unknown>): Settings {
+export function settingsFor(schema: InputSchema, stored: unknown): Settings {
   const out = dict<string | number | boolean>();
   Object.assign(out, defaultSettings(schema));
+  if (typeof stored !== 'object' || stored === null) return out;
   for (const [key, field] of Object.entries(schema)) {
-    const value = ownValue(stored, key);
+    const value = ownValue(stored as Record<string, unknown>, key);
     if (typeof value === field.type) out[key] = value as string | number | boolean;
   }
   return out;
