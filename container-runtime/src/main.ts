@@ -1,15 +1,16 @@
 import { execa } from 'execa';
-import { DEPENDENCIES_KEY, HearthError, errorMessage, installProcessPolicy, type DaemonStatus, type LogEntry, type PackageActions } from '@hearth/sdk/contract';
+import { DEPENDENCIES_KEY, HearthError, errorMessage, installProcessPolicy, type DaemonStatus, type LogEntry } from '@hearth/sdk/contract';
 import { createLogger } from '@hearth/sdk/system';
 import type { Handler } from '@hearth/sdk/rpc';
 import { HostConnection } from './rpc/host-connection.js';
 import { asRpcMethods, runtimeHandlers } from './rpc/handlers.js';
 import { runtimePaths } from './paths.js';
 import { loadPackage } from './package/load.js';
-import { DaemonManager } from './daemons/manager.js';
+import { Service } from './package/service.js';
 import { realDaemonDeps } from './daemons/deps.js';
 import { serviceNetwork } from './mounts/network-identity.js';
 import { openRunDir } from './mounts/ownership.js';
+import { secretsMountPoint } from './secrets/tmpfs.js';
 import { InterfaceSockets } from './relay/interfaces.js';
 
 export const RUNTIME_VERSION = '0.1.0';
@@ -39,8 +40,7 @@ async function main(): Promise<void> {
   // The package's code runs at import and may hang or allocate there, so it is loaded only after
   // the hello: hearthd then tells a package stuck at load (runtime.loaded unanswered) from a
   // runtime that never started. A package that fails to load is reported through runtime.start.
-  let manager: DaemonManager | null = null;
-  let actions: PackageActions | null = null;
+  let service: Service | null = null;
   let sockets: InterfaceSockets | null = null;
   let loadError: unknown = null;
   let serviceId = '';
@@ -51,21 +51,29 @@ async function main(): Promise<void> {
       // (dependencyAddress) while it loads.
       const network = await serviceNetwork(paths.networkFile, serviceId);
       (globalThis as Record<symbol, unknown>)[DEPENDENCIES_KEY] = Object.freeze(network.dependencies);
-      const pkg = await loadPackage(paths.packageDir);
+      const pkg = await loadPackage(paths.packageDir, paths.settingsFile);
       // /run is every daemon's, whatever its user: sticky and writable by all, as on any Linux system.
       await openRunDir(paths.runDir);
-      manager = new DaemonManager(pkg.daemons, pkg.images, { paths, identity: network.identity, deps: realDaemonDeps() }, events, logger);
-      actions = pkg.actions;
+      await secretsMountPoint(paths.runDir);
+      service = new Service(pkg, {
+        paths,
+        identity: network.identity,
+        deps: realDaemonDeps(),
+        events,
+        onHookReport: (report) => host.notify('runtime.hookReport', report),
+        onMessage: (text) => host.notify('runtime.message', { text }),
+        logger,
+      });
       sockets = await InterfaceSockets.listen(paths.socketsDir, pkg.manifest.interfaces);
     } catch (error) {
       loadError = error;
       logger.error('cannot load the package', { error: errorMessage(error) });
     }
   });
-  const loaded = async (): Promise<DaemonManager> => {
+  const loaded = async (): Promise<Service> => {
     await loading;
-    if (manager === null) throw loadError;
-    return manager;
+    if (service === null) throw loadError;
+    return service;
   };
   Object.assign(
     methods,
@@ -74,8 +82,7 @@ async function main(): Promise<void> {
         paths,
         loading,
         loaded,
-        manager: () => manager,
-        actions: () => actions,
+        service: () => service,
         loopbackUp,
         notify: (method, params) => host.notify(method, params),
       }),
@@ -87,7 +94,7 @@ async function main(): Promise<void> {
     shuttingDown ??= (async () => {
       logger.info('shutting down', { reason });
       host.close();
-      await manager?.stop().catch((error: unknown) => logger.error('stop failed', { error: errorMessage(error) }));
+      await service?.stop().catch((error: unknown) => logger.error('stop failed', { error: errorMessage(error) }));
       await sockets?.close();
       process.exit(0);
     })();
@@ -100,7 +107,7 @@ async function main(): Promise<void> {
   logger.info('connected to hearthd', { service: serviceId, startupMs: Math.round(performance.now()) });
   startLoading();
   await loading;
-  logger.info('package loaded', { daemons: (manager as DaemonManager | null)?.statuses().map((d) => d.id) ?? [], startupMs: Math.round(performance.now()) });
+  logger.info('package loaded', { daemons: (service as Service | null)?.manager.statuses().map((d) => d.id) ?? [], startupMs: Math.round(performance.now()) });
 }
 
 main().catch((error: unknown) => {

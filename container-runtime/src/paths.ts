@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CONTAINER_PATHS, HOST_SOCKET_NAME, NETWORK_FILE_NAME } from '@hearth/sdk/contract';
+import { CONTAINER_PATHS, HOST_SOCKET_NAME, NETWORK_FILE_NAME, SETTINGS_FILE_NAME } from '@hearth/sdk/contract';
 
 /** Where the runtime finds what the host bound in; `HEARTH_MEDIA_DIR` moves it all (for tests outside a container). */
 export interface RuntimePaths {
@@ -12,6 +12,8 @@ export interface RuntimePaths {
   hostSocket: string;
   /** What hearthd says of the service's network (NETWORK_FILE_NAME); absent in loopback-only mode. */
   networkFile: string;
+  /** The service's settings as hearthd stored them (SETTINGS_FILE_NAME); absent from an older hearthd. */
+  settingsFile: string;
   /** The container's /run, bound into every daemon's root (`<media>/run` outside a container, never the host's). */
   runDir: string;
 }
@@ -27,6 +29,7 @@ export function runtimePaths(env: NodeJS.ProcessEnv = process.env): RuntimePaths
     scratchDir: at(CONTAINER_PATHS.scratchDir),
     hostSocket: join(at(CONTAINER_PATHS.hostDir), HOST_SOCKET_NAME),
     networkFile: join(at(CONTAINER_PATHS.hostDir), NETWORK_FILE_NAME),
+    settingsFile: join(at(CONTAINER_PATHS.hostDir), SETTINGS_FILE_NAME),
     runDir: media === undefined ? '/run' : join(media, 'run'),
   };
 }

@@ -61,6 +61,11 @@ export class Daemon {
     return { ...this.status, state: 'waiting', message: `waiting for ${this.lost.join(', ')} to be ready again; still running` };
   }
 
+  /** The lines it wrote last (for a crash hook). */
+  get recentLines(): string[] {
+    return [...this.lastLines];
+  }
+
   /** `daemon web (image main)`: how errors name it. */
   get label(): string {
     return `daemon ${this.spec.id} (image ${this.spec.image})`;
@@ -118,6 +123,9 @@ export class Daemon {
         this.user = await resolveUser(this.root.root, this.spec.user ?? this.image.user, { daemon: this.spec.id, image: this.spec.image, what: 'user', code: 'MANIFEST_INVALID' });
         const set = await prepareOwnership(this.spec, this.root.root, this.user, this.context.paths);
         for (const volume of set) this.logger.info('volume owner set', { daemon: this.spec.id, volume });
+        // Rendered at every start (a mount), not at a restart after a crash: the root is kept then.
+        const inputs = (await this.context.inputs?.(this.spec)) ?? { files: [], secrets: {} };
+        await this.context.deps.provision({ daemon: this.spec.id, image: this.spec.image, root: this.root.root, user: this.user, ...inputs });
       }
       if (this.cgroup === undefined) {
         this.cgroup = await this.context.deps.createCgroup(this.spec.id).catch((error: unknown) => {

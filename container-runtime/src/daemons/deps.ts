@@ -2,10 +2,12 @@ import { DaemonRoot, type RootOptions } from '../mounts/daemon-root.js';
 import { DaemonCgroup } from './cgroup.js';
 import { spawnChrooted, type RunningProcess, type SpawnRequest } from './process.js';
 import type { KillResult } from './cgroup-kill.js';
-import type { CheckFunction, DaemonStatus, DaemonUsage, LogEntry } from '@hearth/sdk/contract';
+import type { CheckFunction, DaemonSpec, DaemonStatus, DaemonUsage, LogEntry } from '@hearth/sdk/contract';
 import type { RuntimePaths } from '../paths.js';
 import type { NetworkIdentity } from '../mounts/host-files.js';
 import type { Logger } from '@hearth/sdk/system';
+import { provision, type ProvisionRequest } from '../files/place.js';
+import type { DaemonInputs } from './inputs.js';
 
 export interface DaemonEvents {
   onStatus(status: DaemonStatus): void;
@@ -18,6 +20,8 @@ export interface DaemonContext {
   /** What /etc/hosts, /etc/hostname and /etc/resolv.conf say in its root. */
   identity: NetworkIdentity;
   checkFunction(ref: string): CheckFunction | undefined;
+  /** Its rendered files and secret values for the service's current config (none when absent). */
+  inputs?(spec: DaemonSpec): Promise<DaemonInputs>;
   deps: DaemonDeps;
 }
 
@@ -53,12 +57,15 @@ export interface DaemonDeps {
   mountRoot(options: RootOptions): Promise<MountedRoot>;
   createCgroup(daemonId: string): Promise<OwnCgroup>;
   spawn(request: SpawnRequest): Promise<RunningProcess>;
+  /** Its secrets tmpfs and rendered files, in its mounted root before it runs. */
+  provision(request: ProvisionRequest): Promise<void>;
 }
 
 export const realDaemonDeps = (): DaemonDeps => ({
   mountRoot: (options) => DaemonRoot.mount(options),
   createCgroup: (daemonId) => DaemonCgroup.create(daemonId),
   spawn: (request) => spawnChrooted(request),
+  provision: (request) => provision(request),
 });
 
 /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DaemonSpec } from '@hearth/sdk/contract';
 import type { DaemonDeps, OwnCgroup } from './deps.js';
 import type { Exit, RunningProcess } from './process.js';
+import type { ProvisionRequest } from '../files/place.js';
 
 /** A daemon's life without mounts, cgroups or processes: what the fakes were asked, for tests. */
 export interface FakeSystem {
@@ -12,6 +13,8 @@ export interface FakeSystem {
   dir: string;
   cgroupsRemoved: string[];
   unmounted: string[];
+  /** What each daemon's provision was given, in order. */
+  provisioned: ProvisionRequest[];
   /** Daemons whose spawn throws. */
   failSpawn: Set<string>;
   /** End a fake process with this exit. */
@@ -46,11 +49,13 @@ export async function fakeSystem(): Promise<FakeSystem> {
   const dir = await mkdtemp(join(tmpdir(), 'hearth-daemon-'));
   await mkdir(join(dir, 'run'));
   const exits = new Map<string, (exit: Exit) => void>();
+  let pids = 4242; // each run its own pid, so a test sees which daemons were restarted
   const system: FakeSystem = {
     dir,
     cgroupsRemoved: [],
     unmounted: [],
     failSpawn: new Set(),
+    provisioned: [],
     exit: (daemonId, exit = {}) => exits.get(daemonId)?.({ code: 0, signal: null, at: Date.now(), ...exit }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
     deps: {
@@ -73,11 +78,15 @@ export async function fakeSystem(): Promise<FakeSystem> {
         };
         return Promise.resolve(cgroup);
       },
+      provision(request) {
+        system.provisioned.push(request);
+        return Promise.resolve();
+      },
       spawn(request) {
         const id = request.pipeDir.split('/').at(-1) ?? '';
         if (system.failSpawn.has(id)) return Promise.reject(new Error(`cannot spawn ${id}`));
         const exited = new Promise<Exit>((resolve) => exits.set(id, resolve));
-        const proc: RunningProcess = { pid: 4242, startedAt: Date.now(), exited, signal: (signal) => system.exit(id, { code: null, signal }) };
+        const proc: RunningProcess = { pid: (pids += 1), startedAt: Date.now(), exited, signal: (signal) => system.exit(id, { code: null, signal }) };
         return Promise.resolve(proc);
       },
     },

@@ -12,12 +12,13 @@ describe('the mount script of a daemon root', () => {
     }
   });
 
-  test('mounts the overlay first, then the shared dirs, then each volume (read-only ones remounted)', () => {
+  test('mounts the overlay first (private), then the shared dirs as slaves (nothing mounted under them propagates back), then each volume (read-only ones remounted)', () => {
     const script = rootMountScript('/s/web', '/images/app', [{ source: '/volumes/data', target: '/var/lib/app', readonly: true }]);
     const mounts = script.split('\n').filter((l) => l.startsWith('mount'));
     expect(mounts[0]).toBe("mount -t overlay overlay -o 'lowerdir=/images/app,upperdir=/s/web/upper,workdir=/s/web/work,userxattr' '/s/web/root'");
-    expect(mounts.slice(1, 5)).toEqual(['proc', 'dev', 'run', 'sys'].map((d) => `mount -o rbind '/${d}' '/s/web/root/${d}'`));
-    expect(mounts.slice(5)).toEqual(["mount -o bind '/volumes/data' '/s/web/root/var/lib/app'", "mount -o remount,bind,ro '/s/web/root/var/lib/app'"]);
+    expect(mounts[1]).toBe("mount --make-private '/s/web/root'");
+    expect(mounts.slice(2, 10)).toEqual(['proc', 'dev', 'run', 'sys'].flatMap((d) => [`mount -o rbind '/${d}' '/s/web/root/${d}'`, `mount --make-rslave '/s/web/root/${d}'`]));
+    expect(mounts.slice(10)).toEqual(["mount -o bind '/volumes/data' '/s/web/root/var/lib/app'", "mount -o remount,bind,ro '/s/web/root/var/lib/app'"]);
   });
 
   test('a mount path that is a symlink in the image resolves inside the image, never onto the runtime’s /media/hearth', async () => {

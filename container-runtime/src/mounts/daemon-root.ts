@@ -46,11 +46,16 @@ export function rootMountScript(
   const q = shellQuote;
   // userxattr: overlay inside a user namespace must keep its metadata in user.* xattrs.
   const lines = [`mount -t overlay overlay -o ${q(`lowerdir=${imageDir},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')},userxattr`)} ${q(root)}`];
+  // Under a shared scratch the overlay joins a peer group: private, what is bound into it later (a
+  // rendered file from the secrets tmpfs) shows nowhere else.
+  lines.push(`mount --make-private ${q(root)}`);
   for (const { source, target } of files) {
     const at = join(root, target);
     lines.push(`mkdir -p ${q(join(at, '..'))}`, `rm -f ${q(at)}`, `cp ${q(source)} ${q(at)}`);
   }
-  for (const { source, target } of shared) lines.push(`mkdir -p ${q(join(root, target))}`, `mount -o rbind ${q(source)} ${q(join(root, target))}`);
+  // A slave of the container's: what is mounted under it later (a daemon's secrets tmpfs on /run)
+  // never propagates back to the container's /run, nor to the other daemons' binds of it.
+  for (const { source, target } of shared) lines.push(`mkdir -p ${q(join(root, target))}`, `mount -o rbind ${q(source)} ${q(join(root, target))}`, `mount --make-rslave ${q(join(root, target))}`);
   for (const volume of volumes) {
     const target = join(root, volume.target);
     lines.push(`mkdir -p ${q(target)}`, `mount -o bind ${q(volume.source)} ${q(target)}`);

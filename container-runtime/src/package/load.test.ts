@@ -11,7 +11,7 @@ describe('loading a package', () => {
       await mkdir(join(dir, 'images'));
       await writeFile(join(dir, 'manifest.json'), JSON.stringify({ id: 'demo', images: { main: { source: { kind: 'busybox' } } } }));
       await writeFile(join(dir, 'index.mjs'), `throw new Error('package code ran');`);
-      await expect(loadPackage(dir)).rejects.toMatchObject({ code: 'MANIFEST_INVALID', message: expect.stringContaining('manifest.title') as string });
+      await expect(loadPackage(dir, join(dir, 'settings.json'))).rejects.toMatchObject({ code: 'MANIFEST_INVALID', message: expect.stringContaining('manifest.title') as string });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,13 +1,26 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HearthError, MAX_MANIFEST_BYTES, actionsOfModule, defaultSettings, daemonsOfModule, validateManifest, type ImageConfig, type Manifest, type PackageActions, type PackageDaemons } from '@hearth/sdk/contract';
+import { HearthError, MAX_MANIFEST_BYTES, actionsOfModule, checkSecretsDeclared, daemonsOfModule, hooksOfModule, validateManifest, type ImageConfig, type Manifest, type PackageActions, type PackageDaemons, type PackageHooks } from '@hearth/sdk/contract';
+import { readSettingsFile, settingsFor, type Settings } from './settings.js';
 
 export interface LoadedPackage {
   manifest: Manifest;
+  /** The module, kept: `main` runs again when the settings change. */
+  module: unknown;
+  /** What `main` returned for `settings`. */
   daemons: PackageDaemons;
+  settings: Settings;
   actions: PackageActions | null;
+  hooks: PackageHooks;
   images: Map<string, ImageConfig>;
+}
+
+/** The daemons `main` returns for these settings, each naming only declared secrets. */
+export async function daemonsFor(mod: unknown, manifest: Manifest, settings: Settings): Promise<PackageDaemons> {
+  const daemons = await daemonsOfModule(mod, { settings });
+  checkSecretsDeclared(daemons.specs, manifest);
+  return daemons;
 }
 
 /**
@@ -32,13 +45,14 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 /**
- * Read what the host bound in and run the package's `main` to get its daemons. The manifest is
+ * Read what the host bound in and run the package's `main` (with the settings hearthd wrote) to get its daemons. The manifest is
  * validated here too, as at pack and install time: the runtime runs only what the schema allows.
  */
-export async function loadPackage(packageDir: string): Promise<LoadedPackage> {
+export async function loadPackage(packageDir: string, settingsFile: string): Promise<LoadedPackage> {
   const manifest = validateManifest(await readJson(join(packageDir, 'manifest.json')));
   const images = new Map<string, ImageConfig>();
   for (const id of Object.keys(manifest.images)) images.set(id, (await readJson(join(packageDir, 'images', `${id}.json`))) as ImageConfig);
   const mod: unknown = await importModule(pathToFileURL(join(packageDir, 'index.mjs')).href);
-  return { manifest, daemons: await daemonsOfModule(mod, { settings: defaultSettings(manifest.settings) }), actions: actionsOfModule(mod), images };
+  const settings = settingsFor(manifest.settings, await readSettingsFile(settingsFile));
+  return { manifest, module: mod, daemons: await daemonsFor(mod, manifest, settings), settings, actions: actionsOfModule(mod), hooks: hooksOfModule(mod), images };
 }

@@ -30,7 +30,8 @@ export const NETWORK_FILE_NAME = 'network.json';
 
 /**
  * In the host dir: the service's settings as hearthd stores them (defaults filled), written before
- * each start and on every change (`{ settings: {...} }`), so package code gets them when it loads.
+ * each start and on every change (`{ "settings": {...} }`; host-owned, read-only to the container),
+ * so `main({ settings })` runs with them at load.
  */
 export const SETTINGS_FILE_NAME = 'settings.json';
 

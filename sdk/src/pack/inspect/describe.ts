@@ -3,6 +3,7 @@ import type { DaemonSpec, MountSpec } from '../../daemons.js';
 import { HearthError } from '../../errors.js';
 import type { HealthCheckSpec } from '../../health.js';
 import type { ImageDeclaration, Manifest } from '../../manifest.js';
+import type { InputSchema } from '../../input.js';
 import { resolveRun, type ResolvedRun } from './resolve.js';
 
 /** What `hearth-pack inspect` reports: what will run, in which image, as whom. */
@@ -15,6 +16,9 @@ export interface PackageDescription {
   daemons: DaemonDescription[];
   volumes: string[];
   interfaces: Manifest['interfaces'];
+  /** Declared secrets: generated at install, or set by the user (`hearth secret set`). Never values. */
+  secrets: { name: string; description: string; generated: boolean }[];
+  settings: InputSchema;
 }
 
 export interface ImageDescription {
@@ -38,6 +42,10 @@ export interface DaemonDescription extends ResolvedRun {
   restart: DaemonSpec['restart']['mode'];
   stopSignal: DaemonSpec['stopSignal'];
   stopTimeoutMs: number;
+  /** Secrets it reads at /run/secrets/<name>. */
+  secrets: string[];
+  /** Files rendered into its root before every start (their content depends on settings and secrets). */
+  files: { path: string; mode: number; owner: string | null }[];
 }
 
 export function describePackage(manifest: Manifest, specs: readonly DaemonSpec[], configs: ReadonlyMap<string, ImageConfig>, sizes: ReadonlyMap<string, number> = new Map()): PackageDescription {
@@ -64,7 +72,10 @@ export function describePackage(manifest: Manifest, specs: readonly DaemonSpec[]
       restart: spec.restart.mode,
       stopSignal: spec.stopSignal,
       stopTimeoutMs: spec.stopTimeoutMs,
+      secrets: spec.secrets,
+      files: spec.files.map((f) => ({ path: f.path, mode: f.mode, owner: f.owner })),
     };
   });
-  return { id: manifest.id, title: manifest.title, version: manifest.version, images, daemons, volumes: manifest.volumes, interfaces: manifest.interfaces };
+  const secrets = Object.entries(manifest.secrets).map(([name, s]) => ({ name, description: s.description, generated: s.generate !== null }));
+  return { id: manifest.id, title: manifest.title, version: manifest.version, images, daemons, volumes: manifest.volumes, interfaces: manifest.interfaces, secrets, settings: manifest.settings };
 }

@@ -64,8 +64,12 @@ export function formatDescription(d: PackageDescription, mib: (bytes: number) =>
     }
     lines.push(`    mounts   ${s.mounts.map((m) => `${m.volume} → ${m.path}${m.readonly ? ' (read-only)' : ''}`).join(', ') || '-'}`);
     lines.push(`    restart  ${s.restart}; stop ${s.stopSignal}, SIGKILL after ${s.stopTimeoutMs} ms`);
+    if (s.secrets.length > 0) lines.push(`    secrets  ${s.secrets.map((n) => `/run/secrets/${n}`).join(', ')}`);
+    for (const f of s.files) lines.push(`    file     ${f.path} (${f.mode.toString(8).padStart(4, '0')}, ${f.owner ?? "the daemon's user"})`);
   }
   lines.push('', `volumes     ${d.volumes.join(', ') || '-'}`);
   lines.push(`interfaces  ${Object.entries(d.interfaces).map(([id, i]) => `${id} ${i.protocol}/${i.port} (${i.name})`).join(', ') || '-'}`);
+  lines.push(`secrets     ${d.secrets.map((s) => `${s.name} (${s.generated ? 'generated' : 'set by the user'})`).join(', ') || '-'}`);
+  lines.push(`settings    ${Object.entries(d.settings).map(([key, f]) => `${key}: ${f.type}${f.default !== undefined ? ` = ${JSON.stringify(f.default)}` : ''}${f.required ? ' (required)' : ''}`).join(', ') || '-'}`);
   return lines.join('\n');
 }
