@@ -1,8 +1,13 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
-/** PostgreSQL runs in another image of the same container; its unix socket is in the shared /run. */
-export const SOCKET_DIR = '/run/postgresql';
+/**
+ * PostgreSQL runs in another image of the same container, on the shared loopback. Its password is
+ * the `db-password` secret, a file on this daemon's own tmpfs: never in the environment.
+ */
+export const PASSWORD_FILE = '/run/secrets/db-password';
 
 export function connect(): pg.Client {
-  return new pg.Client({ host: SOCKET_DIR, user: 'postgres', database: 'postgres' });
+  const password = readFileSync(PASSWORD_FILE, 'utf8').trim();
+  return new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', password, database: 'postgres' });
 }

@@ -4,6 +4,9 @@ import { connect } from './db.js';
 
 const PORT = 8080;
 const MAX_BODY = 64 * 1024;
+/** From the service's settings (`hearth config set notes title=…`): changing them restarts this daemon only. */
+const TITLE = process.env['NOTES_TITLE'] ?? 'Notes';
+const PAGE_SIZE = Number(process.env['NOTES_PAGE_SIZE'] ?? '50');
 
 const db = connect();
 
@@ -42,11 +45,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       res.end();
     }
   } else if (url.pathname === '/') {
-    const { rows } = await db.query<{ body: string }>('SELECT body FROM notes ORDER BY id');
+    const { rows } = await db.query<{ body: string }>('SELECT body FROM (SELECT id, body FROM notes ORDER BY id DESC LIMIT $1) newest ORDER BY id', [PAGE_SIZE]);
     send(
       res,
       200,
-      `<!doctype html><title>Notes</title><h1>Notes</h1><form method="post" action="/notes"><input name="body"><button>Add</button></form><ul>${rows.map((r) => `<li>${escape(r.body)}</li>`).join('')}</ul>`,
+      `<!doctype html><title>${escape(TITLE)}</title><h1>${escape(TITLE)}</h1><form method="post" action="/notes"><input name="body"><button>Add</button></form><ul>${rows.map((r) => `<li>${escape(r.body)}</li>`).join('')}</ul>`,
       'text/html',
     );
   } else send(res, 404, JSON.stringify({ error: 'not found' }));

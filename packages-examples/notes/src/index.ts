@@ -1,4 +1,4 @@
-import { Actions, Daemons, defineManifest, healthChecks } from '@hearth/sdk';
+import { Actions, Daemons, defineHooks, defineManifest, healthChecks, type MainContext } from '@hearth/sdk';
 
 export const manifest = defineManifest({
   id: 'notes',
@@ -17,15 +17,32 @@ export const manifest = defineManifest({
   volumes: ['db', 'files'],
   interfaces: { web: { name: 'Notes', port: 8080, protocol: 'http' } },
   resources: { memoryMiB: 512, pids: 512 },
+  // Generated at install, kept by hearthd, given as a file only to the daemons that name it.
+  secrets: { 'db-password': { description: 'the password the app uses to reach PostgreSQL', generate: { length: 32 } } },
+  settings: {
+    title: { type: 'string', default: 'Notes', description: 'the page title' },
+    pageSize: { type: 'number', default: 50, description: 'how many of the newest notes the page shows' },
+  },
 });
 
 const PG = '/usr/lib/postgresql/15/bin';
 const DATA = '/var/lib/postgresql/data';
 const dbVolume = [{ volume: 'db', path: DATA }] as const;
+const HBA_FILE = '/etc/notes/pg_hba.conf';
+/**
+ * Password authentication on loopback for the app; the postgres OS user (the db daemon's own tasks)
+ * by peer on the socket, which is how the password is set in the first place.
+ */
+const PG_HBA = `# written by the notes package before every start
+local  all  postgres                peer
+host   all  postgres  127.0.0.1/32  scram-sha-256
+`;
+/** Sets the role's password from the secret file on every start (so a rotation takes), without it ever being in argv or env. */
+const SET_PASSWORD_SQL = "\\set pw `cat /run/secrets/db-password`\nALTER ROLE postgres PASSWORD :'pw';\n";
 /** The schema each release wants; the migrate task brings the database there. */
 const SCHEMA_VERSION: Record<string, string> = { '1.0.0': '1', '1.1.0': '2' };
 
-export const main = () =>
+export const main = ({ settings }: MainContext<typeof manifest>) =>
   Daemons.of(manifest)
     .addTask('prepare-files', { image: 'tools', command: ['mkdir', '-p', '/files/exports'], mounts: [{ volume: 'files', path: '/files' }] })
     .addTask('db-dirs', {
@@ -38,24 +55,34 @@ export const main = () =>
       image: 'postgres',
       user: 'postgres',
       requires: ['db-dirs'],
-      command: ['sh', '-c', `[ -f ${DATA}/PG_VERSION ] || exec ${PG}/initdb -D ${DATA} -U postgres --auth=trust --no-instructions`],
+      command: ['sh', '-c', `[ -f ${DATA}/PG_VERSION ] || exec ${PG}/initdb -D ${DATA} -U postgres --auth-local=peer --auth-host=scram-sha-256 --no-instructions`],
       mounts: dbVolume,
     })
     .add('db', {
       image: 'postgres',
       user: 'postgres',
       requires: ['initdb'],
-      command: [`${PG}/postgres`, '-D', DATA, '-k', '/run/postgresql', '-c', 'listen_addresses='],
+      command: [`${PG}/postgres`, '-D', DATA, '-k', '/run/postgresql', '-c', 'listen_addresses=127.0.0.1', '-c', `hba_file=${HBA_FILE}`],
       mounts: dbVolume,
+      files: { [HBA_FILE]: { content: PG_HBA, owner: 'postgres', mode: 0o600 } },
       // In PostgreSQL's own image, with its own tool.
       ready: healthChecks.command([`${PG}/pg_isready`, '-h', '/run/postgresql'], { intervalMs: 500 }),
       // Fast shutdown: roll back open transactions, write a checkpoint, exit cleanly.
       stopSignal: 'SIGINT',
       stopTimeoutMs: 60_000,
     })
+    .addTask('db-password', {
+      image: 'postgres',
+      user: 'postgres',
+      requires: ['db'],
+      secrets: ['db-password'],
+      command: ['sh', '-c', `printf '%s' "$SQL" | ${PG}/psql -h /run/postgresql -U postgres -d postgres -v ON_ERROR_STOP=1 -q`],
+      env: { SQL: SET_PASSWORD_SQL },
+    })
     .addTask('migrate', {
       image: 'app',
-      requires: ['db'],
+      requires: ['db-password'],
+      secrets: ['db-password'],
       command: ['node', '/opt/notes/migrate.cjs'],
       env: { NOTES_SCHEMA_VERSION: SCHEMA_VERSION[manifest.version] ?? '2' },
     })
@@ -63,18 +90,37 @@ export const main = () =>
       image: 'app',
       requires: ['migrate', 'prepare-files'],
       command: ['node', '/opt/notes/server.cjs'],
+      env: { NOTES_TITLE: settings.title, NOTES_PAGE_SIZE: String(settings.pageSize) },
+      secrets: ['db-password'],
       mounts: [{ volume: 'files', path: '/files' }],
       ready: healthChecks.http(8080, '/healthz'),
     });
 
-/** What a user can do to a running notes service: `hearth action notes export --input pretty=true`. */
+/**
+ * What a user can do to a running notes service: `hearth action notes export --input pretty=true`.
+ * The export runs as a one-off process in the app image, not inside the web daemon.
+ */
 export const actions = Actions.of<typeof manifest, 'web'>().add('export', {
   name: 'Export notes',
   description: 'Write every note as JSON to exports/notes.json in the files volume',
   input: { pretty: { type: 'boolean', description: 'indent the JSON', default: false } },
-  run: async ({ input, exec }) => {
-    const result = await exec('web', ['node', '/opt/notes/export.cjs', ...(input.pretty ? ['--pretty'] : [])]);
+  run: async ({ input, run }) => {
+    const result = await run('app', ['node', '/opt/notes/export.cjs', ...(input.pretty ? ['--pretty'] : [])], {
+      mounts: [{ volume: 'files', path: '/files' }],
+      secrets: ['db-password'],
+    });
     if (result.exitCode !== 0) throw new Error(result.stderr.trim() || `exited ${result.exitCode}`);
     return { message: result.stdout.trim() };
+  },
+});
+
+/** A daemon that exits unasked leaves its reason in `hearth status` for the user. */
+export const hooks = defineHooks<typeof manifest, 'db' | 'web'>({
+  daemonCrashed: (ctx, { daemon, exitCode, signal, lastLines }) => {
+    const how = signal === null ? `exited with code ${String(exitCode)}` : `was killed by ${signal}`;
+    ctx.setMessage(`${daemon} ${how}${lastLines.length > 0 ? `: ${lastLines.at(-1) ?? ''}` : ''}`);
+  },
+  daemonReady: (ctx, { daemon }) => {
+    if (daemon === 'web') ctx.setMessage(null);
   },
 });
