@@ -58,6 +58,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from
       'db-dirs': 'exited',
       initdb: 'exited',
       db: 'ready',
+      'db-password': 'exited',
       migrate: 'exited',
       web: 'ready',
     });
@@ -93,6 +94,31 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from
     await hearthd.json('stop', ID);
     await hearthd.json('uninstall', ID, '--purge', '--yes');
     expect(existsSync(join(hearthd.dataDir, 'volumes', ID))).toBe(false);
+  });
+
+  test('PostgreSQL asks the app for its generated password (no trust), a page setting restarts only the app, and a crash is explained in status', async () => {
+    await hearthd.json('install', archive);
+    await startReady();
+    const exec = async (daemon: string, script: string): Promise<string> => (await hearthd.cli('exec', ID, '--daemon', daemon, '--', 'sh', '-c', script)).stdout;
+    expect(await exec('db', 'cat /etc/notes/pg_hba.conf')).not.toMatch(/\btrust\b/);
+    // Without the password, a connection over loopback is refused.
+    const noPassword = await hearthd.cli('exec', ID, '--daemon', 'db', '--user', 'root', '--', '/usr/lib/postgresql/15/bin/psql', '-h', '127.0.0.1', '-U', 'postgres', '-w', '-c', 'SELECT 1');
+    expect(noPassword.stderr).toMatch(/password authentication failed|no password supplied/);
+    // The db daemon does not name the secret: its own view of /run/secrets is empty.
+    expect(await exec('db', 'ls /run/secrets 2>/dev/null | wc -l')).toBe('0');
+
+    const pid = (id: string): Promise<number | undefined> => hearthd.json<ServiceStatus>('status', ID).then((s) => s.daemons.find((d) => d.id === id)?.pid);
+    const [db, web] = [await pid('db'), await pid('web')];
+    const change = await hearthd.json<{ reconfigured?: { restarted: string[] } }>('config', 'set', ID, 'title=Our notes');
+    expect(change.reconfigured?.restarted).toEqual(['web']);
+    await expect.poll(async () => await (await fetch(await url())).text(), READY).toContain('<h1>Our notes</h1>');
+    expect(await pid('db')).toBe(db);
+    expect(await pid('web')).not.toBe(web);
+
+    await hearthd.cli('exec', ID, '--daemon', 'web', '--', 'sh', '-c', `kill -9 ${String(await pid('web'))}`);
+    await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', ID)).message, READY).toMatch(/^web was killed by SIGKILL/);
+    await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', ID)).ready, READY).toBe(true);
+    await hearthd.json('uninstall', ID, '--purge', '--yes');
   });
 
   test('updating 1.0.0 with data to 1.1.0 runs its schema migration and keeps the data', async () => {

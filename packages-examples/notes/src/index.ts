@@ -114,13 +114,11 @@ export const actions = Actions.of<typeof manifest, 'web'>().add('export', {
   },
 });
 
-/** A daemon that exits unasked leaves its reason in `hearth status` for the user. */
+/** A daemon that exits unasked leaves its reason in `hearth status` until the next one. */
 export const hooks = defineHooks<typeof manifest, 'db' | 'web'>({
-  daemonCrashed: (ctx, { daemon, exitCode, signal, lastLines }) => {
+  daemonCrashed: (ctx, { daemon, exitCode, signal, lastLines, restarting }) => {
     const how = signal === null ? `exited with code ${String(exitCode)}` : `was killed by ${signal}`;
-    ctx.setMessage(`${daemon} ${how}${lastLines.length > 0 ? `: ${lastLines.at(-1) ?? ''}` : ''}`);
-  },
-  daemonReady: (ctx, { daemon }) => {
-    if (daemon === 'web') ctx.setMessage(null);
+    const last = lastLines.at(-1);
+    ctx.setMessage(`${daemon} ${how} at ${new Date().toISOString()}${restarting ? ' (restarted)' : ''}${last === undefined ? '' : `; its last line: ${last}`}`);
   },
 });

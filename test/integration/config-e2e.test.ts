@@ -1,0 +1,164 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ActionResult, ConfigChange, ServiceStatus } from '@hearth/sdk/contract';
+import { TestHearthd } from '../support/hearthd.js';
+import { mountsUnder } from '../support/leftovers.js';
+import { keygen, packDir } from '../support/packages.js';
+import { FIXTURES, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
+
+const PORT_BASE = 19_000 + Math.floor(Math.random() * 10_000);
+const ID = 'confe2e';
+const POLL = { timeout: 20_000, interval: 200 };
+
+/**
+ * Issue 13 end to end, through hearthd and a real container: a secret reaches only the daemon that
+ * names it, as a file, and nothing hearth keeps or returns shows it; a setting re-renders a file and
+ * restarts only what uses it, and can add daemons; hooks fire once per event and a failing one is
+ * reported without holding the service; a one-off process returns its output and leaves nothing.
+ */
+describe.skipIf(skipUnless({ root: isRoot }))('settings, secrets, files, hooks and one-off processes through hearthd', () => {
+  let work: string;
+  let hearthd: TestHearthd;
+  const status = (): Promise<ServiceStatus> => hearthd.json<ServiceStatus>('status', ID);
+  const token = (): string => (JSON.parse(readFileSync(join(hearthd.dataDir, 'secrets', `${ID}.json`), 'utf8')) as { secrets: Record<string, { value: string }> }).secrets['token']?.value ?? '';
+  const pids = async (): Promise<Record<string, number | undefined>> => Object.fromEntries((await status()).daemons.map((d) => [d.id, d.pid]));
+  const inDaemon = async (daemon: string, script: string): Promise<string> => {
+    const result = await hearthd.cli('exec', ID, '--daemon', daemon, '--', 'sh', '-c', script);
+    return result.stdout + result.stderr;
+  };
+  const events = (): string[] => readdirSync(join(hearthd.dataDir, 'volumes', ID, 'events'));
+  const page = async (): Promise<string> => {
+    const url = (await status()).interfaces[0]?.url ?? '';
+    return await (await fetch(url)).text();
+  };
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'hearth-config-'));
+    const key = await keygen(join(work, 'key.pem'));
+    const archive = await packDir(join(FIXTURES, 'config-e2e'), '../supervision/build-images.sh', key, join(work, `${ID}.hpk`));
+    hearthd = await TestHearthd.start(PORT_BASE);
+    await hearthd.trust(key);
+    await hearthd.json('install', archive);
+    await hearthd.json('start', ID);
+  });
+
+  afterAll(async () => {
+    await hearthd?.cli('uninstall', ID, '--purge', '--yes');
+    await hearthd?.[Symbol.asyncDispose]();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('the secret is a 0400 file of the daemon that names it, on its own tmpfs; the other daemon has none', async () => {
+    const secret = token();
+    expect(secret).toMatch(/^[A-Za-z0-9]{24}$/);
+    expect(await inDaemon('web', 'cat /run/secrets/token')).toBe(secret);
+    expect(await inDaemon('web', 'ls -ln /run/secrets/token')).toMatch(/^-r-------- +1 65534 +65534 /);
+    // A file whose render read the secret is bound from that tmpfs; one from a setting is in the layer.
+    expect(await inDaemon('web', 'cat /etc/app/token.conf')).toBe(`token=${secret}`);
+    expect(await inDaemon('web', 'cat /www/index.html')).toBe('<h1>First title</h1>');
+    expect(await inDaemon('side', 'ls /run/secrets 2>&1; cat /run/secrets/token 2>&1')).not.toContain(secret);
+  });
+
+  test('the secret is in no daemon environment, no file hearth keeps, and no status, log or action output', async () => {
+    const secret = token();
+    // Every process of the container, as the host sees them: their environments.
+    const initPid = (await status()).container?.initPid ?? 0;
+    const cgroupProcs = readFileSync(`/proc/${initPid}/cgroup`, 'utf8');
+    expect(cgroupProcs.length).toBeGreaterThan(0);
+    for (const daemon of (await status()).daemons) {
+      const environ = await inDaemon(daemon.id, 'cat /proc/1/environ /proc/self/environ 2>/dev/null; for p in /proc/[0-9]*; do cat $p/environ 2>/dev/null; done');
+      expect(environ, daemon.id).not.toContain(secret);
+    }
+    await expect.poll(async () => (await hearthd.cli('logs', ID, '--tail', '100')).stdout, POLL).toContain('web sees token [secret:token]');
+    expect((await hearthd.cli('logs', ID, '--tail', '1000', '--json')).stdout).not.toContain(secret);
+    expect((await hearthd.cli('status', ID, '--json')).stdout).not.toContain(secret);
+    const probe = await hearthd.cli('action', ID, 'probe', '--json');
+    expect(probe.stdout).not.toContain(secret);
+    // Files hearth keeps on the host: state, logs, the service's host dir and scratch (all but the secret store).
+    const kept = [join(hearthd.dataDir, 'state.json'), ...walk(join(hearthd.dataDir, 'logs')), ...walk(join(hearthd.dataDir, 'run', ID), 3)];
+    for (const file of kept) expect(await readFile(file, 'utf8').catch(() => ''), file).not.toContain(secret);
+  });
+
+  test('a setting that only web uses re-renders its file and restarts web alone; another adds a daemon and touches nothing else', async () => {
+    const before = await pids();
+    const change = await hearthd.json<ConfigChange>('config', 'set', ID, 'title=Second title');
+    expect(change.applied).toBe('reconfigured');
+    expect(change.reconfigured).toEqual({ restarted: ['web'], added: [], removed: [] });
+    await expect.poll(page, POLL).toContain('<h1>Second title</h1>');
+    const after = await pids();
+    expect(after['web']).not.toBe(before['web']);
+    expect([after['side'], after['worker-0']]).toEqual([before['side'], before['worker-0']]);
+
+    const more = await hearthd.json<ConfigChange>('config', 'set', ID, 'workers=2');
+    expect(more.reconfigured).toEqual({ restarted: [], added: ['worker-1'], removed: [] });
+    await expect.poll(async () => (await status()).daemons.find((d) => d.id === 'worker-1')?.state, POLL).toBe('ready');
+    const now = await pids();
+    expect([now['web'], now['side'], now['worker-0']]).toEqual([after['web'], after['side'], after['worker-0']]);
+    expect((await hearthd.json<{ settings: Record<string, unknown> }>('config', 'get', ID)).settings).toMatchObject({ title: 'Second title', workers: 2 });
+  });
+
+  test('a bad value is refused naming the field and changes nothing', async () => {
+    const result = await hearthd.cli('config', 'set', ID, 'workers=many');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('workers');
+    expect((await hearthd.json<{ settings: Record<string, unknown> }>('config', 'get', ID)).settings).toMatchObject({ workers: 2 });
+  });
+
+  test('rotating the secret restarts only the daemon that names it, which reads the new value', async () => {
+    const old = token();
+    const before = await pids();
+    await hearthd.json('secret', 'rotate', ID, 'token');
+    expect(token()).not.toBe(old);
+    await expect.poll(() => inDaemon('web', 'cat /run/secrets/token'), POLL).toBe(token());
+    const after = await pids();
+    expect(after['web']).not.toBe(before['web']);
+    expect(after['side']).toBe(before['side']);
+  });
+
+  test('hooks: ready once per daemon start, a crash once with its reason in status; the service keeps running', async () => {
+    await expect.poll(() => events().filter((e) => e.startsWith('ready-side-')).length, POLL).toBe(1);
+    const side = (await status()).daemons.find((d) => d.id === 'side')?.pid ?? 0;
+    expect(side).toBeGreaterThan(0);
+    await inDaemon('side', `kill -9 ${side}`); // its pid in the container's pid namespace, which exec shares
+    await expect.poll(() => events().filter((e) => e.startsWith('crashed-side-')).length, POLL).toBe(1);
+    await expect.poll(async () => (await status()).message, POLL).toMatch(/^side crashed \(/);
+    // Restarted by its policy: ready a second time, and the service as a whole is still ready.
+    await expect.poll(() => events().filter((e) => e.startsWith('ready-side-')).length, POLL).toBe(2);
+    await expect.poll(async () => (await status()).ready, POLL).toBe(true);
+  });
+
+  test('a one-off process returns its output and exit code, sees its secret and mounts, and leaves no mount behind', async () => {
+    const mountsBefore = mountsUnder(join(hearthd.dataDir, 'run', ID)).length;
+    const ok = await hearthd.json<ActionResult>('action', ID, 'probe');
+    const outcome = ok.data as { exitCode: number; stdout: string; timedOut: boolean };
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.timedOut).toBe(false);
+    expect(outcome.stdout).toMatch(/^one-off sees 24\n\d+\n$/);
+    const failed = await hearthd.json<ActionResult>('action', ID, 'probe', '--input', 'code=3');
+    expect((failed.data as { exitCode: number }).exitCode).toBe(3);
+    expect(mountsUnder(join(hearthd.dataDir, 'run', ID)).length).toBe(mountsBefore);
+  });
+
+  test('a beforeStop hook that throws is reported, and the service stops all the same', async () => {
+    await hearthd.json('stop', ID);
+    const stopped = await status();
+    expect(stopped.state).toBe('stopped');
+    // The runner that held its report is gone with the stop; the service log keeps it.
+    expect((await hearthd.cli('logs', ID, '--tail', '50')).stdout).toMatch(/hook beforeStop failed after \d+ ms: .*beforeStop fails on purpose/);
+  });
+});
+
+/** Regular files under `dir`, at most `depth` levels down. */
+function walk(dir: string, depth = 4): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => (e.isDirectory() && depth > 0 ? walk(join(dir, e.name), depth - 1) : e.isFile() ? [join(dir, e.name)] : []));
+}
