@@ -78,8 +78,16 @@ describe.skipIf(skipUnless({ root: isRoot }))('settings, secrets, files, hooks a
     expect((await hearthd.cli('status', ID, '--json')).stdout).not.toContain(secret);
     const probe = await hearthd.cli('action', ID, 'probe', '--json');
     expect(probe.stdout).not.toContain(secret);
-    // Files hearth keeps on the host: state, logs, the service's host dir and scratch (all but the secret store).
-    const kept = [join(hearthd.dataDir, 'state.json'), ...walk(join(hearthd.dataDir, 'logs')), ...walk(join(hearthd.dataDir, 'run', ID), 3)];
+    // On disk, everything but the secret store: state, logs, and all of the service's files as the host
+    // sees them (its host dir, images, the scratch disk with every daemon's writable layer, its volumes).
+    // The secret's own tmpfs is mounted inside the container only.
+    const kept = [
+      join(hearthd.dataDir, 'state.json'),
+      ...walk(join(hearthd.dataDir, 'logs')),
+      ...walk(join(hearthd.dataDir, 'run', ID), 16),
+      ...walk(join(hearthd.dataDir, 'volumes', ID), 16),
+    ];
+    expect(kept.some((f) => f.endsWith('index.html'))).toBe(true); // the walk reached the daemons' layers
     for (const file of kept) expect(await readFile(file, 'utf8').catch(() => ''), file).not.toContain(secret);
   });
 
