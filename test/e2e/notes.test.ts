@@ -115,6 +115,13 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from
     expect(await pid('db')).toBe(db);
     expect(await pid('web')).not.toBe(web);
 
+    // A new password: the task that sets it in PostgreSQL runs again, web restarts with it, db keeps running.
+    await hearthd.json('secret', 'rotate', ID, 'db-password');
+    await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', ID)).ready, READY).toBe(true);
+    const created = await fetch(`${await url()}notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: 'after rotation' }) });
+    expect(created.status).toBe(201);
+    expect(await pid('db')).toBe(db);
+
     await hearthd.cli('exec', ID, '--daemon', 'web', '--', 'sh', '-c', `kill -9 ${String(await pid('web'))}`);
     await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', ID)).message, READY).toMatch(/^web was killed by SIGKILL/);
     await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', ID)).ready, READY).toBe(true);

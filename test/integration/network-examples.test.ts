@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
-import { internetBeside, TestNetns, UPLINK } from '../support/netns.js';
+import { internetBeside, networkDiagnostics, TestNetns, UPLINK } from '../support/netns.js';
 import { keygen, packExample } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
@@ -85,7 +85,14 @@ describe.skipIf(skipUnless({ root: isRoot }))('the network examples', () => {
 
     await hearthd.json('start', 'hello-world');
     expect((await status('status-page')).network?.waitingFor).toEqual([]);
-    await expect.poll(() => page('status-page'), PAGE_POLL).toMatch(/<h1 id="state">hello-world is up<\/h1>/);
+    const up = /<h1 id="state">hello-world is up<\/h1>/;
+    await expect.poll(() => page('status-page'), PAGE_POLL).toMatch(up).catch(async (error: unknown) => {
+      const diagnostics = await networkDiagnostics(host, ['status-page', 'hello-world'], async (service, script) => {
+        const result = await hearthd.cli('exec', service, '--', 'sh', '-c', script);
+        return result.stdout + result.stderr;
+      });
+      throw new Error(`${String(error)}\n${diagnostics}`);
+    });
   });
 
   test('mirror’s fetch action copies the upstream page into its volume, and its interface serves it', async () => {

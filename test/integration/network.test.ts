@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { NetworkRules, PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
-import { internetBeside, TestNetns, UPLINK } from '../support/netns.js';
+import { internetBeside, networkDiagnostics, TestNetns, UPLINK } from '../support/netns.js';
 import { keygen, packDir } from '../support/packages.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
@@ -50,15 +50,11 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
       if (Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, REACH.interval));
     }
-    const show = async (run: Promise<string>): Promise<string> => await run.catch((error: unknown) => String(error));
-    const diagnostics = [
-      `host neighbours:\n${await show(host.run('ip', ['neigh', 'show', 'dev', 'hearth0']))}`,
-      `bridge ports:\n${await show(host.run('bridge', ['link', 'show']))}`,
-      `bridge fdb:\n${await show(host.run('bridge', ['fdb', 'show', 'br', 'hearth0']))}`,
-      `in ${id}:\n${await show(hearthd.cli('exec', id, '--', 'sh', '-c', 'cat /etc/hosts; ip addr; ip route; ip neigh').then((r) => r.stdout + r.stderr))}`,
-      `firewall:\n${await show(host.run('nft', ['list', 'ruleset']))}`,
-    ];
-    throw new Error(`${id} did not get ${JSON.stringify(body)} from ${url} within ${REACH.timeout} ms\n${diagnostics.join('\n')}`);
+    const diagnostics = await networkDiagnostics(host, [id, 'netdb'], async (service, script) => {
+      const result = await hearthd.cli('exec', service, '--', 'sh', '-c', script);
+      return result.stdout + result.stderr;
+    });
+    throw new Error(`${id} did not get ${JSON.stringify(body)} from ${url} within ${REACH.timeout} ms\n${diagnostics}`);
   };
 
   beforeAll(async () => {

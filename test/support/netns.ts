@@ -77,3 +77,22 @@ export async function internetBeside(host: TestNetns, siteRoot: string): Promise
     throw error;
   }
 }
+
+/**
+ * What hearth's network looked like, for a test that timed out reaching a service: the host's
+ * neighbours, bridge ports and forwarding table, the links, each named service's addresses and
+ * routes as it sees them, and the ruleset. `exec` runs a shell command in a service.
+ */
+export async function networkDiagnostics(host: TestNetns, services: string[], exec: (id: string, script: string) => Promise<string>): Promise<string> {
+  const show = async (run: Promise<string>): Promise<string> => await run.catch((error: unknown) => String(error));
+  const parts = [
+    `host neighbours:\n${await show(host.run('ip', ['neigh', 'show', 'dev', 'hearth0']))}`,
+    `bridge ports:\n${await show(host.run('bridge', ['link', 'show']))}`,
+    `bridge fdb:\n${await show(host.run('bridge', ['fdb', 'show', 'br', 'hearth0']))}`,
+    `links:\n${await show(host.run('ip', ['-d', 'link', 'show']))}`,
+    `conntrack:\n${await show(host.run('cat', ['/proc/net/nf_conntrack']))}`,
+  ];
+  for (const id of services) parts.push(`in ${id}:\n${await show(exec(id, 'ip addr; ip route; ip neigh; cat /etc/hosts'))}`);
+  parts.push(`firewall:\n${await show(host.run('nft', ['list', 'ruleset']))}`);
+  return parts.join('\n');
+}
