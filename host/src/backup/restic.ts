@@ -96,7 +96,7 @@ export class ResticEngine implements BackupEngine {
   }
 
   async backup(repo: RepositoryRef, source: { cwd: string; paths: string[]; tags: string[] }, onProgress: (p: BackupProgress) => void, signal?: AbortSignal): Promise<BackupResult> {
-    let summary: BackupResult | null = null;
+    let summary = null as BackupResult | null;
     const args = ['backup', '--json', '--one-file-system', ...source.tags.flatMap((t) => ['--tag', t]), '--', ...source.paths];
     await this.run(repo, args, {
       what: 'backing up',
@@ -110,8 +110,13 @@ export class ResticEngine implements BackupEngine {
         else summary = parsed.summary;
       },
     });
-    if (summary === null) throw new HearthError('BACKUP_FAILED', 'backing up: restic ended without naming the snapshot it made', { details: { repository: repo.repository } });
-    return summary;
+    const made: BackupResult | null = summary;
+    if (made === null) throw new HearthError('BACKUP_FAILED', 'backing up: restic ended without naming the snapshot it made', { details: { repository: repo.repository } });
+    // restic 0.14's summary names the snapshot by its short id: the full one is what lists and restores use.
+    const out = await this.run(repo, ['snapshots', '--json', '--no-lock', made.snapshotId], { what: 'reading the new snapshot', timeoutMs: QUICK_TIMEOUT_MS, signal });
+    const full = parseSnapshots(out).find((s) => s.id.startsWith(made.snapshotId));
+    if (full === undefined) throw new HearthError('BACKUP_FAILED', `backing up: restic made snapshot ${made.snapshotId}, which it does not list`, { details: { repository: repo.repository } });
+    return { ...made, snapshotId: full.id };
   }
 
   async snapshots(repo: RepositoryRef, tags: string[], signal?: AbortSignal): Promise<SnapshotInfo[]> {
