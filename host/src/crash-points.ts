@@ -16,7 +16,12 @@ export type CrashPoint =
   | 'update:old-stopped'
   | 'update:recorded'
   | 'update:new-started'
-  | 'update:ready-recorded';
+  | 'update:ready-recorded'
+  // A restore: restic has written the snapshot beside the volumes; the swap is recorded (backup/restore-commit.ts).
+  | 'restore:restored'
+  | 'restore:committed'
+  // A backup: the service's staging is made and restic is reading.
+  | 'backup:reading';
 
 export function crashPoint(point: CrashPoint): void {
   if (process.env['HEARTH_CRASH_AT'] === point) process.kill(process.pid, 'SIGKILL');

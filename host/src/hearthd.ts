@@ -22,6 +22,11 @@ import { ControlServer } from './rpc/control-server.js';
 import { CleanupStack } from './service/cleanup.js';
 import { HEARTH_VERSION } from './version.js';
 import { startWeb } from './web/start.js';
+import { SecretStore } from './secrets/store.js';
+import { ResticEngine } from './backup/restic.js';
+import { TargetStore } from './backup/targets.js';
+import { Backups } from './backup/backups.js';
+import { finishRestores } from './backup/restore-commit.js';
 
 export { HEARTH_VERSION };
 
@@ -73,6 +78,8 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
   await bindNosuid(layout.dataDir);
   acquired.push(() => unmount(layout.dataDir));
   const state = await StateStore.open(layout.stateFile);
+  // A restore a killed hearthd left: committed ones are finished, others discarded, before any service starts.
+  await finishRestores({ layout, state, secrets: new SecretStore(layout.secretsDir) }, logger);
   const base = await mountBase(layout.baseMount, config.baseImage, logger);
   acquired.push(() => base.release());
   // The bridge and hearth's firewall: removed at shutdown, after every service has stopped. A
@@ -101,6 +108,12 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
     maxPackageBytes: config.maxPackageBytes,
   });
   acquired.push(() => manager.stopAll());
+  // Backups: restic, its cache and the targets' passwords in a root-only dir (SECURITY.md).
+  const backupDir = join(layout.dataDir, 'backup');
+  const engine = new ResticEngine({ cacheDir: join(backupDir, 'cache') });
+  const targets = new TargetStore(backupDir, engine);
+  await targets.ensureDirs();
+  const backups = new Backups(manager, targets, engine);
   const implementation = hostMethods(manager, new TrustedKeys(state), {
     version: HEARTH_VERSION,
     pid: process.pid,
@@ -109,7 +122,7 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
     bindAddress: config.bindAddress,
     baseImage: config.baseImage,
     startedAt: new Date().toISOString(),
-  });
+  }, backups);
   const methods: Record<string, Handler> = {};
   for (const name of HOST_METHODS) methods[name] = implementation[name];
   const control = await ControlServer.listen(config.socketPath, methods, logger);

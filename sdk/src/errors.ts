@@ -42,6 +42,18 @@ export const ERROR_CODES = {
   TIMEOUT: -32053,
   HOST_UNREACHABLE: -32060,
   NETWORK_FAILED: -32070,
+  /** No backup target of that name (`hearth backup target ls`). */
+  BACKUP_TARGET_NOT_FOUND: -32080,
+  /** The repository refused the target's password. */
+  BACKUP_PASSWORD_WRONG: -32081,
+  /** The repository is missing, unreadable or fails its checks. */
+  BACKUP_REPOSITORY_DAMAGED: -32082,
+  /** A backup did not complete (a hook failed, the engine failed): nothing was stored. */
+  BACKUP_FAILED: -32083,
+  /** No snapshot with that id (or none of that service) in the target. */
+  SNAPSHOT_NOT_FOUND: -32084,
+  /** A restore did not complete: the service's data is as it was before. */
+  RESTORE_FAILED: -32085,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

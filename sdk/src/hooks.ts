@@ -45,10 +45,28 @@ export interface Hooks<M extends ManifestInput, Daemon extends string> {
   beforeStop?: (ctx: HookContext<M, Daemon>) => void | Promise<void>;
   /** The first start after an update, once every daemon started. */
   afterUpdate?: (ctx: HookContext<M, Daemon>, event: { from: string; to: string }) => void | Promise<void>;
+  /**
+   * A hot backup (`backup: { mode: 'hot' }`) is about to read the volumes, the daemons running: make
+   * them consistent on disk (a `pg_dump` into a staging volume). Awaited, within BACKUP_HOOK_TIMEOUT_MS;
+   * if it throws, the backup fails and nothing is stored.
+   */
+  beforeBackup?: (ctx: HookContext<M, Daemon>) => void | Promise<void>;
+  /** After a hot backup's volumes were read (or the backup failed): clean the staging up. */
+  afterBackup?: (ctx: HookContext<M, Daemon>, event: { ok: boolean }) => void | Promise<void>;
+  /**
+   * A restore put the volumes back and the service started and became ready: load what
+   * `beforeBackup` staged (the dump into the database). Awaited by the restore, which fails if it throws.
+   */
+  afterRestore?: (ctx: HookContext<M, Daemon>, event: { version: string; snapshot: string }) => void | Promise<void>;
 }
 
 export type HookName = keyof Hooks<ManifestInput, string>;
-export const HOOK_NAMES: readonly HookName[] = ['daemonReady', 'daemonCrashed', 'serviceFailed', 'beforeStop', 'afterUpdate'];
+export const HOOK_NAMES: readonly HookName[] = ['daemonReady', 'daemonCrashed', 'serviceFailed', 'beforeStop', 'afterUpdate', 'beforeBackup', 'afterBackup', 'afterRestore'];
+/** The hooks hearthd calls itself (`runtime.hook`), awaiting their report. */
+export const BACKUP_HOOKS = ['beforeBackup', 'afterBackup', 'afterRestore'] as const satisfies readonly HookName[];
+export type BackupHookName = (typeof BACKUP_HOOKS)[number];
+/** A backup hook's bound: a database dump takes longer than the other hooks' HOOK_TIMEOUT_MS. */
+export const BACKUP_HOOK_TIMEOUT_MS = 30 * 60_000;
 
 /**
  * Typed hooks for a manifest and its daemon ids.

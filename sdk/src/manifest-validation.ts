@@ -2,6 +2,7 @@ import { dict } from './dict.js';
 import { HearthError } from './errors.js';
 import type { ImageDeclaration, ImageSource, Manifest, SecretAlphabet } from './manifest.js';
 import type { InputField, InputSchema } from './input.js';
+import { validateBackup } from './backup-policy.js';
 
 /** Checking untrusted manifest data (from a package module or an archive) and filling its defaults. */
 
@@ -177,6 +178,7 @@ export function validateManifest(input: unknown): Manifest {
 
   const secrets = validateSecrets(input['secrets'] ?? {});
   const settings = validateSettings(input['settings'] ?? {});
+  const backup = validateBackup(input['backup'], volumes, fail);
 
   const sdkVersion = input['sdkVersion'] ?? SDK_VERSION;
   if (typeof sdkVersion !== 'string' || !SEMVER_RE.test(sdkVersion)) fail('sdkVersion', sdkVersion, 'expected a semantic version');
@@ -197,6 +199,7 @@ export function validateManifest(input: unknown): Manifest {
     network: { outbound },
     secrets,
     settings,
+    backup,
     sdkVersion,
   };
 }

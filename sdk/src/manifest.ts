@@ -1,4 +1,5 @@
 import type { InputSchema } from './input.js';
+import type { BackupDeclaration, BackupPolicy } from './backup-policy.js';
 
 /**
  * The manifest's types: what an author writes (`ManifestInput`) and what an archive stores
@@ -106,6 +107,13 @@ export interface ManifestInput {
    * @example { title: { type: 'string', default: 'Notes' }, pageSize: { type: 'number', default: 20 } }
    */
   settings?: InputSchema;
+  /**
+   * How `hearth backup` takes a consistent copy: `cold` stops the service while its volumes are
+   * read; `hot` keeps it running and calls the `beforeBackup`/`afterBackup`/`afterRestore` hooks.
+   * @default { mode: 'cold' }
+   * @example { mode: 'hot', exclude: ['db'] }
+   */
+  backup?: BackupDeclaration;
 }
 
 export interface DependencyDeclaration {
@@ -159,6 +167,8 @@ export interface Manifest {
   network: { outbound: boolean };
   secrets: Record<string, { description: string; generate: { length: number; alphabet: SecretAlphabet } | null }>;
   settings: InputSchema;
+  /** Absent from manifests packed before it: those are cold (`backupPolicyOf`). */
+  backup?: BackupPolicy;
   sdkVersion: string;
 }
 

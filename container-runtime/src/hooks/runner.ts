@@ -37,8 +37,11 @@ export class HookRunner {
     return this.hooks[name] !== undefined;
   }
 
-  /** Runs the hook if the package has it; resolves with its report (null: no such hook) by the bound at the latest. */
-  async fire(name: HookName, event?: unknown): Promise<HookReport | null> {
+  /**
+   * Runs the hook if the package has it; resolves with its report (null: no such hook) by the bound
+   * at the latest (`timeoutMs`: a backup hook's longer one).
+   */
+  async fire(name: HookName, event?: unknown, timeoutMs = this.timeoutMs): Promise<HookReport | null> {
     const hook = this.hooks[name];
     if (hook === undefined) return null;
     const { tools } = this;
@@ -59,7 +62,7 @@ export class HookRunner {
           (error: unknown) => ({ ok: false as const, error: errorMessage(error) }),
         ),
       new Promise<{ ok: false; error: string }>((resolve) => {
-        timer = setTimeout(() => resolve({ ok: false, error: `it ran past ${this.timeoutMs} ms and is no longer waited for` }), this.timeoutMs);
+        timer = setTimeout(() => resolve({ ok: false, error: `it ran past ${timeoutMs} ms and is no longer waited for` }), timeoutMs);
       }),
     ]);
     clearTimeout(timer);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DEFAULT_EXEC_TIMEOUT_MS, HearthError, MAX_RENDERED_FILE_BYTES, errorMessage, type ActionResult, type DaemonStatus, type HookReport, type PackageDaemons, type ReconfigureResult, type RunOptions, type RunOutcome, type ServiceConfig } from '@hearth/sdk/contract';
+import { BACKUP_HOOK_TIMEOUT_MS, type BackupHookName, DEFAULT_EXEC_TIMEOUT_MS, HearthError, MAX_RENDERED_FILE_BYTES, errorMessage, type ActionResult, type DaemonStatus, type HookReport, type PackageDaemons, type ReconfigureResult, type RunOptions, type RunOutcome, type ServiceConfig } from '@hearth/sdk/contract';
 import type { Logger } from '@hearth/sdk/system';
 import { DaemonManager, type ManagerEvents } from '../daemons/manager.js';
 import type { DaemonDeps } from '../daemons/deps.js';
@@ -154,6 +154,11 @@ export class Service {
   async stop(): Promise<DaemonStatus[]> {
     if (this.manager.phase === 'started' || this.manager.phase === 'starting') await this.hooks.fire('beforeStop');
     return await this.manager.stop();
+  }
+
+  /** A backup hook, called by hearthd and awaited (its longer bound); null when the package has none. */
+  async backupHook(name: BackupHookName, event?: Record<string, unknown>): Promise<HookReport | null> {
+    return await this.hooks.fire(name, event, BACKUP_HOOK_TIMEOUT_MS);
   }
 
   async runAction(action: string, input: Record<string, unknown>): Promise<ActionResult> {

@@ -45,6 +45,7 @@ export function runtimeHandlers(ctx: HandlerContext): RuntimeHandlers {
       const manager = ctx.service()?.manager;
       return { phase: manager?.phase ?? 'loaded', daemons: manager?.statuses() ?? [] };
     },
+    'runtime.hook': async (p) => ({ report: await (await ctx.loaded()).backupHook(p.hook, p.event) }),
     'runtime.stats': async () => ({ daemons: (await ctx.service()?.manager.usage()) ?? [] }),
     'runtime.exec': async (p) => {
       const daemon = (await ctx.loaded()).manager.daemon(p.daemon);

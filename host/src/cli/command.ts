@@ -19,6 +19,13 @@ export const OPTIONS = {
   input: { type: 'string', multiple: true },
   timeout: { type: 'string' },
   user: { type: 'string' },
+  to: { type: 'string' },
+  from: { type: 'string' },
+  target: { type: 'string' },
+  snapshot: { type: 'string' },
+  all: { type: 'boolean', default: false },
+  'password-stdin': { type: 'boolean', default: false },
+  'read-data': { type: 'boolean', default: false },
 } as const;
 
 export interface Flags {
@@ -38,6 +45,13 @@ export interface Flags {
   input?: string[];
   timeout?: string;
   user?: string;
+  to?: string;
+  from?: string;
+  target?: string;
+  snapshot?: string;
+  all: boolean;
+  'password-stdin': boolean;
+  'read-data': boolean;
 }
 
 /** What a command gets: its name as typed, its arguments, the flags, and helpers bound to them. */

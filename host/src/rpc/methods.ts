@@ -5,6 +5,8 @@ import type { ServiceManager } from '../service/manager.js';
 import type { TrustedKeys } from '../store/trusted-keys.js';
 import { parseParams, serviceId, serviceIdOptional } from './params.js';
 import { MAX_LOG_LIMIT } from '../logs/read-logs.js';
+import type { Backups } from '../backup/backups.js';
+import { backupMethods } from './backup-methods.js';
 
 type Implementation = {
   [M in HostMethodName]: (params: unknown, caller: RpcCaller) => Promise<HostMethods[M]['result']> | HostMethods[M]['result'];
@@ -21,8 +23,9 @@ const secretName = { kind: 'string', check: (v: string) => (/^[a-z][a-z0-9-]{0,6
 const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : 'expected an absolute path as the daemon sees it');
 
 /** The control API: every method validates its params here, then calls the manager. */
-export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>): Implementation {
+export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>, backups: Backups): Implementation {
   return {
+    ...backupMethods(backups),
     'server.info': (params) => {
       parseParams('server.info', params, {});
       return { ...server, services: { installed: manager.list().length, running: manager.runningCount } };

@@ -2,11 +2,14 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
 import {
+  BACKUP_HOOK_TIMEOUT_MS,
   HOST_SOCKET_NAME,
   HearthError,
   interfaceSocketName,
   ownValue,
+  type BackupHookName,
   type DaemonStatus,
+  type HookReport,
   type DaemonUsage,
   type ExecOutput,
   type ExecParams,
@@ -52,6 +55,8 @@ export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
 export const ACTION_TIMEOUT_MS = 10 * 60_000;
 export const RUNTIME_STOP_TIMEOUT_MS = 90_000;
+/** How much longer than the runtime's own bound on a backup hook hearthd waits for its report. */
+const HOOK_REPORT_MARGIN_MS = 60_000;
 /** How often the container is checked for having died while we wait on it. */
 export const CONTAINER_POLL_MS = 250;
 
@@ -406,6 +411,15 @@ export class ServiceRunner {
 
   async listActions(): Promise<RuntimeMethods['runtime.listActions']['result']> {
     return await this.request(this.runtime(), 'runtime.listActions', {});
+  }
+
+  /**
+   * Call a backup hook of the package and await it (the runtime bounds it by BACKUP_HOOK_TIMEOUT_MS;
+   * this waits a minute longer for its report). Null: the package has no such hook.
+   */
+  async backupHook(hook: BackupHookName, event?: Record<string, unknown>): Promise<HookReport | null> {
+    const { report } = await this.request(this.runtime(), 'runtime.hook', { hook, ...(event !== undefined && { event }) }, BACKUP_HOOK_TIMEOUT_MS + HOOK_REPORT_MARGIN_MS);
+    return report === null ? null : { ...report, ...(report.error !== undefined && { error: this.feedback.text(report.error) }) };
   }
 
   /** Its message and data with secret values redacted (an action may echo one by mistake). */

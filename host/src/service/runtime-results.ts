@@ -1,6 +1,6 @@
 import { HearthError, MAX_RUN_OUTPUT_BYTES, MAX_TRANSFER_BYTES, type ActionInfo, type DaemonStatus, type InputSchema, type RuntimeMethods, type RuntimePhase } from '@hearth/sdk/contract';
 import type { RpcPeer } from '@hearth/sdk/rpc';
-import { MAX_DAEMON_ID_CHARS, MAX_SIGNAL_CHARS, MAX_STATUS_MESSAGE_CHARS, cutString, isCount, isRecord, isShortString, parseDaemonStatus, parseDaemonUsage } from './runtime-input.js';
+import { MAX_DAEMON_ID_CHARS, MAX_SIGNAL_CHARS, MAX_STATUS_MESSAGE_CHARS, cutString, isCount, isRecord, isShortString, parseDaemonStatus, parseDaemonUsage, parseHookReport } from './runtime-input.js';
 
 /**
  * The results of requests hearthd makes to a container's runtime, checked before use: a runtime
@@ -86,6 +86,12 @@ const PARSERS: Parsers = {
   'runtime.stats': (value) => {
     const list = listOf(value, 'daemons', parseDaemonUsage);
     return list === null ? null : { daemons: list };
+  },
+  'runtime.hook': (value) => {
+    if (!isRecord(value)) return null;
+    if (value.report === null) return { report: null };
+    const report = parseHookReport(value.report);
+    return report === null ? null : { report };
   },
   'runtime.cancelExec': (value) => (isRecord(value) && typeof value.cancelled === 'boolean' ? { cancelled: value.cancelled } : null),
   'runtime.exec': parseExit,

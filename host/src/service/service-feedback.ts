@@ -44,6 +44,11 @@ export class ServiceFeedback {
     return this.redactor.error(error);
   }
 
+  /** Any text the package wrote, secret values replaced. */
+  text(text: string): string {
+    return this.redactor.text(text);
+  }
+
   setMessage(text: string | null): void {
     this.message = text === null ? undefined : this.redactor.text(text);
   }

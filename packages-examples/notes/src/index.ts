@@ -14,7 +14,11 @@ export const manifest = defineManifest({
     // A few busybox tools for preparing directories.
     tools: { source: { type: 'directory', path: 'build/tools' } },
   },
-  volumes: ['db', 'files'],
+  // `backup`: where beforeBackup puts the database dump that a backup stores in place of `db`.
+  volumes: ['db', 'files', 'backup'],
+  // Hot: notes stays up while it is backed up. PostgreSQL's live files would be torn by a copy taken
+  // while it writes, so `db` is not read; the hooks below dump it instead, and load the dump on restore.
+  backup: { mode: 'hot', exclude: ['db'] },
   interfaces: { web: { name: 'Notes', port: 8080, protocol: 'http' } },
   resources: { memoryMiB: 512, pids: 512 },
   // Generated at install, kept by hearthd, given as a file only to the daemons that name it.
@@ -29,6 +33,9 @@ const PG = '/usr/lib/postgresql/15/bin';
 const DATA = '/var/lib/postgresql/data';
 const dbVolume = [{ volume: 'db', path: DATA }] as const;
 const HBA_FILE = '/etc/notes/pg_hba.conf';
+/** The backup volume as the dump and load processes see it, and the dump in it. */
+const BACKUP_DIR = '/backup';
+const DUMP = `${BACKUP_DIR}/notes.sql`;
 /**
  * Password authentication on loopback for the app; the postgres OS user (the db daemon's own tasks)
  * by peer on the socket, which is how the password is set in the first place.
@@ -48,7 +55,7 @@ export const main = ({ settings }: MainContext<typeof manifest>) =>
     .addTask('db-dirs', {
       image: 'postgres',
       command: ['sh', '-c', `mkdir -p ${DATA} /run/postgresql && chown postgres:postgres ${DATA} /run/postgresql && chmod 700 ${DATA}`],
-      mounts: dbVolume,
+      mounts: [...dbVolume, { volume: 'backup', path: BACKUP_DIR, owner: 'postgres' }],
     })
     // initdb on first start only; the data stays in the db volume.
     .addTask('initdb', {
@@ -116,6 +123,25 @@ export const actions = Actions.of<typeof manifest, 'web'>().add('export', {
 
 /** A daemon that exits unasked leaves its reason in `hearth status` until the next one. */
 export const hooks = defineHooks<typeof manifest, 'db' | 'web'>({
+  // A consistent dump while notes runs (pg_dump reads one snapshot of the database), written beside
+  // and renamed into place, so a dump cut short never replaces the last good one.
+  beforeBackup: async ({ run }) => {
+    const result = await run('postgres', ['sh', '-c', `${PG}/pg_dump -h /run/postgresql -U postgres --clean --if-exists -f ${DUMP}.tmp postgres && mv ${DUMP}.tmp ${DUMP}`], {
+      user: 'postgres',
+      mounts: [{ volume: 'backup', path: BACKUP_DIR }],
+      timeoutMs: 30 * 60_000,
+    });
+    if (result.exitCode !== 0) throw new Error(`pg_dump failed: ${result.stderr.trim()}`);
+  },
+  // The restored database is the fresh one initdb made; the dump (with --clean) replaces its tables.
+  afterRestore: async ({ run }) => {
+    const result = await run('postgres', ['sh', '-c', `[ ! -f ${DUMP} ] || ${PG}/psql -h /run/postgresql -U postgres -d postgres -v ON_ERROR_STOP=1 -q -f ${DUMP}`], {
+      user: 'postgres',
+      mounts: [{ volume: 'backup', path: BACKUP_DIR }],
+      timeoutMs: 30 * 60_000,
+    });
+    if (result.exitCode !== 0) throw new Error(`loading the dump failed: ${result.stderr.trim()}`);
+  },
   daemonCrashed: (ctx, { daemon, exitCode, signal, lastLines, restarting }) => {
     const how = signal === null ? `exited with code ${String(exitCode)}` : `was killed by ${signal}`;
     const last = lastLines.at(-1);

@@ -165,6 +165,50 @@ export interface ServerInfo {
   services: { installed: number; running: number };
 }
 
+/** A backup target: a restic repository and (kept by hearthd, never shown again) its password. */
+export interface BackupTargetInfo {
+  name: string;
+  /** restic's location string: an absolute path, `sftp:…`, `s3:…`. */
+  repository: string;
+  addedAt: string;
+}
+
+/** A snapshot of one service in a target. */
+export interface SnapshotSummary {
+  /** The full snapshot id (hex); any unique prefix names it (`shortId`). */
+  id: string;
+  shortId: string;
+  target: string;
+  service: string;
+  /** The package version it was taken of (its archive is in the snapshot). */
+  version: string;
+  time: string;
+  /** The bytes read: volumes, package archive, settings and secrets. */
+  bytes: number | null;
+  /** `hot`: taken while the service ran, through its backup hooks; `cold`: with the service stopped. */
+  mode: 'hot' | 'cold';
+}
+
+export interface BackupSummary extends SnapshotSummary {
+  /** What the repository grew by (new chunks, after deduplication and compression). */
+  bytesAdded: number;
+  durationMs: number;
+}
+
+export interface RestoreSummary {
+  id: string;
+  version: string;
+  snapshot: string;
+  target: string;
+  /** The package was installed from the snapshot's archive (it was not installed). */
+  installed: boolean;
+  status: ServiceStatus;
+  /** The package's afterRestore hook, when the snapshot was taken hot and the package has one. */
+  afterRestore?: HookReport;
+}
+
+export type BackupPhase = 'preparing' | 'stopping' | 'hook' | 'reading' | 'restoring' | 'installing' | 'committing' | 'starting' | 'done';
+
 export interface HostMethods {
   'server.info': { params: Record<string, never>; result: ServerInfo };
   /**
@@ -224,6 +268,26 @@ export interface HostMethods {
   'secret.rotate': { params: { id: string; name: string }; result: ConfigChange };
   /** From now on, `event` notifications on this connection (for `services` only, if given) until it closes. */
   'events.subscribe': { params: { services?: string[] }; result: { subscribed: true } };
+  /**
+   * Add a backup target. Without `password` a new repository is made with a generated password,
+   * returned this once; with it, an existing repository is opened (refused if the password is wrong).
+   */
+  'backup.targetAdd': { params: { name: string; repository: string; password?: string }; result: { target: BackupTargetInfo; password?: string; created: boolean } };
+  'backup.targetList': { params: Record<string, never>; result: { targets: BackupTargetInfo[] } };
+  /** Forget a target and its password; the repository is left as it is. */
+  'backup.targetRemove': { params: { name: string }; result: { name: string } };
+  /** Back a service up into a target; progress as `backup.progress` events. */
+  'backup.create': { params: { id: string; target: string }; result: BackupSummary };
+  /** Snapshots of hearth services, in one target or all, of one service or all; oldest first. */
+  'backup.list': { params: { id?: string; target?: string }; result: { snapshots: SnapshotSummary[] } };
+  /**
+   * Restore a service from a snapshot (the latest of the service in `target`, or in any target, by
+   * default): into a fresh install from the snapshot's package archive, or over the installed
+   * service's data (`overwrite` required); then started and waited for.
+   */
+  'backup.restore': { params: { id: string; snapshot?: string; target?: string; overwrite?: boolean; allowUntrusted?: boolean }; result: RestoreSummary };
+  /** Check targets' repositories (`readData`: every byte, slow). */
+  'backup.verify': { params: { target?: string; readData?: boolean }; result: { targets: { name: string; ok: boolean; error?: string; code?: string }[] } };
 }
 
 /** `starting`: an update of a running service waits for the new version to be ready (or rolls back). */
@@ -234,7 +298,8 @@ export type HostEvent =
   | { type: 'service.status'; status: ServiceStatus }
   | { type: 'install.progress'; path: string; phase: InstallPhase; bytes: number; totalBytes: number }
   | { type: 'package.installed'; id: string; version: string }
-  | { type: 'package.uninstalled'; id: string; purged: boolean };
+  | { type: 'package.uninstalled'; id: string; purged: boolean }
+  | { type: 'backup.progress'; id: string; target: string; operation: 'backup' | 'restore'; phase: BackupPhase; bytes: number; totalBytes: number };
 
 /** Notifications hearthd sends to a client. */
 export interface HostNotifications {
@@ -273,4 +338,11 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'secret.set',
   'secret.rotate',
   'events.subscribe',
+  'backup.targetAdd',
+  'backup.targetList',
+  'backup.targetRemove',
+  'backup.create',
+  'backup.list',
+  'backup.restore',
+  'backup.verify',
 ];

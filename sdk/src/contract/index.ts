@@ -8,7 +8,8 @@ export type { DaemonSpec, MountSpec, RestartPolicy, FileSpec, FileRenderer } fro
 export { checkSecretsDeclared, MAX_RENDERED_FILE_BYTES } from '../daemons.js';
 export { SECRET_ALPHABETS, DEFAULT_SECRET_LENGTH, MIN_SECRET_LENGTH, MAX_SECRET_LENGTH } from '../manifest-validation.js';
 export { parseInput, defaultSettings } from '../input.js';
-export { HOOK_NAMES, HOOK_TIMEOUT_MS, type HookName, type DaemonCrash } from '../hooks.js';
+export { backupPolicyOf, type BackupPolicy } from '../backup-policy.js';
+export { HOOK_NAMES, HOOK_TIMEOUT_MS, BACKUP_HOOKS, BACKUP_HOOK_TIMEOUT_MS, type HookName, type BackupHookName, type DaemonCrash } from '../hooks.js';
 export type { MainContext, FileContext, RunOptions, RunOutcome } from '../context.js';
 export { MAX_RUN_OUTPUT_BYTES, DEFAULT_RUN_TIMEOUT_MS } from '../context.js';
 export type { HealthCheckSpec, CheckResult, CheckFunction } from '../health.js';

@@ -1,5 +1,6 @@
 import type { ActionInfo, ActionResult } from '../actions.js';
 import type { RunOptions, RunOutcome } from '../context.js';
+import type { BackupHookName } from '../hooks.js';
 
 /**
  * JSON-RPC between hearthd and the container-runtime, over `host.sock` in the container's RPC dir.
@@ -180,6 +181,11 @@ export interface RuntimeMethods {
   'runtime.status': { params: Record<string, never>; result: { daemons: DaemonStatus[]; phase?: RuntimePhase } };
   /** Usage of each started daemon that has a cgroup of its own (none on a cgroup v2 only host). */
   'runtime.stats': { params: Record<string, never>; result: { daemons: DaemonUsage[] } };
+  /**
+   * Call a backup hook of the package now and await it (bounded by BACKUP_HOOK_TIMEOUT_MS); `report`
+   * is null when the package has no such hook.
+   */
+  'runtime.hook': { params: { hook: BackupHookName; event?: Record<string, unknown> }; result: { report: HookReport | null } };
 }
 
 /** The runtime's method handlers: typed by the contract, so a missing or renamed one fails to compile. */
@@ -201,6 +207,7 @@ const METHOD_NAMES: Record<keyof RuntimeMethods, true> = {
   'runtime.stop': true,
   'runtime.status': true,
   'runtime.stats': true,
+  'runtime.hook': true,
 };
 
 /** Every method the runtime serves (a record above keeps the list complete at compile time). */
