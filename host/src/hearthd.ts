@@ -22,6 +22,7 @@ import { ControlServer } from './rpc/control-server.js';
 import { CleanupStack } from './service/cleanup.js';
 import { HEARTH_VERSION } from './version.js';
 import { startWeb } from './web/start.js';
+import { UploadStore } from './store/uploads.js';
 
 export { HEARTH_VERSION };
 
@@ -101,6 +102,8 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
     maxPackageBytes: config.maxPackageBytes,
   });
   acquired.push(() => manager.stopAll());
+  // Package files sent to the dashboard, until package.install {upload} takes one.
+  const uploads = await UploadStore.open(join(config.dataDir, 'uploads'), config.maxPackageBytes);
   const implementation = hostMethods(manager, new TrustedKeys(state), {
     version: HEARTH_VERSION,
     pid: process.pid,
@@ -109,7 +112,7 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
     bindAddress: config.bindAddress,
     baseImage: config.baseImage,
     startedAt: new Date().toISOString(),
-  });
+  }, uploads);
   const methods: Record<string, Handler> = {};
   for (const name of HOST_METHODS) methods[name] = implementation[name];
   const control = await ControlServer.listen(config.socketPath, methods, logger);
@@ -118,7 +121,7 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
   const dispatcher = new RpcDispatcher();
   for (const [name, handler] of Object.entries(methods)) dispatcher.addMethod(name, handler);
   if (config.web) {
-    const web = await startWeb({ ...config.web, dataDir: config.dataDir, dispatcher, ca, certsDir: tls.certsDir, logger });
+    const web = await startWeb({ ...config.web, dataDir: config.dataDir, dispatcher, uploads, ca, certsDir: tls.certsDir, logger });
     if (web) acquired.push(() => web.close());
   }
   if (config.tcp) {
