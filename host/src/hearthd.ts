@@ -125,7 +125,7 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
     if (web) acquired.push(() => web.close());
   }
   if (config.tcp) {
-    const http = await HttpRpcServer.listen(config.tcp.host, config.tcp.port, await loadOrCreateToken(config.tcp.tokenFile), dispatcher);
+    const http = await HttpRpcServer.listen(config.tcp.host, config.tcp.port, await loadOrCreateToken(config.tcp.tokenFile), dispatcher, uploads);
     acquired.push(() => http.close());
     logger.info('serving the API over HTTP', { address: `${config.tcp.host}:${config.tcp.port}`, tokenFile: config.tcp.tokenFile });
   }

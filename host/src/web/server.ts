@@ -9,7 +9,7 @@ import type { StaticAssets } from './assets.js';
 import { sendJson, type WebAuth } from './auth.js';
 import { hostAllowed, setSecurityHeaders } from './headers.js';
 import { serveStream } from './stream.js';
-import { serveUpload } from './upload.js';
+import { serveUpload } from '../rpc/http-upload.js';
 import type { UploadStore } from '../store/uploads.js';
 
 /** Streams (events, followed logs) one session may hold open; a dashboard uses two or three. */

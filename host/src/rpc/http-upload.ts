@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isHearthError } from '@hearth/sdk/contract';
 import { MAX_WAITING_UPLOADS, UPLOAD_TTL_MS, type UploadStore } from '../store/uploads.js';
-import { sendJson } from './auth.js';
+import { reply } from './http-server.js';
 
 /** An upload that sends nothing for this long is dropped: a stalled browser holds no slot for ever. */
 export const UPLOAD_IDLE_MS = 60_000;
@@ -10,7 +10,7 @@ export const FILENAME_HEADER = 'x-hearth-filename';
 const STATUS_OF: Partial<Record<string, number>> = { ARCHIVE_OVERSIZE: 413, ARCHIVE_NOT_HPK: 415, ARCHIVE_TRUNCATED: 400 };
 
 /**
- * `POST /api/upload`: the request body is an .hpk, streamed to the upload store (never held whole
+ * `POST /api/upload` (dashboard) and `POST /upload` (`--listen-tcp`): the request body is an .hpk, streamed to the upload store (never held whole
  * in memory). Answers `{upload, bytes, path}` for `package.install {upload}`; a file too large
  * (by its Content-Length, before anything is read, or as it arrives), not named `.hpk`, or whose
  * first bytes are not an .hpk is refused with the reason, and nothing of it is kept.
@@ -19,7 +19,7 @@ export async function serveUpload(req: IncomingMessage, res: ServerResponse, upl
   const refuse = (status: number, message: string, hint: string, code?: string): void => {
     // The rest of the body is not read: the connection closes after the answer.
     res.setHeader('connection', 'close');
-    sendJson(res, status, { error: { message, data: { ...(code && { code }), hint } } });
+    reply(res, status, { error: { message, data: { ...(code && { code }), hint } } }, { 'cache-control': 'no-store' });
     req.destroy();
   };
   const name = req.headers[FILENAME_HEADER];
@@ -37,7 +37,7 @@ export async function serveUpload(req: IncomingMessage, res: ServerResponse, upl
   req.setTimeout(UPLOAD_IDLE_MS, () => req.destroy());
   try {
     const upload = await uploads.receive(req, length);
-    sendJson(res, 200, upload);
+    reply(res, 200, upload, { 'cache-control': 'no-store' });
   } catch (error) {
     if (!isHearthError(error)) {
       // The browser went away (or stalled): nobody is left to answer.
