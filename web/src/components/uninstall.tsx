@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { useRoute } from '../router.js';
 import { ErrorNote } from './state.js';
@@ -10,6 +10,9 @@ export function Uninstall({ api, id, title }: { api: Api; id: string; title: str
   const [purge, setPurge] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
+  const question = useRef<HTMLInputElement>(null);
+  // The button that opened the question is gone: keyboard focus moves to the question's first control.
+  useEffect(() => void (asking && question.current?.focus()), [asking]);
   if (!asking) {
     return (
       <button type="button" class="danger" onClick={() => setAsking(true)}>
@@ -34,7 +37,7 @@ export function Uninstall({ api, id, title }: { api: Api; id: string; title: str
         <strong>Uninstall {title}?</strong> It is stopped and its package removed.
       </p>
       <label class="check">
-        <input type="checkbox" checked={purge} onChange={(e) => setPurge(e.currentTarget.checked)} />
+        <input ref={question} type="checkbox" checked={purge} onChange={(e) => setPurge(e.currentTarget.checked)} />
         <span>Also delete its data (its volumes and secrets). This cannot be undone. Unticked, they are kept for a later install of {id}.</span>
       </label>
       {error ? <ErrorNote error={error} prefix={`Could not uninstall ${title}`} /> : null}

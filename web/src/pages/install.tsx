@@ -40,6 +40,9 @@ export function Install({ api }: { api: Api }) {
   const [publisherName, setPublisherName] = useState('');
   const running = useRef<AbortController | null>(null);
   useEffect(() => () => running.current?.abort(), []);
+  const trustHeading = useRef<HTMLHeadingElement>(null);
+  // The trust question appears after a wait: focus goes there so a keyboard or screen reader user meets it.
+  useEffect(() => void (step.kind === 'untrusted' && trustHeading.current?.focus()), [step.kind]);
 
   const install = async (upload: Upload, controller: AbortController): Promise<void> => {
     setStep({ kind: 'installing', phase: 'copying', bytes: 0, total: upload.bytes });
@@ -114,7 +117,9 @@ export function Install({ api }: { api: Api }) {
       <Progress step={step} />
       {step.kind === 'untrusted' ? (
         <section class="card trust" aria-labelledby="trust-h">
-          <h2 id="trust-h">Unknown publisher</h2>
+          <h2 id="trust-h" ref={trustHeading} tabIndex={-1}>
+            Unknown publisher
+          </h2>
           <p>{step.message}.</p>
           <p>Install it only if you trust whoever holds this key. Compare its fingerprint with the one the publisher gives you:</p>
           <p>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TrustedKeyInfo } from '@hearth/sdk/contract';
 import type { Api } from '../api.js';
 import { ErrorNote } from '../components/state.js';
@@ -48,6 +48,9 @@ function Publisher({ api, info, onRemoved }: { api: Api; info: TrustedKeyInfo; o
   const [asking, setAsking] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const label = info.name || 'Unnamed publisher';
+  const cancel = useRef<HTMLButtonElement>(null);
+  // The Remove… button is replaced by the question: focus goes to its safe answer.
+  useEffect(() => void (asking && cancel.current?.focus()), [asking]);
   const remove = async (): Promise<void> => {
     try {
       await api.call('trust.remove', { fingerprint: info.fingerprint });
@@ -72,7 +75,7 @@ function Publisher({ api, info, onRemoved }: { api: Api; info: TrustedKeyInfo; o
             <button type="button" class="danger" onClick={() => void remove()}>
               Remove {label}
             </button>
-            <button type="button" onClick={() => setAsking(false)}>
+            <button ref={cancel} type="button" onClick={() => setAsking(false)}>
               Cancel
             </button>
           </div>
