@@ -98,9 +98,13 @@ async function main(): Promise<void> {
     const pid = hearthd.pid ?? 0;
     await settle();
     const idle = rssKiB(pid);
-    const context = await signedInContext(browser, session);
+    // One browser context each, as five people (or browsers) would: Chromium opens at most 6
+    // connections per host and context, and each dashboard holds two streams open.
+    const contexts: BrowserContext[] = [];
     const pages: Page[] = [];
     for (let i = 0; i < DASHBOARDS; i += 1) {
+      const context = await signedInContext(browser, session);
+      contexts.push(context);
       const page = await context.newPage();
       await page.goto(`${ORIGIN}/services/hello-world`);
       await page.getByText('following live').waitFor();
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
     await Promise.all(pages.map((p) => p.waitForFunction((n) => document.querySelectorAll('.log-line').length >= n, Math.min(LOG_REQUESTS, 1000), { timeout: 60_000 })));
     await settle();
     const following = rssKiB(pid);
-    await context.close();
+    for (const context of contexts) await context.close();
     const mib = (k: number): string => (k / 1024).toFixed(1);
     process.stdout.write(
       `\nhearthd RSS: no dashboard ${mib(idle)} MiB; ${DASHBOARDS} dashboards following hello-world's logs ${mib(open)} MiB (+${mib(open - idle)}); ` +
