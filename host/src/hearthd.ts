@@ -27,6 +27,7 @@ import { ResticEngine } from './backup/restic.js';
 import { TargetStore } from './backup/targets.js';
 import { Backups } from './backup/backups.js';
 import { finishRestores } from './backup/restore-commit.js';
+import { UploadStore } from './store/uploads.js';
 
 export { HEARTH_VERSION };
 
@@ -114,6 +115,8 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
   const targets = new TargetStore(backupDir, engine);
   await targets.ensureDirs();
   const backups = new Backups(manager, targets, engine);
+  // Package files sent to the dashboard, until package.install {upload} takes one.
+  const uploads = await UploadStore.open(join(config.dataDir, 'uploads'), config.maxPackageBytes);
   const implementation = hostMethods(manager, new TrustedKeys(state), {
     version: HEARTH_VERSION,
     pid: process.pid,
@@ -122,7 +125,7 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
     bindAddress: config.bindAddress,
     baseImage: config.baseImage,
     startedAt: new Date().toISOString(),
-  }, backups);
+  }, backups, uploads);
   const methods: Record<string, Handler> = {};
   for (const name of HOST_METHODS) methods[name] = implementation[name];
   const control = await ControlServer.listen(config.socketPath, methods, logger);
@@ -131,11 +134,11 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
   const dispatcher = new RpcDispatcher();
   for (const [name, handler] of Object.entries(methods)) dispatcher.addMethod(name, handler);
   if (config.web) {
-    const web = await startWeb({ ...config.web, dataDir: config.dataDir, dispatcher, ca, certsDir: tls.certsDir, logger });
+    const web = await startWeb({ ...config.web, dataDir: config.dataDir, dispatcher, uploads, ca, certsDir: tls.certsDir, logger });
     if (web) acquired.push(() => web.close());
   }
   if (config.tcp) {
-    const http = await HttpRpcServer.listen(config.tcp.host, config.tcp.port, await loadOrCreateToken(config.tcp.tokenFile), dispatcher);
+    const http = await HttpRpcServer.listen(config.tcp.host, config.tcp.port, await loadOrCreateToken(config.tcp.tokenFile), dispatcher, uploads);
     acquired.push(() => http.close());
     logger.info('serving the API over HTTP', { address: `${config.tcp.host}:${config.tcp.port}`, tokenFile: config.tcp.tokenFile });
   }

@@ -11,12 +11,20 @@ export class ApiError extends Error {
     readonly status: number,
     readonly hint?: string,
     readonly code?: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
 }
 
 type Listener = () => void;
+
+/** What POST /api/upload answers: the id `package.install {upload}` takes, and the path its progress events name. */
+export interface Upload {
+  upload: string;
+  bytes: number;
+  path: string;
+}
 
 /** The page's link to hearthd: the token, and who to tell when the session ends. */
 export class Api {
@@ -120,6 +128,34 @@ export class Api {
     return await result;
   }
 
+  /**
+   * Send a package file to POST /api/upload, for `package.install {upload}`. XMLHttpRequest, not
+   * fetch: only it reports upload progress. The body is the File itself, streamed by the browser.
+   */
+  upload(file: File, onProgress: (sent: number, total: number) => void, signal: AbortSignal): Promise<Upload> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', '/api/upload');
+      for (const [name, value] of Object.entries({ ...this.headers(), 'content-type': 'application/octet-stream', 'x-hearth-filename': encodeURIComponent(file.name) })) xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+      xhr.onload = () => {
+        let body: { error?: { message?: string; data?: { hint?: string; code?: string } } } & Partial<Upload> = {};
+        try {
+          body = JSON.parse(xhr.responseText) as typeof body;
+        } catch {
+          // not JSON: the status says it
+        }
+        if (xhr.status === 200 && typeof body.upload === 'string') return resolve(body as Upload);
+        if (xhr.status === 401) this.signedOut();
+        reject(new ApiError(body.error?.message ?? `hearthd answered ${xhr.status}`, xhr.status, body.error?.data?.hint, body.error?.data?.code));
+      };
+      xhr.onerror = () => reject(new ApiError('the upload failed: the connection to hearthd broke', 0, 'check that hearthd runs, and try again'));
+      xhr.onabort = () => reject(new ApiError('the upload was cancelled', 0));
+      signal.addEventListener('abort', () => xhr.abort(), { once: true });
+      xhr.send(file);
+    });
+  }
+
   private headers(): Record<string, string> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const token = this.token;
@@ -135,24 +171,28 @@ export class Api {
 
   private async failure(response: Response): Promise<ApiError> {
     let message = `hearthd answered ${response.status} ${response.statusText}`;
+    let hint: string | undefined;
+    let code: string | undefined;
     try {
-      const body = (await response.json()) as { error?: { message?: string; data?: { hint?: string } } };
+      const body = (await response.json()) as { error?: { message?: string; data?: { hint?: string; code?: string } } };
       if (body.error?.message) message = body.error.message;
+      hint = body.error?.data?.hint;
+      code = body.error?.data?.code;
     } catch {
       // not JSON: keep the status line
     }
     if (response.status === 401) this.signedOut();
-    return new ApiError(message, response.status);
+    return new ApiError(message, response.status, hint, code);
   }
 }
 
 interface RpcReply {
   result?: unknown;
-  error?: { code: number; message: string; data?: { code?: string; hint?: string } };
+  error?: { code: number; message: string; data?: { code?: string; hint?: string; details?: Record<string, unknown> } };
 }
 
 function rpcError(error: NonNullable<RpcReply['error']>): ApiError {
-  return new ApiError(error.message, 200, error.data?.hint, error.data?.code);
+  return new ApiError(error.message, 200, error.data?.hint, error.data?.code, error.data?.details);
 }
 
 function parseFrame(text: string): { event: string; data: unknown } | null {

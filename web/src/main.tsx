@@ -5,6 +5,8 @@ import { Link, Router, useRoute } from './router.js';
 import { SignIn } from './pages/sign-in.js';
 import { Services } from './pages/services.js';
 import { Service } from './pages/service.js';
+import { Install } from './pages/install.js';
+import { Publishers } from './pages/publishers.js';
 import './styles.css';
 
 type Auth = 'checking' | 'signed-out' | 'signed-in';
@@ -30,6 +32,8 @@ function App() {
         {auth === 'signed-in' ? (
           <nav aria-label="Main">
             <Link href="/">Services</Link>
+            <Link href="/install">Install</Link>
+            <Link href="/publishers">Publishers</Link>
             <button type="button" class="link" onClick={() => void api.signOut().catch(() => setAuth('signed-out'))}>
               Sign out
             </button>
@@ -52,10 +56,13 @@ function App() {
 function Pages({ api }: { api: Api }) {
   const { path } = useRoute();
   const service = /^\/services\/([^/]+)\/?$/.exec(path);
+  const page = path.split('?')[0];
   useEffect(() => {
-    document.title = service ? `${decodeURIComponent(service[1] ?? '')} · hearth` : 'Services · hearth';
+    document.title = `${service ? decodeURIComponent(service[1] ?? '') : page === '/install' ? 'Install' : page === '/publishers' ? 'Publishers' : 'Services'} · hearth`;
   }, [path]);
   if (service) return <Service key={service[1]} api={api} id={decodeURIComponent(service[1] ?? '')} />;
+  if (page === '/install') return <Install key={path} api={api} />;
+  if (page === '/publishers') return <Publishers api={api} />;
   return <Services api={api} />;
 }
 

@@ -1,11 +1,18 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { HearthError } from '@hearth/sdk/contract';
 import { RpcDispatcher } from '@hearth/sdk/rpc';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HttpRpcServer, MAX_HTTP_BODY_BYTES } from './http-server.js';
+import { UploadStore } from '../store/uploads.js';
+import { hpkHead } from '../store/test-hpk-head.js';
 
 const TOKEN = 'a-long-random-token';
 let server: HttpRpcServer;
 let url: string;
+let dir: string;
+let uploads: UploadStore;
 
 beforeAll(async () => {
   const dispatcher = new RpcDispatcher();
@@ -13,10 +20,15 @@ beforeAll(async () => {
   dispatcher.addMethod('fail', () => {
     throw new HearthError('PACKAGE_NOT_INSTALLED', 'no package "x" is installed');
   });
-  server = await HttpRpcServer.listen('127.0.0.1', 0, TOKEN, dispatcher);
+  dir = await mkdtemp(join(tmpdir(), 'hearth-http-'));
+  uploads = await UploadStore.open(join(dir, 'uploads'), 64 * 1024);
+  server = await HttpRpcServer.listen('127.0.0.1', 0, TOKEN, dispatcher, uploads);
   url = `http://127.0.0.1:${server.port}/`;
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
 
 const post = (body: string, token?: string) =>
   fetch(url, { method: 'POST', body, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
@@ -55,4 +67,16 @@ test('a deeply nested id or params is refused by name and never echoed; the serv
   expect(await objectId.json()).toMatchObject({ id: null, error: { code: -32600 } });
   const ok = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'echo', params: {} }), TOKEN);
   expect(await ok.json()).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
+});
+
+test('POST /upload takes a package file for package.install {upload} with the token only; a non-.hpk is refused in words', async () => {
+  const file = Buffer.concat([hpkHead(), Buffer.alloc(10_000, 3)]);
+  expect((await fetch(`${url}upload`, { method: 'POST', body: file })).status).toBe(401);
+  const ok = await fetch(`${url}upload`, { method: 'POST', body: file, headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(ok.status).toBe(200);
+  const { upload } = (await ok.json()) as { upload: string };
+  expect(await readFile(uploads.pathOf(upload))).toEqual(file);
+  const wrong = await fetch(`${url}upload`, { method: 'POST', body: Buffer.alloc(1000, 0x41), headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(wrong.status).toBe(415);
+  expect(await wrong.json()).toMatchObject({ error: { data: { code: 'ARCHIVE_NOT_HPK' } } });
 });

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { JSONRPCResponse } from 'json-rpc-2.0';
+import type { UploadStore } from '../store/uploads.js';
+import { serveUpload } from './http-upload.js';
 import { MAX_JSON_DEPTH, RpcDispatcher, classifyMessage, invalidRequestResponse, jsonDepthExceeds, parseErrorResponse, serveBatch, toErrorResponse, type RpcCaller } from '@hearth/sdk/rpc';
 
 export const MAX_HTTP_BODY_BYTES = 1024 * 1024;
@@ -9,16 +11,18 @@ const HTTP_HINT = 'POST one JSON-RPC request, or a batch (an array) of them, as 
 
 /**
  * The optional TCP listener for tools that cannot reach the unix socket (a web UI): JSON-RPC in
- * an HTTP POST body (one request or a batch), and only with `Authorization: Bearer <token>`.
+ * an HTTP POST body (one request or a batch), and only with `Authorization: Bearer <token>`;
+ * `POST /upload` takes a package file for `package.install {upload}`.
  * No notifications here; `follow` style calls answer once.
  */
 export class HttpRpcServer {
   private constructor(private readonly server: Server) {}
 
-  static async listen(host: string, port: number, token: string, dispatcher: RpcDispatcher): Promise<HttpRpcServer> {
+  /** `uploads`: where `POST /upload` streams package files for `package.install {upload}`. */
+  static async listen(host: string, port: number, token: string, dispatcher: RpcDispatcher, uploads: UploadStore | null = null): Promise<HttpRpcServer> {
     const expected = digest(token);
     const server = createServer((req, res) => {
-      handle(req, res, expected, dispatcher).catch((error: unknown) => {
+      handle(req, res, expected, dispatcher, uploads).catch((error: unknown) => {
         // Last net: a request that failed outside its handler still gets an answer, and hearthd stays up.
         if (!res.headersSent) reply(res, 500, toErrorResponse(null, error));
         else res.destroy();
@@ -59,7 +63,7 @@ export function reply(res: ServerResponse, status: number, body: unknown, header
   res.end(`${text}\n`);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffer, dispatcher: RpcDispatcher): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffer, dispatcher: RpcDispatcher, uploads: UploadStore | null): Promise<void> {
   const auth = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
   if (!auth?.[1] || !timingSafeEqual(digest(auth[1]), expected)) {
     const why = auth ? 'the bearer token is wrong' : 'an Authorization: Bearer <token> header is required';
@@ -72,6 +76,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
     req.resume();
     return;
   }
+  if (uploads !== null && (req.url ?? '/').split('?')[0] === '/upload') return await serveUpload(req, res, uploads);
   const message = await readJsonBody(req, res);
   if (message === NO_BODY) return;
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));

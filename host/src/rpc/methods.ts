@@ -1,8 +1,9 @@
 import { isAbsolute } from 'node:path';
-import type { HostMethodName, HostMethods, HostNotifications, ServerInfo } from '@hearth/sdk/contract';
+import { HearthError, type HostMethodName, type HostMethods, type HostNotifications, type ServerInfo } from '@hearth/sdk/contract';
 import type { RpcCaller } from '@hearth/sdk/rpc';
 import type { ServiceManager } from '../service/manager.js';
 import type { TrustedKeys } from '../store/trusted-keys.js';
+import type { UploadStore } from '../store/uploads.js';
 import { parseParams, serviceId, serviceIdOptional } from './params.js';
 import { MAX_LOG_LIMIT } from '../logs/read-logs.js';
 import type { Backups } from '../backup/backups.js';
@@ -23,7 +24,7 @@ const secretName = { kind: 'string', check: (v: string) => (/^[a-z][a-z0-9-]{0,6
 const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : 'expected an absolute path as the daemon sees it');
 
 /** The control API: every method validates its params here, then calls the manager. */
-export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>, backups: Backups): Implementation {
+export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>, backups: Backups, uploads: UploadStore): Implementation {
   return {
     ...backupMethods(backups),
     'server.info': (params) => {
@@ -36,11 +37,19 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
     },
     'package.install': async (params) => {
       const p = parseParams('package.install', params, {
-        path: { kind: 'string', check: (v: string) => (isAbsolute(v) ? null : 'must be an absolute path on the host') },
+        path: { kind: 'string', optional: true, check: (v: string) => (isAbsolute(v) ? null : 'must be an absolute path on the host') },
+        upload: { kind: 'string', optional: true },
         allowUntrusted: { kind: 'boolean', optional: true },
         expectId: serviceIdOptional,
       });
-      return await manager.install(p.path, p);
+      if ((p.path === undefined) === (p.upload === undefined)) {
+        throw new HearthError('INVALID_PARAMS', 'package.install: give either "path" (a file on the host) or "upload" (what POST /api/upload answered)', { hint: 'see host/README.md for the method reference' });
+      }
+      if (p.path !== undefined) return await manager.install(p.path, { allowUntrusted: p.allowUntrusted, expectId: p.expectId });
+      // An upload is consumed by the install that succeeds; a refused one stays for a retry (after trusting its publisher).
+      const installed = await manager.install(uploads.pathOf(p.upload!), { allowUntrusted: p.allowUntrusted, expectId: p.expectId });
+      await uploads.remove(p.upload!);
+      return installed;
     },
     'package.uninstall': async (params) => {
       const p = parseParams('package.uninstall', params, { id: serviceId, purge: { kind: 'boolean', optional: true } });

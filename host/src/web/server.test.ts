@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import { FREE_FAILURES } from './login-limiter.js';
 import { PasswordFile } from './password.js';
 import { SetupCode } from './setup-code.js';
 import { WebServer } from './server.js';
+import { UploadStore } from '../store/uploads.js';
+import { hpkHead } from '../store/test-hpk-head.js';
 
 let dir: string;
 let server: WebServer;
@@ -19,6 +21,9 @@ let origin: string;
 let code: string;
 let clock = 1_000_000;
 let password: PasswordFile;
+let uploads: UploadStore;
+/** The largest upload the test server accepts. */
+const MAX_UPLOAD_BYTES = 256 * 1024;
 
 interface Reply {
   status: number;
@@ -28,7 +33,7 @@ interface Reply {
 
 /** node:http, not fetch: a test must be able to send any Host and Origin, as an attacker's client can. */
 function request(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; cookie?: string } = {}): Promise<Reply> {
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body);
   const headers: Record<string, string> = { host: new URL(origin).host, origin, 'content-type': 'application/json', ...options.headers };
   if (options.cookie) headers.cookie = options.cookie;
   return new Promise((resolve, reject) => {
@@ -66,7 +71,8 @@ beforeAll(async () => {
   const setup = new SetupCode(join(dir, 'setup-code'));
   code = await setup.ensure();
   const auth = new WebAuth(password, setup, false, () => clock);
-  server = await WebServer.listen({ host: '127.0.0.1', port: 0, dispatcher, auth, assets: await StaticAssets.load(assetsDir), hostNames: new Set(['box']), tls: null, logger: createLogger({ component: 'test' }) });
+  uploads = await UploadStore.open(join(dir, 'uploads'), MAX_UPLOAD_BYTES);
+  server = await WebServer.listen({ host: '127.0.0.1', port: 0, dispatcher, uploads, auth, assets: await StaticAssets.load(assetsDir), hostNames: new Set(['box']), tls: null, logger: createLogger({ component: 'test' }) });
   origin = `http://127.0.0.1:${server.port}`;
 });
 afterAll(async () => {
@@ -95,7 +101,7 @@ test('a Host that is not this machine (DNS rebinding) is refused', async () => {
 });
 
 test('without a session every API path answers 401', async () => {
-  for (const path of ['/api/rpc', '/api/stream', '/api/auth/logout', '/api/anything', '/api/']) {
+  for (const path of ['/api/rpc', '/api/stream', '/api/upload', '/api/auth/logout', '/api/anything', '/api/']) {
     for (const method of ['POST', 'GET']) {
       const reply = await request(method, path, { body: method === 'POST' ? { jsonrpc: '2.0', id: 1, method: 'server.info' } : undefined });
       expect(reply.status, `${method} ${path}`).toBe(401);
@@ -143,6 +149,38 @@ test('a session needs the cookie, the token header and the page Origin together;
   expect(out.status).toBe(200);
   expect(out.headers['set-cookie']?.[0]).toContain('Max-Age=0');
   expect((await request('POST', '/api/rpc', { body: call, cookie, headers: { [TOKEN_HEADER]: token } })).status).toBe(401);
+});
+
+test('an upload is streamed to the upload store with a session; too large, not .hpk or without the token is refused in words and leaves nothing', async () => {
+  const login = await request('POST', '/api/auth/login', { body: { password: 'correct horse' } });
+  const cookie = cookieOf(login);
+  const { token } = JSON.parse(login.body) as { token: string };
+  const send = (body: Buffer, headers: Record<string, string> = {}): Promise<Reply> =>
+    request('POST', '/api/upload', { body, cookie, headers: { [TOKEN_HEADER]: token, 'content-type': 'application/octet-stream', 'x-hearth-filename': 'app.hpk', ...headers } });
+  const file = Buffer.concat([hpkHead(), Buffer.alloc(100_000, 1)]);
+
+  expect((await request('POST', '/api/upload', { body: file, cookie })).status).toBe(403);
+  const tooLarge = await send(Buffer.concat([hpkHead(), Buffer.alloc(MAX_UPLOAD_BYTES)]));
+  expect(tooLarge.status).toBe(413);
+  const refusal = JSON.parse(tooLarge.body) as { error: { message: string; data: { code: string } } };
+  expect(refusal.error.message).toContain(`larger than ${MAX_UPLOAD_BYTES} bytes are refused`);
+  expect(refusal.error.data.code).toBe('ARCHIVE_OVERSIZE');
+  const named = await send(file, { 'x-hearth-filename': 'photo.jpg' });
+  expect(named.status).toBe(415);
+  expect(JSON.parse(named.body)).toMatchObject({ error: { message: 'photo.jpg is not an .hpk file' } });
+  const notHpk = await send(Buffer.alloc(100_000, 0x41));
+  expect(notHpk.status).toBe(415);
+  expect(JSON.parse(notHpk.body)).toMatchObject({ error: { message: 'the upload is not an .hpk: it does not start with a ustar tar header' } });
+  expect(await readdir(uploads.dir)).toEqual([]);
+
+  const ok = await send(file);
+  expect(ok.status).toBe(200);
+  const upload = JSON.parse(ok.body) as { upload: string; bytes: number; path: string };
+  expect(upload.upload).toMatch(/^[0-9a-f]{32}$/);
+  expect(upload.bytes).toBe(file.length);
+  expect(await readFile(uploads.pathOf(upload.upload))).toEqual(file);
+  await uploads.remove(upload.upload);
+  await request('POST', '/api/auth/logout', { body: {}, cookie, headers: { [TOKEN_HEADER]: token } });
 });
 
 test(`after ${FREE_FAILURES} wrong passwords an address waits, longer after each further failure, even for the right one`, async () => {

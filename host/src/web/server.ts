@@ -9,6 +9,8 @@ import type { StaticAssets } from './assets.js';
 import { sendJson, type WebAuth } from './auth.js';
 import { hostAllowed, setSecurityHeaders } from './headers.js';
 import { serveStream } from './stream.js';
+import { serveUpload } from '../rpc/http-upload.js';
+import type { UploadStore } from '../store/uploads.js';
 
 /** Streams (events, followed logs) one session may hold open; a dashboard uses two or three. */
 export const MAX_STREAMS_PER_SESSION = 16;
@@ -17,6 +19,8 @@ export interface WebServerOptions {
   host: string;
   port: number;
   dispatcher: RpcDispatcher;
+  /** Where POST /api/upload streams package files, for package.install {upload}. */
+  uploads: UploadStore;
   auth: WebAuth;
   assets: StaticAssets;
   /** Names besides IP literals and localhost that the Host header may carry (this machine's). */
@@ -28,8 +32,9 @@ export interface WebServerOptions {
 
 /**
  * The web dashboard: its static files, sign-in under /api/auth/*, and the control API for the
- * signed-in page: POST /api/rpc (JSON-RPC, the socket's methods through the same dispatcher)
- * and POST /api/stream (one request whose notifications follow as server-sent events).
+ * signed-in page: POST /api/rpc (JSON-RPC, the socket's methods through the same dispatcher),
+ * POST /api/stream (one request whose notifications follow as server-sent events) and
+ * POST /api/upload (a package file, for package.install {upload}).
  */
 export class WebServer {
   private readonly sockets = new Set<Socket>();
@@ -120,6 +125,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: WebServ
     const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
     return await serveJsonRpc(res, message, options.dispatcher, { notify: () => undefined, closed });
   }
+  if (path === '/api/upload') return await serveUpload(req, res, options.uploads);
   if (path === '/api/stream') {
     const open = streams.get(checked.id) ?? 0;
     if (open >= MAX_STREAMS_PER_SESSION) {

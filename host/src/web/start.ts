@@ -12,6 +12,7 @@ import { WebAuth } from './auth.js';
 import { PasswordFile } from './password.js';
 import { SetupCode } from './setup-code.js';
 import { WebServer } from './server.js';
+import type { UploadStore } from '../store/uploads.js';
 
 /** The dashboard's files, built by web/build.mjs into web/dist of this checkout. */
 export const DEFAULT_WEB_ASSETS = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -23,6 +24,7 @@ export interface WebStartOptions {
   port: number;
   dataDir: string;
   dispatcher: RpcDispatcher;
+  uploads: UploadStore;
   ca: CaFiles;
   certsDir: string;
   logger: Logger;
@@ -62,7 +64,7 @@ export async function startWeb(options: WebStartOptions): Promise<WebServer | nu
   }
   const auth = new WebAuth(password, setupCode, tls !== null);
   try {
-    const server = await WebServer.listen({ host: options.host, port: options.port, dispatcher: options.dispatcher, auth, assets, hostNames: new Set(names), tls, logger });
+    const server = await WebServer.listen({ host: options.host, port: options.port, dispatcher: options.dispatcher, uploads: options.uploads, auth, assets, hostNames: new Set(names), tls, logger });
     const first = (await password.read()) === null;
     logger.info('serving the web dashboard', {
       url: server.url,

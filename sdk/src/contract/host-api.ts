@@ -214,8 +214,9 @@ export interface HostMethods {
   /**
    * Install, or update an installed package to another version (same signer required). A signer
    * the host does not trust is refused unless `allowUntrusted`; `expectId` refuses any other package.
+   * The file is `path` on the host, or `upload`: a file sent to the dashboard's `POST /api/upload`.
    */
-  'package.install': { params: { path: string; allowUntrusted?: boolean; expectId?: string }; result: PackageSummary };
+  'package.install': { params: { path: string; upload?: never; allowUntrusted?: boolean; expectId?: string } | { upload: string; path?: never; allowUntrusted?: boolean; expectId?: string }; result: PackageSummary };
   'package.uninstall': { params: { id: string; purge?: boolean }; result: { id: string } };
   'package.list': { params: Record<string, never>; result: { packages: ServiceSummary[] } };
   'package.info': { params: { id: string }; result: PackageInfo };

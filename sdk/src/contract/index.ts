@@ -19,5 +19,5 @@ export { satisfies, compareVersions } from '../semver.js';
 export { dict, ownValue, parseJsonDict } from '../dict.js';
 export { DEPENDENCIES_KEY } from '../dependencies.js';
 export type { ProvidedDependencies } from '../dependencies.js';
-export type { ActionInfo, ActionResult, ActionTools, InputSchema } from '../actions.js';
+export type { ActionInfo, ActionResult, ActionTools, InputField, InputSchema } from '../actions.js';
 export { installProcessPolicy, type PolicyLogger } from '../process-policy.js';

@@ -3,6 +3,10 @@ import type { Api } from '../api.js';
 import { ServiceControls } from '../components/controls.js';
 import { InterfaceLinks } from '../components/interfaces.js';
 import { LogView } from '../components/logs.js';
+import { Actions } from '../components/actions.js';
+import { Settings } from '../components/settings.js';
+import { Secrets } from '../components/secrets.js';
+import { Uninstall } from '../components/uninstall.js';
 import { ConnectionNote, ErrorNote, StateBadge } from '../components/state.js';
 import { useServiceStatus } from '../live.js';
 import { Link } from '../router.js';
@@ -41,6 +45,31 @@ export function Service({ api, id }: { api: Api; id: string }) {
         <h2 id="logs-h">Logs</h2>
         <LogView api={api} id={id} daemons={status?.daemons.map((d) => d.id) ?? []} />
       </section>
+      {status === null ? null : (
+        <>
+          <section aria-labelledby="actions-h">
+            <h2 id="actions-h">Actions</h2>
+            <Actions api={api} id={id} state={status.state} />
+          </section>
+          <section aria-labelledby="settings-h">
+            <h2 id="settings-h">Settings</h2>
+            <Settings api={api} id={id} />
+          </section>
+          <section aria-labelledby="secrets-h">
+            <h2 id="secrets-h">Secrets</h2>
+            <Secrets api={api} id={id} />
+          </section>
+          <section aria-labelledby="package-h">
+            <h2 id="package-h">Package</h2>
+            <div class="buttons">
+              <Link href={`/install?update=${encodeURIComponent(id)}`} class="button">
+                Update {id}…
+              </Link>
+              <Uninstall api={api} id={id} title={id} />
+            </div>
+          </section>
+        </>
+      )}
     </main>
   );
 }

@@ -14,7 +14,7 @@ export function Services({ api }: { api: Api }) {
       <ConnectionNote connection={connection} />
       {connection === 'reconnecting' ? <ErrorNote error={error} /> : null}
       {services === null ? null : services.length === 0 ? (
-        <p>No service is installed yet. Install one with <code>hearth install FILE.hpk</code>.</p>
+        <p>No service is installed yet. <Link href="/install">Install one</Link> from an .hpk file (or run <code>hearth install FILE.hpk</code>).</p>
       ) : (
         <ul class="services" aria-label="Installed services">
           {services.map((s) => (

@@ -1,0 +1,57 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Api } from '../api.js';
+import { useRoute } from '../router.js';
+import { ErrorNote } from './state.js';
+
+/** Uninstall after a confirmation that asks whether its data goes too (package.uninstall, purge). */
+export function Uninstall({ api, id, title }: { api: Api; id: string; title: string }) {
+  const { navigate } = useRoute();
+  const [asking, setAsking] = useState(false);
+  const [purge, setPurge] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const question = useRef<HTMLInputElement>(null);
+  // The button that opened the question is gone: keyboard focus moves to the question's first control.
+  useEffect(() => void (asking && question.current?.focus()), [asking]);
+  if (!asking) {
+    return (
+      <button type="button" class="danger" onClick={() => setAsking(true)}>
+        Uninstall {title}…
+      </button>
+    );
+  }
+  const run = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.call('package.uninstall', { id, purge });
+      navigate('/');
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="card confirm" role="group" aria-labelledby="uninstall-q">
+      <p id="uninstall-q">
+        <strong>Uninstall {title}?</strong> It is stopped and its package removed.
+      </p>
+      <label class="check">
+        <input ref={question} type="checkbox" checked={purge} onChange={(e) => setPurge(e.currentTarget.checked)} />
+        <span>Also delete its data (its volumes and secrets). This cannot be undone. Unticked, they are kept for a later install of {id}.</span>
+      </label>
+      {error ? <ErrorNote error={error} prefix={`Could not uninstall ${title}`} /> : null}
+      <div class="buttons">
+        <button type="button" class="danger" disabled={busy} onClick={() => void run()}>
+          {purge ? `Uninstall ${title} and delete its data` : `Uninstall ${title}, keep its data`}
+        </button>
+        <button type="button" disabled={busy} onClick={() => setAsking(false)}>
+          Cancel
+        </button>
+      </div>
+      <p class="progress" role="status" aria-live="polite">
+        {busy ? `Uninstalling ${title}…` : null}
+      </p>
+    </div>
+  );
+}
