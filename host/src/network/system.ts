@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { HearthError } from '@hearth/sdk/contract';
 import { formatIpv4, formatIpv4Net, overlaps, parseIpv4Net, type Ipv4Net } from './ipv4.js';
-import { BRIDGE_NAME } from './names.js';
+import { BRIDGE_NAME, macAddress } from './names.js';
 
 export const NETWORK_COMMAND_TIMEOUT_MS = 10_000;
 
@@ -55,10 +55,19 @@ export async function assertSubnetFree(net: Ipv4Net, run: NetCommand): Promise<v
   }
 }
 
-/** hearth's bridge with the gateway address, up; created if missing, left as is when right. */
+/**
+ * hearth's bridge with the gateway address and a fixed MAC, up; created if missing, left as is when
+ * right. The MAC is set, not left to the kernel: a bridge without one takes the lowest MAC of its
+ * ports, so a service's restart (its veth leaving and coming back) could change the gateway's MAC
+ * under every other service, whose ARP caches then send to the old one until they expire (a
+ * dependent lost its dependency for 15-60 s after the dependency restarted).
+ */
 export async function ensureBridge(net: Ipv4Net, gateway: number, run: NetCommand): Promise<void> {
-  const links = JSON.parse((await run('ip', ['-j', 'link', 'show'])) || '[]') as { ifname: string }[];
-  if (!links.some((l) => l.ifname === BRIDGE_NAME)) await run('ip', ['link', 'add', BRIDGE_NAME, 'type', 'bridge']);
+  const links = JSON.parse((await run('ip', ['-j', 'link', 'show'])) || '[]') as { ifname: string; address?: string }[];
+  const bridge = links.find((l) => l.ifname === BRIDGE_NAME);
+  if (bridge === undefined) await run('ip', ['link', 'add', BRIDGE_NAME, 'type', 'bridge']);
+  const mac = macAddress(gateway);
+  if (bridge?.address !== mac) await run('ip', ['link', 'set', 'dev', BRIDGE_NAME, 'address', mac]);
   const want = `${formatIpv4(gateway)}/${net.prefix}`;
   const addrs = JSON.parse((await run('ip', ['-j', '-4', 'addr', 'show', 'dev', BRIDGE_NAME])) || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[];
   const have = (addrs[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
