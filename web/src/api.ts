@@ -1,3 +1,4 @@
+import { LiveChannel } from './channel.js';
 import type { HostMethodName, HostMethods, HostNotifications } from '@hearth/sdk/contract';
 
 /** Kept in localStorage: only this origin (scheme, host and port) reads it, unlike the cookie, which every port of the host receives. */
@@ -29,6 +30,14 @@ export interface Upload {
 /** The page's link to hearthd: the token, and who to tell when the session ends. */
 export class Api {
   private readonly signedOutListeners = new Set<Listener>();
+  private readonly live = new LiveChannel(
+    (path, body) => this.post(path, body),
+    async (signal) => {
+      const response = await fetch('/api/channel', { method: 'POST', headers: this.headers(), signal });
+      if (!response.ok || !response.body) throw await this.failure(response);
+      return response.body;
+    },
+  );
 
   get token(): string | null {
     return localStorage.getItem(TOKEN_KEY);
@@ -74,10 +83,10 @@ export class Api {
   }
 
   /**
-   * A call whose notifications follow (events.subscribe, service.logs with follow), read as
-   * server-sent events from a fetch (EventSource cannot send the token header). Resolves with the
-   * result; notifications go to `onNotification` until `signal` aborts or the stream ends
-   * (then `onEnd`, with the error if it broke).
+   * A call whose notifications follow (events.subscribe, service.logs with follow), as one
+   * subscription on the page's single live channel. Resolves with the result; notifications go to
+   * `onNotification` until `signal` aborts (the subscription is dropped) or the channel breaks
+   * (then `onEnd`, with the error).
    */
   async stream<M extends HostMethodName>(
     method: M,
@@ -86,45 +95,28 @@ export class Api {
     signal: AbortSignal,
     onEnd: (error?: Error) => void,
   ): Promise<HostMethods[M]['result']> {
-    const response = await fetch('/api/stream', { method: 'POST', headers: this.headers(), body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), signal });
-    if (!response.ok || !response.body) throw await this.failure(response);
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
+    signal.throwIfAborted();
     let resolveResult!: (value: HostMethods[M]['result']) => void;
     let rejectResult!: (error: Error) => void;
     const result = new Promise<HostMethods[M]['result']>((resolve, reject) => ((resolveResult = resolve), (rejectResult = reject)));
-    const pump = async (): Promise<void> => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = parseFrame(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-          if (frame === null) continue;
-          if (frame.event === 'result') {
-            const reply = frame.data as RpcReply;
-            if (reply.error) rejectResult(rpcError(reply.error));
-            else resolveResult(reply.result as HostMethods[M]['result']);
-          } else if (frame.event === 'notification') {
-            const note = frame.data as { method: keyof HostNotifications; params: never };
-            onNotification(note.method, note.params);
-          }
-        }
-      }
-    };
-    pump().then(
-      () => {
-        rejectResult(new ApiError('the stream ended before its result', 0));
-        onEnd();
-      },
-      (error: unknown) => {
-        const e = error instanceof Error ? error : new Error(String(error));
-        rejectResult(e);
-        onEnd(signal.aborted ? undefined : e);
+    const unsubscribe = await this.live.subscribe(
+      { jsonrpc: '2.0', id: 1, method, params },
+      {
+        result: (reply) => {
+          const r = reply as RpcReply;
+          if (r.error) rejectResult(rpcError(r.error));
+          else resolveResult(r.result as HostMethods[M]['result']);
+        },
+        notification: (name, note) => onNotification(name as keyof HostNotifications, note as never),
+        end: (error) => {
+          if (signal.aborted) return;
+          rejectResult(error ?? new ApiError('the stream ended before its result', 0));
+          onEnd(error);
+        },
       },
     );
+    if (signal.aborted) unsubscribe();
+    else signal.addEventListener('abort', unsubscribe, { once: true });
     return await result;
   }
 
@@ -193,15 +185,4 @@ interface RpcReply {
 
 function rpcError(error: NonNullable<RpcReply['error']>): ApiError {
   return new ApiError(error.message, 200, error.data?.hint, error.data?.code, error.data?.details);
-}
-
-function parseFrame(text: string): { event: string; data: unknown } | null {
-  let event = 'message';
-  const data: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line.startsWith('event: ')) event = line.slice(7);
-    else if (line.startsWith('data: ')) data.push(line.slice(6));
-  }
-  if (data.length === 0) return null;
-  return { event, data: JSON.parse(data.join('\n')) as unknown };
 }

@@ -46,7 +46,7 @@ export class Daemon {
     private readonly events: DaemonEvents,
     private readonly logger: Logger,
   ) {
-    this.status = { id: spec.id, kind: spec.kind, state: 'waiting', since: Date.now() };
+    this.status = { id: spec.id, kind: spec.kind, requires: [...spec.requires], state: 'waiting', since: Date.now() };
     this.backoff = new Backoff(spec.restart);
   }
 
@@ -72,7 +72,7 @@ export class Daemon {
   }
 
   private set(update: StatusUpdate): void {
-    this.status = { id: this.spec.id, kind: this.spec.kind, since: Date.now(), ...update };
+    this.status = { id: this.spec.id, kind: this.spec.kind, requires: [...this.spec.requires], since: Date.now(), ...update };
     this.events.onStatus(this.shown);
   }
 

@@ -6,6 +6,7 @@ describe('parsing what the runtime sends', () => {
     const status = parseDaemonStatus({ id: 'web', state: 'failed', since: 1, message: 'm', exitCode: 1, lastLines: ['a'], extra: { x: 1 }, __proto__: { polluted: true } });
     expect(status).toEqual({ id: 'web', state: 'failed', since: 1, message: 'm', exitCode: 1, lastLines: ['a'] });
     expect(Object.getPrototypeOf(status)).toBe(Object.prototype);
+    expect(parseDaemonStatus({ id: 'web', state: 'waiting', since: 1, kind: 'daemon', requires: ['db', 'init'] })).toEqual({ id: 'web', state: 'waiting', since: 1, kind: 'daemon', requires: ['db', 'init'] });
   });
 
   test('a daemon status of the wrong shape is refused', () => {
@@ -21,6 +22,10 @@ describe('parsing what the runtime sends', () => {
       { id: 'web', state: 'ready', since: 1, lastLines: 'a' },
       { id: 'web', state: 'ready', since: 1, message: { a: 1 } },
       { id: 'web', state: 'constructor', since: 1 },
+      { id: 'web', state: 'ready', since: 1, requires: 'db' },
+      { id: 'web', state: 'ready', since: 1, requires: [1] },
+      { id: 'web', state: 'ready', since: 1, requires: ['x'.repeat(200)] },
+      { id: 'web', state: 'ready', since: 1, requires: Array.from({ length: 65 }, (_, i) => `d${i}`) },
     ]) {
       expect(parseDaemonStatus(bad)).toBeNull();
     }

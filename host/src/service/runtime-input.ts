@@ -20,6 +20,8 @@ export const MAX_LAST_LINES = 50;
 /** Secrets a daemon names: no manifest declares more (manifest-validation.ts). */
 export const MAX_DAEMON_SECRETS = 64;
 const MAX_SECRET_NAME_CHARS = 64;
+/** Daemons one daemon requires: no more than a package may declare. */
+export const MAX_DAEMON_REQUIRES = 64;
 /** A hook's error as shown in status and the log. */
 export const MAX_HOOK_ERROR_CHARS = 4 * 1024;
 
@@ -60,7 +62,10 @@ export function parseDaemonStatus(value: unknown): DaemonStatus | null {
   const secrets = optional(value.secrets, (v) =>
     Array.isArray(v) && v.length <= MAX_DAEMON_SECRETS && v.every((name) => isShortString(name, MAX_SECRET_NAME_CHARS)) ? (v) : null,
   );
-  if ([message, pid, exitCode, signal, kind, restarts, lastLines, secrets].includes(null)) return null;
+  const requires = optional(value.requires, (v) =>
+    Array.isArray(v) && v.length <= MAX_DAEMON_REQUIRES && v.every((dep) => isShortString(dep, MAX_DAEMON_ID_CHARS)) ? (v) : null,
+  );
+  if ([message, pid, exitCode, signal, kind, requires, restarts, lastLines, secrets].includes(null)) return null;
   return {
     id,
     state: state as DaemonState,
@@ -70,6 +75,7 @@ export function parseDaemonStatus(value: unknown): DaemonStatus | null {
     ...(exitCode != null && { exitCode }),
     ...(signal != null && { signal }),
     ...(kind != null && { kind }),
+    ...(requires != null && { requires: [...requires] }),
     ...(restarts != null && { restarts }),
     ...(lastLines != null && { lastLines }),
     ...(secrets != null && { secrets: [...secrets] }),

@@ -101,7 +101,7 @@ test('a Host that is not this machine (DNS rebinding) is refused', async () => {
 });
 
 test('without a session every API path answers 401', async () => {
-  for (const path of ['/api/rpc', '/api/stream', '/api/upload', '/api/auth/logout', '/api/anything', '/api/']) {
+  for (const path of ['/api/rpc', '/api/stream', '/api/channel', '/api/channel/subscribe', '/api/channel/unsubscribe', '/api/upload', '/api/auth/logout', '/api/anything', '/api/']) {
     for (const method of ['POST', 'GET']) {
       const reply = await request(method, path, { body: method === 'POST' ? { jsonrpc: '2.0', id: 1, method: 'server.info' } : undefined });
       expect(reply.status, `${method} ${path}`).toBe(401);

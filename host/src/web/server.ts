@@ -9,6 +9,7 @@ import type { StaticAssets } from './assets.js';
 import { sendJson, type WebAuth } from './auth.js';
 import { hostAllowed, setSecurityHeaders } from './headers.js';
 import { serveStream } from './stream.js';
+import { StreamChannels } from './channels.js';
 import { serveUpload } from '../rpc/http-upload.js';
 import type { UploadStore } from '../store/uploads.js';
 
@@ -33,7 +34,8 @@ export interface WebServerOptions {
 /**
  * The web dashboard: its static files, sign-in under /api/auth/*, and the control API for the
  * signed-in page: POST /api/rpc (JSON-RPC, the socket's methods through the same dispatcher),
- * POST /api/stream (one request whose notifications follow as server-sent events) and
+ * POST /api/stream (one request whose notifications follow as server-sent events), POST /api/channel
+ * with /api/channel/subscribe and /unsubscribe (one stream per page carrying all its live views) and
  * POST /api/upload (a package file, for package.install {upload}).
  */
 export class WebServer {
@@ -48,8 +50,9 @@ export class WebServer {
     const warn = rateLimitedWarn(options.logger, 'a dashboard request failed');
     // Open streams per session (keyed by the cookie's id), for MAX_STREAMS_PER_SESSION.
     const streams = new Map<string, number>();
+    const channels = new StreamChannels(options.dispatcher);
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
-      route(req, res, options, streams).catch((error: unknown) => {
+      route(req, res, options, streams, channels).catch((error: unknown) => {
         warn({ error: error instanceof Error ? error.message : String(error) });
         if (!res.headersSent) reply(res, 500, toErrorResponse(null, error));
         else res.destroy();
@@ -93,7 +96,7 @@ export class WebServer {
   }
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, options: WebServerOptions, streams: Map<string, number>): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, options: WebServerOptions, streams: Map<string, number>, channels: StreamChannels): Promise<void> {
   setSecurityHeaders(res, options.tls !== null);
   if (!hostAllowed(req.headers.host, options.hostNames)) {
     req.resume();
@@ -126,20 +129,28 @@ async function route(req: IncomingMessage, res: ServerResponse, options: WebServ
     return await serveJsonRpc(res, message, options.dispatcher, { notify: () => undefined, closed });
   }
   if (path === '/api/upload') return await serveUpload(req, res, options.uploads);
-  if (path === '/api/stream') {
+  if (path === '/api/channel/subscribe' || path === '/api/channel/unsubscribe') {
+    const message = await readJsonBody(req, res);
+    if (message === NO_BODY) return;
+    const refused = path.endsWith('/subscribe') ? channels.subscribe(checked.id, message) : channels.unsubscribe(checked.id, message);
+    return refused === null ? sendJson(res, 200, { ok: true }) : sendJson(res, refused.status, { error: { message: refused.message } });
+  }
+  if (path === '/api/stream' || path === '/api/channel') {
     const open = streams.get(checked.id) ?? 0;
     if (open >= MAX_STREAMS_PER_SESSION) {
       req.resume();
       return sendJson(res, 429, { error: { message: `at most ${MAX_STREAMS_PER_SESSION} live views per session: close a dashboard tab` } });
     }
-    const message = await readJsonBody(req, res);
+    const message = path === '/api/channel' ? null : await readJsonBody(req, res);
     if (message === NO_BODY) return;
+    if (path === '/api/channel') req.resume();
     streams.set(checked.id, open + 1);
     res.once('close', () => {
       const left = (streams.get(checked.id) ?? 1) - 1;
       if (left <= 0) streams.delete(checked.id);
       else streams.set(checked.id, left);
     });
+    if (path === '/api/channel') return channels.open(res, checked.id);
     return await serveStream(res, message, options.dispatcher);
   }
   return sendJson(res, 404, { error: { message: `no API path ${path}` } });

@@ -29,6 +29,8 @@ export interface DaemonStatus {
   /** ms since epoch of the last state change. */
   since: number;
   kind?: 'daemon' | 'task';
+  /** Ids it waits for (its spec's `requires`; absent from older runtimes): the dashboard draws the graph from them. */
+  requires?: string[];
   /** Exits so far in the crash window. */
   restarts?: number;
   /** The last lines it wrote, when it failed. */

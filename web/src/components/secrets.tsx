@@ -27,6 +27,7 @@ export function Secrets({ api, id }: { api: Api; id: string }) {
           </p>
           {s.description ? <p class="muted">{s.description}</p> : null}
           <SecretForm api={api} id={id} secret={s} onSaved={() => void load()} />
+          {s.source === 'generated' ? <Rotate api={api} id={id} secret={s} onSaved={() => void load()} /> : null}
         </li>
       ))}
     </ul>
@@ -70,5 +71,55 @@ function SecretForm({ api, id, secret, onSaved }: { api: Api; id: string; secret
         {busy ? 'Saving…' : result}
       </p>
     </form>
+  );
+}
+
+/** A new generated value (secret.rotate), after a confirmation naming the daemons it restarts; the result says which did. */
+function Rotate({ api, id, secret, onSaved }: { api: Api; id: string; secret: SecretInfo; onSaved: () => void }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const question = `rotate-${secret.name}-q`;
+  const rotate = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(appliedInWords(await api.call('secret.rotate', { id, name: secret.name })).replace(/^Saved/, 'Rotated'));
+      setAsking(false);
+      onSaved();
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="rotate">
+      {asking ? (
+        <div class="confirm" role="group" aria-labelledby={question}>
+          <p id={question}>
+            Generate a new value for {secret.name}?{' '}
+            {secret.usedBy && secret.usedBy.length > 0 ? `${secret.usedBy.join(', ')} will restart with it.` : 'Daemons that use it restart with it.'}
+          </p>
+          <div class="buttons">
+            <button type="button" class="danger" disabled={busy} onClick={() => void rotate()}>
+              Rotate {secret.name}
+            </button>
+            <button type="button" disabled={busy} onClick={() => setAsking(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : (
+        <button type="button" onClick={() => (setAsking(true), setResult(null))}>
+          Rotate {secret.name}…
+        </button>
+      )}
+      {error ? <ErrorNote error={error} prefix={`Could not rotate ${secret.name}`} /> : null}
+      <p class="progress" role="status" aria-live="polite">
+        {busy ? 'Rotating…' : result}
+      </p>
+    </div>
   );
 }

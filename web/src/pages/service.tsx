@@ -10,6 +10,8 @@ import { Uninstall } from '../components/uninstall.js';
 import { ConnectionNote, ErrorNote, StateBadge } from '../components/state.js';
 import { useServiceStatus } from '../live.js';
 import { Link } from '../router.js';
+import { DependencyGraph } from '../components/graph.js';
+import { Usage } from '../components/usage.js';
 
 /** One service: its daemons and tasks (state, health, restarts, last exit), interfaces, controls and live logs. */
 export function Service({ api, id }: { api: Api; id: string }) {
@@ -35,8 +37,13 @@ export function Service({ api, id }: { api: Api; id: string }) {
             <h2 id="interfaces-h">Interfaces</h2>
             {status.state === 'running' ? <InterfaceLinks interfaces={status.interfaces} /> : <p class="muted">Its interfaces open while it runs.</p>}
           </section>
+          <section aria-labelledby="usage-h">
+            <h2 id="usage-h">Usage</h2>
+            <Usage api={api} id={id} />
+          </section>
           <section aria-labelledby="daemons-h">
             <h2 id="daemons-h">Daemons and tasks</h2>
+            <DependencyGraph daemons={status.daemons} />
             <Daemons daemons={status.daemons} />
           </section>
         </>
