@@ -19,7 +19,7 @@ export const manifest = defineManifest({
   },
   settings: {
     title: { type: 'string', description: 'shown on every page', default: 'Wiki' },
-    workers: { type: 'number', description: 'background workers', default: 1 },
+    workers: { type: 'number', description: 'background workers', default: 1, integer: true, min: 1, max: 16 },
     smtpHost: { type: 'string', description: 'mail server', default: 'mail.example.org' },
   },
 });

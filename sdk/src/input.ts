@@ -1,12 +1,25 @@
 import { dict, ownValue } from './dict.js';
 import { HearthError } from './errors.js';
+import { fieldProblem } from './input-limits.js';
+
+export { describeField, fieldProblem } from './input-limits.js';
 
 /** Typed input fields: an action's input and a package's settings use the same schema. */
 
 /** One field of an action's input or of a package's settings. */
 export type InputField =
-  | { type: 'string'; description?: string; required?: boolean; default?: string }
-  | { type: 'number'; description?: string; required?: boolean; default?: number }
+  | { type: 'string'; description?: string; required?: boolean; default?: string; /** At most this many characters. */ maxLength?: number }
+  | {
+      type: 'number';
+      description?: string;
+      required?: boolean;
+      default?: number;
+      /** Smallest and largest value allowed (inclusive). */
+      min?: number;
+      max?: number;
+      /** Whole numbers only. */
+      integer?: boolean;
+    }
   | { type: 'boolean'; description?: string; required?: boolean; default?: boolean };
 
 export type InputSchema = Record<string, InputField>;
@@ -35,8 +48,10 @@ export function parseInput(schema: InputSchema, raw: Record<string, unknown>): R
     if (field.type === 'number' && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) value = Number(value);
     if (field.type === 'boolean' && (value === 'true' || value === 'false')) value = value === 'true';
     if (typeof value !== field.type) {
-      throw new HearthError('INVALID_PARAMS', `input ${key} must be a ${field.type}, got ${JSON.stringify(value)}`, { hint: field.description ?? '' });
+      throw new HearthError('INVALID_PARAMS', `input ${key} must be a ${field.type}, got ${shown(value)}`, { hint: field.description ?? '' });
     }
+    const problem = fieldProblem(field, value as string | number | boolean);
+    if (problem !== null) throw new HearthError('INVALID_PARAMS', `input ${key} ${problem}, got ${shown(value)}`, { hint: field.description ?? '' });
     out[key] = value as string | number | boolean;
   }
   return out;
@@ -48,3 +63,10 @@ export function defaultSettings(schema: InputSchema): Record<string, string | nu
   for (const [key, field] of Object.entries(schema)) if (field.default !== undefined) out[key] = field.default;
   return out;
 }
+
+/** A value as an error message shows it: JSON, cut short (a value can be a whole pasted file). */
+const MAX_SHOWN_CHARS = 100;
+const shown = (value: unknown): string => {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > MAX_SHOWN_CHARS ? `${json.slice(0, MAX_SHOWN_CHARS)}…` : json;
+};

@@ -1,7 +1,7 @@
 import { dict } from './dict.js';
 import { HearthError } from './errors.js';
 import type { ImageDeclaration, ImageSource, Manifest, SecretAlphabet } from './manifest.js';
-import type { InputField, InputSchema } from './input.js';
+import { fieldProblem, type InputField, type InputSchema } from './input.js';
 import { validateBackup } from './backup-policy.js';
 
 /** Checking untrusted manifest data (from a package module or an archive) and filling its defaults. */
@@ -260,7 +260,27 @@ function validateSettings(settingsIn: unknown): InputSchema {
     const required = field['required'] ?? false;
     if (typeof required !== 'boolean') fail(`${where}.required`, required, 'expected true or false');
     const description = str(field, 'description', `${where}.description`, true);
-    settings[name] = { type, ...(description === '' ? {} : { description }), ...(required ? { required } : {}), ...(fallback === undefined ? {} : { default: fallback }) } as InputField;
+    const limits = fieldLimits(field, type, where);
+    const parsed = { type, ...(description === '' ? {} : { description }), ...(required ? { required } : {}), ...(fallback === undefined ? {} : { default: fallback }), ...limits } as InputField;
+    const problem = fallback === undefined ? null : fieldProblem(parsed, fallback as string | number | boolean);
+    if (problem !== null) fail(`${where}.default`, fallback, `expected a default within the field's limits: it ${problem}`);
+    settings[name] = parsed;
   }
   return settings;
+}
+
+/** A field's limits (min / max / integer for numbers, maxLength for text), each checked, none for another type. */
+function fieldLimits(field: Record<string, unknown>, type: string, where: string): Partial<Record<'min' | 'max' | 'integer' | 'maxLength', number | boolean>> {
+  const allowed = type === 'number' ? ['min', 'max', 'integer'] : type === 'string' ? ['maxLength'] : [];
+  const limits: Partial<Record<'min' | 'max' | 'integer' | 'maxLength', number | boolean>> = {};
+  for (const key of ['min', 'max', 'integer', 'maxLength'] as const) {
+    const value = field[key];
+    if (value === undefined) continue;
+    if (!allowed.includes(key)) fail(`${where}.${key}`, value, `unknown for a '${type}' field (min, max and integer are for numbers, maxLength for strings)`);
+    if (key === 'integer' ? typeof value !== 'boolean' : typeof value !== 'number' || !Number.isFinite(value)) fail(`${where}.${key}`, value, key === 'integer' ? 'expected true or false' : 'expected a finite number');
+    if (key === 'maxLength' && !(Number.isSafeInteger(value) && (value as number) > 0)) fail(`${where}.${key}`, value, 'expected a whole number above 0');
+    limits[key] = value as number | boolean;
+  }
+  if (typeof limits.min === 'number' && typeof limits.max === 'number' && limits.min > limits.max) fail(`${where}.min`, limits.min, `expected at most max (${limits.max})`);
+  return limits;
 }

@@ -57,6 +57,10 @@ describe('validateManifest', () => {
     [{ ...minimal, upstreamUrl: 'ftp://x' }, 'manifest.upstreamUrl is "ftp://x": expected an http(s) URL'],
     [{ ...minimal, images: { main: { source: { type: 'debootstrap', suite: 'bookworm', packages: ['ok', 'not ok'] } } } }, 'manifest.images.main.source.packages'],
     [{ ...minimal, resources: { disk: 5 } }, 'manifest.resources.disk is 5: unknown; expected memoryMiB, cpus, pids or scratchMiB'],
+    [{ ...minimal, settings: { size: { type: 'number', min: 5, max: 1 } } }, 'manifest.settings.size.min is 5: expected at most max (1)'],
+    [{ ...minimal, settings: { size: { type: 'number', default: 0, min: 1 } } }, "manifest.settings.size.default is 0: expected a default within the field's limits: it must be at least 1"],
+    [{ ...minimal, settings: { name: { type: 'string', min: 1 } } }, "manifest.settings.name.min is 1: unknown for a 'string' field"],
+    [{ ...minimal, settings: { name: { type: 'string', maxLength: 0 } } }, 'manifest.settings.name.maxLength is 0: expected a whole number above 0'],
   ])('names the field, the value and what is allowed: %#', (input, message) => {
     expect(() => validateManifest(input)).toThrow(message);
   });
@@ -69,7 +73,7 @@ test('a validated manifest with secrets and settings validates again to the same
     version: '1.0.0',
     images: { main: { source: { type: 'directory', path: 'img' } } },
     secrets: { 'db-password': { generate: { length: 16 } }, 'api-key': { description: 'from the provider' } },
-    settings: { title: { type: 'string', default: 'x' }, size: { type: 'number', required: true } },
+    settings: { title: { type: 'string', default: 'x', maxLength: 40 }, size: { type: 'number', required: true, min: 1, max: 9, integer: true } },
   });
   expect(once.secrets['api-key']?.generate).toBeNull();
   expect(validateManifest(JSON.parse(JSON.stringify(once)))).toEqual(once);

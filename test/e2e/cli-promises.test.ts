@@ -237,7 +237,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('the hearth CLI keeps the promises
     expect((await hearthd.cli('cp', '--volume', 'data', join(work, 'kept.txt'), `${ID}:/kept.txt`)).exitCode).toBe(0);
     const refused = await hearthd.cli('uninstall', ID, '--purge');
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain(`--purge deletes every volume of ${ID} and cannot be undone`);
+    expect(refused.stderr).toContain(`--purge deletes every volume of ${ID}, its secrets and its logs, and cannot be undone`);
     expect(refused.stderr).toContain(`hearth uninstall ${ID} --purge --yes`);
     expect(readFileSync(kept, 'utf8')).toBe('precious\n');
     expect(await hearthd.json<ServiceStatus>('status', ID)).toMatchObject({ state: 'running', ready: true });

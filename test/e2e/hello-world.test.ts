@@ -116,8 +116,10 @@ describe.skipIf(skipUnless({ root: isRoot }))('hello-world end to end, through t
     const notRunning = await hearthd.cli('exec', 'hello-world', '--', 'true');
     expect(notRunning.exitCode).toBe(1);
     expect(notRunning.stderr).toContain('hello-world is not running');
+    expect(existsSync(join(hearthd.dataDir, 'logs', 'hello-world'))).toBe(true);
     await hearthd.json('uninstall', 'hello-world', '--purge', '--yes');
     expect(existsSync(join(hearthd.dataDir, 'volumes', 'hello-world'))).toBe(false);
+    expect(existsSync(join(hearthd.dataDir, 'logs', 'hello-world'))).toBe(false);
   });
 
   describe('publisher trust and updates', () => {

@@ -5,12 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LogEntry, PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
-import { keygen, packDir, packVersion } from '../support/packages.js';
+import { keygen, packDir, packExample, packVersion } from '../support/packages.js';
 import { EXAMPLES, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
+import { VIEWPORTS, hasChromium, launchChromium, screenshot, seriousAxeViolations, setPasswordOnFirstVisit } from '../web/browser.js';
 
 const ID = 'notes';
 const READY = { timeout: 180_000, interval: 250 };
+const PORT_BASE = 20_300 + Math.floor(Math.random() * 100);
+/** The dashboard, for the last test: notes in a real browser, as issue 14 asks. */
+const WEB = `http://127.0.0.1:${PORT_BASE + 900}/`;
 
 /**
  * The use case of the whole design: PostgreSQL and a web app from different images (both built
@@ -39,7 +43,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from
     work = await mkdtemp(join(tmpdir(), 'hearth-notes-'));
     key = await keygen(join(work, 'key.pem'));
     archive = await packDir(join(EXAMPLES, ID), 'build.sh', key, join(work, 'notes.hpk'));
-    hearthd = await TestHearthd.start(20_300 + Math.floor(Math.random() * 100));
+    hearthd = await TestHearthd.start(PORT_BASE, {}, ['--web', new URL(WEB).host]);
     await hearthd.trust(key);
   }, 900_000);
 
@@ -142,5 +146,49 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from
     expect(migrated[0]?.created_at).toMatch(/^\d{4}-\d\d-\d\d/);
     const migrateLog = (await hearthd.cli('logs', ID, '--daemon', 'migrate', '--json', '--tail', '100')).stdout;
     expect(migrateLog).toContain('migrated to version 2');
+  });
+
+  test.skipIf(!hasChromium)('in the dashboard: hello-world and notes run; a note added on its own page shows in its live logs; export runs from its form, a bad value refused at its field', async () => {
+    // Runs on what the update test left: notes 1.1.0, running, with one note.
+    await hearthd.json('install', await packExample('hello-world', key, join(work, 'hello-world.hpk')));
+    await hearthd.json('start', 'hello-world');
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
+      const page = await context.newPage();
+      await setPasswordOnFirstVisit(page, WEB, join(hearthd.dataDir, 'web', 'setup-code'), 'a dashboard password');
+      const running = (id: string) => page.locator(`[data-service="${id}"] .badge`, { hasText: /^running$/ }).first();
+      await running('hello-world').waitFor({ timeout: READY.timeout });
+      await running(ID).waitFor({ timeout: READY.timeout });
+      await screenshot(page, 'services-with-notes', 'desktop');
+
+      await page.goto(`${WEB}services/${ID}`);
+      await page.getByRole('combobox', { name: 'Daemon' }).selectOption('web');
+      await page.getByText('following live').waitFor();
+      const app = await context.newPage();
+      await app.goto(await url());
+      await app.locator('input[name="body"]').fill('added through the notes page');
+      await app.getByRole('button', { name: 'Add' }).click();
+      await app.getByText('added through the notes page').waitFor();
+      await page.locator('.log-line', { hasText: /note \d+ added \(28 characters\)/ }).waitFor({ timeout: READY.timeout });
+
+      const form = page.getByRole('form', { name: 'Action Export notes' });
+      const newest = form.getByLabel('newest');
+      await newest.fill('0');
+      await form.getByRole('button', { name: 'Run Export notes' }).click();
+      await form.locator('.field-error').filter({ hasText: 'input newest must be at least 1, got 0' }).waitFor({ timeout: READY.timeout });
+      expect(await newest.getAttribute('aria-invalid')).toBe('true');
+      await newest.fill('1');
+      await form.getByLabel('pretty').check();
+      await form.getByRole('button', { name: 'Run Export notes' }).click();
+      await form.getByRole('status').filter({ hasText: 'exported 1 notes to /files/exports/notes.json' }).waitFor({ timeout: READY.timeout });
+      const exported = JSON.parse(await readFile(join(hearthd.dataDir, 'volumes', ID, 'files', 'exports', 'notes.json'), 'utf8')) as { body: string }[];
+      expect(exported.map((n) => n.body)).toEqual(['added through the notes page']);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await screenshot(page, 'service-notes', 'desktop');
+    } finally {
+      await browser.close();
+      await hearthd.cli('uninstall', 'hello-world', '--purge', '--yes');
+    }
   });
 });

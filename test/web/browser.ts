@@ -47,3 +47,16 @@ export async function screenshot(page: Page, name: string, viewport: keyof typeo
   await mkdir(SCREENSHOTS_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}-${viewport}.png`), fullPage: true });
 }
+
+/**
+ * The first visit of a dashboard: the password is set with the setup code hearthd wrote to
+ * `setupCodeFile` (root-only), and the page signs in and shows the services.
+ */
+export async function setPasswordOnFirstVisit(page: Page, url: string, setupCodeFile: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Setup code').fill((await readFile(setupCodeFile, 'utf8')).trim());
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Password again').fill(password);
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await page.getByRole('heading', { name: 'Services' }).waitFor();
+}

@@ -1,5 +1,5 @@
 // No hearthd and no container: the dashboard's own web server with a scripted dispatcher, in a real Chromium.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -15,7 +15,7 @@ import { WebServer } from '../../host/src/web/server.js';
 import { UploadStore } from '../../host/src/store/uploads.js';
 import { REPO } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
-import { VIEWPORTS, hasChromium, launchChromium } from './browser.js';
+import { VIEWPORTS, hasChromium, launchChromium, setPasswordOnFirstVisit } from './browser.js';
 
 const ID = 'app';
 /** How often the scripted host flips the service's state and writes a log line. */
@@ -66,12 +66,7 @@ describe.skipIf(skipUnless({ chromium: hasChromium }))('live views share one con
   test(`${PAGES} service pages in one browser context all load and follow state and logs live, and a fifth still loads`, async () => {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
     const first = await context.newPage();
-    await first.goto(server.url);
-    await first.getByLabel('Setup code').fill((await readFile(join(dir, 'setup-code'), 'utf8')).trim());
-    await first.getByLabel('Password', { exact: true }).fill('a dashboard password');
-    await first.getByLabel('Password again').fill('a dashboard password');
-    await first.getByRole('button', { name: 'Set password and sign in' }).click();
-    await first.getByRole('heading', { name: 'Services' }).waitFor();
+    await setPasswordOnFirstVisit(first, server.url, join(dir, 'setup-code'), 'a dashboard password');
     const pages = [first, ...(await Promise.all(Array.from({ length: PAGES }, () => context.newPage())))];
     for (const p of pages) {
       await p.goto(`${server.url}services/${ID}`);

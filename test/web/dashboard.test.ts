@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 // The functions given to page.evaluate run in the browser: they use its DOM.
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { HOST_METHODS, type ServiceStatus } from '@hearth/sdk/contract';
+import { HOST_METHODS, type ServiceStatus, type SnapshotSummary } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { keygen, packExample } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
@@ -138,6 +138,30 @@ describe.skipIf(skipUnless({ root: isRoot, chromium: hasChromium }))('the web da
     } finally {
       await phone.close();
     }
+  });
+
+  test('a backup taken from the service page is listed; restoring it after a confirmation brings the data back and the service up', async () => {
+    await hearthd.json('backup', 'target', 'add', 'home', join(work, 'backups'));
+    await page.goto(`${ORIGIN}/services/hello-world`);
+    await badgeSays(page, '[data-daemon="web"]', 'ready').waitFor({ timeout: STATE_TIMEOUT_MS });
+    const volume = join(hearthd.dataDir, 'volumes', 'hello-world', 'data');
+    await writeFile(join(volume, 'kept.txt'), 'before the backup\n');
+
+    const form = page.getByRole('form', { name: 'Back up hello-world' });
+    await form.getByRole('button', { name: 'Back up hello-world now' }).click();
+    await form.getByRole('status').filter({ hasText: /^Backed up as [0-9a-f]{8} in home/ }).waitFor({ timeout: STATE_TIMEOUT_MS });
+    const [snapshot] = (await hearthd.json<{ snapshots: SnapshotSummary[] }>('backup', 'ls', 'hello-world')).snapshots;
+    const entry = page.locator(`[data-snapshot="${snapshot!.shortId}"]`);
+    await entry.waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    await writeFile(join(volume, 'kept.txt'), 'changed after the backup\n');
+    await entry.getByRole('button', { name: `Restore ${snapshot!.shortId}…` }).click();
+    await entry.getByRole('group').filter({ hasText: 'Its current data is replaced' }).waitFor();
+    await entry.getByRole('button', { name: `Restore ${snapshot!.shortId}`, exact: true }).click();
+    await entry.getByRole('status').filter({ hasText: /^Restored hello-world .* it is running and ready\.$/ }).waitFor({ timeout: STATE_TIMEOUT_MS });
+    expect(await readFile(join(volume, 'kept.txt'), 'utf8')).toBe('before the backup\n');
+    await screenshot(page, 'service-backups', 'desktop');
   });
 
   test('after signing out, every API call is refused, even with the old cookie and token', async () => {

@@ -11,7 +11,7 @@ import { TestHearthd } from '../support/hearthd.js';
 import { fingerprintOf, keygen, packDir } from '../support/packages.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
-import { VIEWPORTS, hasChromium, launchChromium, screenshot, seriousAxeViolations } from './browser.js';
+import { VIEWPORTS, hasChromium, launchChromium, screenshot, seriousAxeViolations, setPasswordOnFirstVisit } from './browser.js';
 
 const PORT_BASE = 21_000 + Math.floor(Math.random() * 4000);
 const WEB_PORT = PORT_BASE + 901;
@@ -52,12 +52,7 @@ describe.skipIf(skipUnless({ root: isRoot, chromium: hasChromium }))('the dashbo
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: VIEWPORTS.desktop, colorScheme: 'light' })).newPage();
     watch(page);
-    await page.goto(ORIGIN);
-    await page.getByLabel('Setup code').fill((await readFile(join(hearthd.dataDir, 'web', 'setup-code'), 'utf8')).trim());
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Password again').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Set password and sign in' }).click();
-    await page.getByRole('heading', { name: 'Services' }).waitFor();
+    await setPasswordOnFirstVisit(page, ORIGIN, join(hearthd.dataDir, 'web', 'setup-code'), PASSWORD);
   });
 
   afterAll(async () => {

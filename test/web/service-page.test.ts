@@ -1,5 +1,5 @@
 // No hearthd and no container: the dashboard's own web server with a scripted dispatcher, in a real Chromium.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -14,7 +14,7 @@ import { WebServer } from '../../host/src/web/server.js';
 import { UploadStore } from '../../host/src/store/uploads.js';
 import { REPO } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
-import { VIEWPORTS, hasChromium, launchChromium, screenshot, seriousAxeViolations } from './browser.js';
+import { VIEWPORTS, hasChromium, launchChromium, screenshot, seriousAxeViolations, setPasswordOnFirstVisit } from './browser.js';
 
 const ID = 'app';
 const MIB = 1024 * 1024;
@@ -52,12 +52,7 @@ describe.skipIf(skipUnless({ chromium: hasChromium }))('a service page: dependen
     server = await WebServer.listen({ host: '127.0.0.1', port: 0, dispatcher, uploads, auth, assets: await StaticAssets.load(join(REPO, 'web/dist')), hostNames: new Set(), tls: null, logger: createLogger({ component: 'test' }) });
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: VIEWPORTS.desktop })).newPage();
-    await page.goto(server.url);
-    await page.getByLabel('Setup code').fill((await readFile(join(dir, 'setup-code'), 'utf8')).trim());
-    await page.getByLabel('Password', { exact: true }).fill('a dashboard password');
-    await page.getByLabel('Password again').fill('a dashboard password');
-    await page.getByRole('button', { name: 'Set password and sign in' }).click();
-    await page.getByRole('heading', { name: 'Services' }).waitFor();
+    await setPasswordOnFirstVisit(page, server.url, join(dir, 'setup-code'), 'a dashboard password');
     await page.goto(`${server.url}services/${ID}`);
   });
   afterAll(async () => {

@@ -141,6 +141,8 @@ export async function uninstallPackage(core: ManagerCore, id: string, purge: boo
     await rm(servicePaths(layout, id).runDir, { recursive: true, force: true });
     if (purge) {
       await rm(servicePaths(layout, id).volumesDir, { recursive: true, force: true });
+      // Its logs are its data too (they hold what it printed); a plain uninstall keeps them for a look afterwards.
+      await rm(servicePaths(layout, id).logsDir, { recursive: true, force: true });
       await core.configs.store.remove(id);
     }
     logger.info('uninstalled', { service: id, purge });

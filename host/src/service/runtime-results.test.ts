@@ -17,8 +17,8 @@ describe('checking what the runtime answers', () => {
     expect(checkRuntimeResult('runtime.exec', { exitCode: null, signal: 'SIGKILL', timedOut: true })).toEqual({ exitCode: null, signal: 'SIGKILL', timedOut: true });
     expect(checkRuntimeResult('runtime.putFile', { size: 3 })).toEqual({ size: 3 });
     expect(checkRuntimeResult('runtime.runAction', { message: 'ok', data: { n: 1 } })).toEqual({ message: 'ok', data: { n: 1 } });
-    expect(checkRuntimeResult('runtime.listActions', { actions: [{ id: 'a', name: 'A', description: 'd', input: { n: { type: 'number', default: 2 } } }] })).toEqual({
-      actions: [{ id: 'a', name: 'A', description: 'd', input: { n: { type: 'number', default: 2 } } }],
+    expect(checkRuntimeResult('runtime.listActions', { actions: [{ id: 'a', name: 'A', description: 'd', input: { n: { type: 'number', default: 2, min: 1, integer: true, x: 1 } } }] })).toEqual({
+      actions: [{ id: 'a', name: 'A', description: 'd', input: { n: { type: 'number', default: 2, min: 1, integer: true } } }],
     });
   });
 
@@ -32,6 +32,8 @@ describe('checking what the runtime answers', () => {
       ['runtime.exec', { exitCode: '0', signal: null, timedOut: false }],
       ['runtime.fetchFile', { contentBase64: 'a'.repeat(10 * 1024 * 1024), size: 1 }],
       ['runtime.listActions', { actions: [{ id: 'a', name: 'A', description: 'd', input: { n: { type: 'date' } } }] }],
+      ['runtime.listActions', { actions: [{ id: 'a', name: 'A', description: 'd', input: { n: { type: 'number', max: 'ten' } } }] }],
+      ['runtime.listActions', { actions: [{ id: 'a', name: 'A', description: 'd', input: { n: { type: 'number', integer: 1 } } }] }],
       ['runtime.runAction', { message: ['x'.repeat(1000)] }],
     ];
     for (const [method, value] of cases) {

@@ -35,15 +35,33 @@ function parseInputSchema(value: unknown): InputSchema | null {
     if (field.required !== undefined && typeof field.required !== 'boolean') return null;
     if (field.default !== undefined && typeof field.default !== field.type) return null;
     const description = field.description === undefined ? undefined : cutString(field.description, MAX_ACTION_TEXT_CHARS);
-    if (description === null) return null;
+    const limits = inputLimits(field);
+    if (description === null || limits === null) return null;
     schema[key] = {
       type: field.type,
       ...(description !== undefined && { description }),
       ...(field.required !== undefined && { required: field.required }),
       ...(field.default !== undefined && { default: field.default }),
+      ...limits,
     } as InputSchema[string];
   }
   return schema;
+}
+
+/** A field's limits as the runtime reports them: finite numbers and a boolean, or null (the whole reply is refused). */
+function inputLimits(field: Record<string, unknown>): Record<string, number | boolean> | null {
+  const limits: Record<string, number | boolean> = {};
+  for (const key of ['min', 'max', 'maxLength'] as const) {
+    const value = field[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+    limits[key] = value;
+  }
+  if (field.integer !== undefined) {
+    if (typeof field.integer !== 'boolean') return null;
+    limits.integer = field.integer;
+  }
+  return limits;
 }
 
 function parseAction(value: unknown): ActionInfo | null {

@@ -38,3 +38,14 @@ test('a bad value names the field, its type and the value; an unknown key names 
   expect(() => applySettingChanges(schema, current, {}, 'notes')).toThrow(/no settings to change/);
   expect(() => applySettingChanges(schema, current, { title: 'x'.repeat(5000) }, 'notes')).toThrow(/longer than 4096/);
 });
+
+test("a value outside a field's limits is refused in the limit's words; an update drops a kept value the new limits refuse", () => {
+  const limited: InputSchema = { pageSize: { type: 'number', default: 20, min: 1, max: 100, integer: true }, title: { type: 'string', maxLength: 8 } };
+  const current = { pageSize: 20 };
+  expect(() => applySettingChanges(limited, current, { pageSize: '0' }, 'notes')).toThrow('setting pageSize must be at least 1, got 0');
+  expect(() => applySettingChanges(limited, current, { pageSize: '101' }, 'notes')).toThrow('setting pageSize must be at most 100, got 101');
+  expect(() => applySettingChanges(limited, current, { pageSize: '2.5' }, 'notes')).toThrow('setting pageSize must be a whole number, got 2.5');
+  expect(() => applySettingChanges(limited, current, { title: 'far too long' }, 'notes')).toThrow('setting title must be at most 8 characters, got "far too long"');
+  expect(applySettingChanges(limited, current, { pageSize: '100' }, 'notes')).toEqual({ pageSize: 100 });
+  expect(reconcileSettings(limited, { pageSize: 500, title: 'short' }).settings).toEqual({ pageSize: 20, title: 'short' });
+});

@@ -1,4 +1,4 @@
-import { HearthError, dict, ownValue, parseInput, type InputSchema, type SettingValue } from '@hearth/sdk/contract';
+import { HearthError, describeField, dict, fieldProblem, ownValue, parseInput, type InputSchema, type SettingValue } from '@hearth/sdk/contract';
 
 type InputField = InputSchema[string];
 
@@ -13,10 +13,13 @@ export type Settings = Record<string, SettingValue>;
 export const MAX_SETTING_CHARS = 4096;
 
 const fits = (field: InputField, value: unknown): value is SettingValue =>
-  typeof value === field.type && (typeof value !== 'number' || Number.isFinite(value)) && (typeof value !== 'string' || value.length <= MAX_SETTING_CHARS);
+  typeof value === field.type &&
+  (typeof value !== 'number' || Number.isFinite(value)) &&
+  (typeof value !== 'string' || value.length <= MAX_SETTING_CHARS) &&
+  fieldProblem(field, value as SettingValue) === null;
 
 /**
- * The settings of a freshly installed or updated version: values that still fit the schema are
+ * The settings of a freshly installed or updated version: values that still fit the schema (type and limits) are
  * kept, fields without a value get their default, fields the schema no longer has are dropped.
  */
 export function reconcileSettings(schema: InputSchema, stored: Settings | undefined): { settings: Settings; dropped: string[] } {
@@ -59,8 +62,9 @@ export function applySettingChanges(schema: InputSchema, current: Settings, chan
       // parseInput converts and type-checks one field at a time; the rest of the schema is not asked for.
       value = parseInput({ [key]: { ...field, required: true } }, { [key]: ownValue(changes, key) })[key] as SettingValue;
     } catch (error) {
-      const shown = JSON.stringify(ownValue(changes, key)).slice(0, 100);
-      throw new HearthError('INVALID_PARAMS', `setting ${key} must be a ${field.type}, got ${shown}`, {
+      // parseInput names the field and what is wrong with it ("input pageSize must be at least 1, got 0").
+      const message = error instanceof Error ? error.message.replace(/^input /, 'setting ') : `setting ${key} must be ${describeField(field)}`;
+      throw new HearthError('INVALID_PARAMS', message, {
         hint: field.description ?? `hearth config set ${id} ${key}=<${field.type}>`,
         details: { field: key, type: field.type },
         cause: error,

@@ -38,7 +38,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const raw = await readBody(req);
     const text = req.headers['content-type']?.includes('json') ? (JSON.parse(raw) as { body?: unknown }).body : new URLSearchParams(raw).get('body');
     if (typeof text !== 'string' || text.trim() === '') return send(res, 400, JSON.stringify({ error: 'a note needs a non-empty body' }));
-    const { rows } = await db.query('INSERT INTO notes (body) VALUES ($1) RETURNING *', [text]);
+    const { rows } = await db.query<{ id: number }>('INSERT INTO notes (body) VALUES ($1) RETURNING *', [text]);
+    console.log(`note ${String(rows[0]?.id)} added (${text.length} characters)`);
     if (req.headers['content-type']?.includes('json')) send(res, 201, JSON.stringify(rows[0]));
     else {
       res.writeHead(303, { location: '/' });

@@ -25,7 +25,7 @@ export const manifest = defineManifest({
   secrets: { 'db-password': { description: 'the password the app uses to reach PostgreSQL', generate: { length: 32 } } },
   settings: {
     title: { type: 'string', default: 'Notes', description: 'the page title' },
-    pageSize: { type: 'number', default: 50, description: 'how many of the newest notes the page shows' },
+    pageSize: { type: 'number', default: 50, integer: true, min: 1, max: 1000, description: 'how many of the newest notes the page shows' },
   },
 });
 
@@ -110,9 +110,13 @@ export const main = ({ settings }: MainContext<typeof manifest>) =>
 export const actions = Actions.of<typeof manifest, 'web'>().add('export', {
   name: 'Export notes',
   description: 'Write every note as JSON to exports/notes.json in the files volume',
-  input: { pretty: { type: 'boolean', description: 'indent the JSON', default: false } },
+  input: {
+    pretty: { type: 'boolean', description: 'indent the JSON', default: false },
+    newest: { type: 'number', integer: true, min: 1, description: 'only the newest this many notes (all when empty)' },
+  },
   run: async ({ input, run }) => {
-    const result = await run('app', ['node', '/opt/notes/export.cjs', ...(input.pretty ? ['--pretty'] : [])], {
+    const args = [...(input.pretty ? ['--pretty'] : []), ...(input.newest === undefined ? [] : ['--newest', String(input.newest)])];
+    const result = await run('app', ['node', '/opt/notes/export.cjs', ...args], {
       mounts: [{ volume: 'files', path: '/files' }],
       secrets: ['db-password'],
     });

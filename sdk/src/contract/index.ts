@@ -7,7 +7,7 @@ export { validateManifest, MAX_MANIFEST_BYTES, type Manifest } from '../manifest
 export type { DaemonSpec, MountSpec, RestartPolicy, FileSpec, FileRenderer } from '../daemons.js';
 export { checkSecretsDeclared, MAX_RENDERED_FILE_BYTES } from '../daemons.js';
 export { SECRET_ALPHABETS, DEFAULT_SECRET_LENGTH, MIN_SECRET_LENGTH, MAX_SECRET_LENGTH } from '../manifest-validation.js';
-export { parseInput, defaultSettings } from '../input.js';
+export { parseInput, defaultSettings, describeField, fieldProblem } from '../input.js';
 export { backupPolicyOf, type BackupPolicy } from '../backup-policy.js';
 export { HOOK_NAMES, HOOK_TIMEOUT_MS, BACKUP_HOOKS, BACKUP_HOOK_TIMEOUT_MS, type HookName, type BackupHookName, type DaemonCrash } from '../hooks.js';
 export type { MainContext, FileContext, RunOptions, RunOutcome } from '../context.js';

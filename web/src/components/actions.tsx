@@ -3,6 +3,7 @@ import type { ActionInfo, ServiceState } from '@hearth/sdk/contract';
 import type { Api } from '../api.js';
 import { InputForm } from './input-form.js';
 import { ErrorNote } from './state.js';
+import { asError } from '../task.js';
 
 /** A running service's actions (action.list), each a form from its typed input; its result message below. */
 export function Actions({ api, id, state }: { api: Api; id: string; state: ServiceState }) {
@@ -14,7 +15,7 @@ export function Actions({ api, id, state }: { api: Api; id: string; state: Servi
     let current = true;
     api.call('action.list', { id }).then(
       (r) => current && (setActions(r.actions), setError(null)),
-      (e: unknown) => current && setError(e instanceof Error ? e : new Error(String(e))),
+      (e: unknown) => current && setError(asError(e)),
     );
     return () => void (current = false);
   }, [api, id, running]);

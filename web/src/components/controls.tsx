@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { ServiceState, ServiceStatus } from '@hearth/sdk/contract';
 import type { Api } from '../api.js';
 import { ErrorNote } from './state.js';
+import { asError } from '../task.js';
 
 type Verb = 'start' | 'stop' | 'restart';
 const DOING: Record<Verb, string> = { start: 'Starting', stop: 'Stopping', restart: 'Restarting' };
@@ -17,7 +18,7 @@ export function ServiceControls({ api, id, title, state, onStatus }: { api: Api;
       const status = await api.call(`service.${verb}`, { id });
       onStatus?.(status);
     } catch (e) {
-      setError({ verb, error: e instanceof Error ? e : new Error(String(e)) });
+      setError({ verb, error: asError(e) });
     } finally {
       setPending(null);
     }

@@ -1,7 +1,9 @@
 import { useRef, useState } from 'preact/hooks';
 import type { InputField, InputSchema, SettingValue } from '@hearth/sdk/contract';
+import { describeField } from '@hearth/sdk/input-limits';
 import { ApiError } from '../api.js';
 import { ErrorNote } from './state.js';
+import { asError } from '../task.js';
 
 export type FormValues = Record<string, SettingValue>;
 
@@ -64,7 +66,7 @@ export function InputForm({
     try {
       setResult(await onSubmit(input));
     } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
+      const err = asError(e);
       const field = fieldNamed(err, schema);
       setError({ field, error: err });
       if (field) form.current?.querySelector<HTMLElement>(`#${CSS.escape(id(field))}`)?.focus();
@@ -97,7 +99,7 @@ export function InputForm({
                 <input
                   id={id(key)}
                   type="text"
-                  inputMode={field.type === 'number' ? 'decimal' : undefined}
+                  inputMode={field.type !== 'number' ? undefined : field.integer && (field.min ?? -1) >= 0 ? 'numeric' : 'decimal'}
                   value={values[key] as string}
                   placeholder={field.default !== undefined && current === undefined ? String(field.default) : undefined}
                   aria-required={field.required ? 'true' : undefined}
@@ -110,7 +112,7 @@ export function InputForm({
             {field.description ? (
               <p class="muted field-desc" id={`${id(key)}-desc`}>
                 {field.description}
-                {field.type === 'number' ? ' (a number)' : ''}
+                {field.type === 'boolean' || describeField(field) === 'text' ? '' : ` (${describeField(field)})`}
               </p>
             ) : null}
             {invalid ? (

@@ -3,6 +3,7 @@ import type { LogEntry } from '@hearth/sdk/contract';
 import type { Api } from '../api.js';
 import { RECONNECT_MS } from '../live.js';
 import { ErrorNote } from './state.js';
+import { asError } from '../task.js';
 
 /** Lines kept on the page; older ones scroll away (the full log stays on the host). */
 export const MAX_LINES = 1000;
@@ -53,7 +54,7 @@ export function LogView({ api, id, daemons }: { api: Api; id: string; daemons: s
           },
           (e: unknown) => {
             if (controller.signal.aborted) return;
-            setError(e instanceof Error ? e : new Error(String(e)));
+            setError(asError(e));
           },
         );
     };

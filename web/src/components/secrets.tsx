@@ -2,6 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { SecretInfo } from '@hearth/sdk/contract';
 import type { Api } from '../api.js';
 import { appliedInWords } from './settings.js';
+import { asError, useTask } from '../task.js';
+import { Confirm } from './confirm.js';
 import { ErrorNote } from './state.js';
 
 /** The service's secrets by name (secret.list: never a value), each settable through a password field (secret.set). */
@@ -11,7 +13,7 @@ export function Secrets({ api, id }: { api: Api; id: string }) {
   const load = (): Promise<void> =>
     api.call('secret.list', { id }).then(
       (r) => setSecrets(r.secrets),
-      (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))),
+      (e: unknown) => setError(asError(e)),
     );
   useEffect(() => void load(), [api, id]);
   if (error) return <ErrorNote error={error} prefix="Could not list its secrets" />;
@@ -36,26 +38,15 @@ export function Secrets({ api, id }: { api: Api; id: string }) {
 
 function SecretForm({ api, id, secret, onSaved }: { api: Api; id: string; secret: SecretInfo; onSaved: () => void }) {
   const [value, setValue] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<string | null>(null);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, result, error, run } = useTask();
   const field = `secret-${secret.name}`;
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      const change = await api.call('secret.set', { id, name: secret.name, value });
-      // The value leaves the page as soon as hearthd has it.
-      setValue('');
-      setResult(appliedInWords(change));
-      onSaved();
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-    }
+    const saved = await run(async () => appliedInWords(await api.call('secret.set', { id, name: secret.name, value })));
+    if (!saved) return;
+    // The value leaves the page as soon as hearthd has it.
+    setValue('');
+    onSaved();
   };
   return (
     <form class="form secret-form" aria-label={`Set secret ${secret.name}`} onSubmit={(e) => void submit(e)} noValidate>
@@ -77,42 +68,26 @@ function SecretForm({ api, id, secret, onSaved }: { api: Api; id: string; secret
 /** A new generated value (secret.rotate), after a confirmation naming the daemons it restarts; the result says which did. */
 function Rotate({ api, id, secret, onSaved }: { api: Api; id: string; secret: SecretInfo; onSaved: () => void }) {
   const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<string | null>(null);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, result, error, run, clear } = useTask();
   const question = `rotate-${secret.name}-q`;
   const rotate = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(appliedInWords(await api.call('secret.rotate', { id, name: secret.name })).replace(/^Saved/, 'Rotated'));
-      setAsking(false);
-      onSaved();
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-    }
+    if (!(await run(async () => appliedInWords(await api.call('secret.rotate', { id, name: secret.name })).replace(/^Saved/, 'Rotated')))) return;
+    setAsking(false);
+    onSaved();
   };
   return (
     <div class="rotate">
       {asking ? (
-        <div class="confirm" role="group" aria-labelledby={question}>
-          <p id={question}>
-            Generate a new value for {secret.name}?{' '}
-            {secret.usedBy && secret.usedBy.length > 0 ? `${secret.usedBy.join(', ')} will restart with it.` : 'Daemons that use it restart with it.'}
-          </p>
-          <div class="buttons">
-            <button type="button" class="danger" disabled={busy} onClick={() => void rotate()}>
-              Rotate {secret.name}
-            </button>
-            <button type="button" disabled={busy} onClick={() => setAsking(false)}>
-              Cancel
-            </button>
-          </div>
-        </div>
+        <Confirm
+          id={question}
+          question={`Generate a new value for ${secret.name}? ${secret.usedBy && secret.usedBy.length > 0 ? `${secret.usedBy.join(', ')} will restart with it.` : 'Daemons that use it restart with it.'}`}
+          confirmLabel={`Rotate ${secret.name}`}
+          busy={busy}
+          onConfirm={() => void rotate()}
+          onCancel={() => setAsking(false)}
+        />
       ) : (
-        <button type="button" onClick={() => (setAsking(true), setResult(null))}>
+        <button type="button" onClick={() => (setAsking(true), clear())}>
           Rotate {secret.name}…
         </button>
       )}

@@ -3,6 +3,7 @@ import type { ConfigChange, ServiceSettings } from '@hearth/sdk/contract';
 import type { Api } from '../api.js';
 import { InputForm } from './input-form.js';
 import { ErrorNote } from './state.js';
+import { asError } from '../task.js';
 
 /** The service's settings (config.get) as a form; a change goes through config.set, all or nothing. */
 export function Settings({ api, id }: { api: Api; id: string }) {
@@ -12,7 +13,7 @@ export function Settings({ api, id }: { api: Api; id: string }) {
     let current = true;
     api.call('config.get', { id }).then(
       (c) => current && setConfig(c),
-      (e: unknown) => current && setError(e instanceof Error ? e : new Error(String(e))),
+      (e: unknown) => current && setError(asError(e)),
     );
     return () => void (current = false);
   }, [api, id]);

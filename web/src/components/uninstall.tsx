@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { useRoute } from '../router.js';
+import { useTask } from '../task.js';
 import { ErrorNote } from './state.js';
 
 /** Uninstall after a confirmation that asks whether its data goes too (package.uninstall, purge). */
@@ -8,8 +9,7 @@ export function Uninstall({ api, id, title }: { api: Api; id: string; title: str
   const { navigate } = useRoute();
   const [asking, setAsking] = useState(false);
   const [purge, setPurge] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, run: runTask } = useTask();
   const question = useRef<HTMLInputElement>(null);
   // The button that opened the question is gone: keyboard focus moves to the question's first control.
   useEffect(() => void (asking && question.current?.focus()), [asking]);
@@ -21,15 +21,7 @@ export function Uninstall({ api, id, title }: { api: Api; id: string; title: str
     );
   }
   const run = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.call('package.uninstall', { id, purge });
-      navigate('/');
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-      setBusy(false);
-    }
+    if (await runTask(async () => (await api.call('package.uninstall', { id, purge }), null))) navigate('/');
   };
   return (
     <div class="card confirm" role="group" aria-labelledby="uninstall-q">
@@ -38,7 +30,7 @@ export function Uninstall({ api, id, title }: { api: Api; id: string; title: str
       </p>
       <label class="check">
         <input ref={question} type="checkbox" checked={purge} onChange={(e) => setPurge(e.currentTarget.checked)} />
-        <span>Also delete its data (its volumes and secrets). This cannot be undone. Unticked, they are kept for a later install of {id}.</span>
+        <span>Also delete its data (its volumes, secrets and logs). This cannot be undone. Unticked, they are kept for a later install of {id}.</span>
       </label>
       {error ? <ErrorNote error={error} prefix={`Could not uninstall ${title}`} /> : null}
       <div class="buttons">

@@ -3,6 +3,7 @@ import type { HostEvent, InstallPhase, PackageSummary } from '@hearth/sdk/contra
 import { ApiError, type Api, type Upload } from '../api.js';
 import { ErrorNote } from '../components/state.js';
 import { Link } from '../router.js';
+import { asError } from '../task.js';
 
 type Step =
   | { kind: 'idle' }
@@ -81,7 +82,7 @@ export function Install({ api }: { api: Api }) {
       const upload = await api.upload(file, (sent, total) => setStep({ kind: 'uploading', sent, total }), controller.signal);
       await install(upload, new AbortController());
     } catch (e) {
-      setStep({ kind: 'failed', error: e instanceof Error ? e : new Error(String(e)) });
+      setStep({ kind: 'failed', error: asError(e) });
     }
   };
 
@@ -90,7 +91,7 @@ export function Install({ api }: { api: Api }) {
       await api.call('trust.add', { publicKey: s.publicKey, ...(publisherName.trim() ? { name: publisherName.trim() } : {}) });
       await install(s.upload, new AbortController());
     } catch (e) {
-      setStep({ kind: 'failed', error: e instanceof Error ? e : new Error(String(e)) });
+      setStep({ kind: 'failed', error: asError(e) });
     }
   };
 

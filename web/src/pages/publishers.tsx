@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TrustedKeyInfo } from '@hearth/sdk/contract';
 import type { Api } from '../api.js';
 import { ErrorNote } from '../components/state.js';
+import { asError, useTask } from '../task.js';
 
 const grouped = (fingerprint: string): string => fingerprint.match(/.{1,8}/g)?.join(' ') ?? fingerprint;
 
@@ -13,7 +14,7 @@ export function Publishers({ api }: { api: Api }) {
   const load = (): Promise<void> =>
     api.call('trust.list', {}).then(
       (r) => (setKeys(r.keys), setError(null)),
-      (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))),
+      (e: unknown) => setError(asError(e)),
     );
   useEffect(() => void load(), [api]);
   return (
@@ -46,18 +47,13 @@ export function Publishers({ api }: { api: Api }) {
 
 function Publisher({ api, info, onRemoved }: { api: Api; info: TrustedKeyInfo; onRemoved: () => void }) {
   const [asking, setAsking] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { error, run } = useTask();
   const label = info.name || 'Unnamed publisher';
   const cancel = useRef<HTMLButtonElement>(null);
   // The Remove… button is replaced by the question: focus goes to its safe answer.
   useEffect(() => void (asking && cancel.current?.focus()), [asking]);
   const remove = async (): Promise<void> => {
-    try {
-      await api.call('trust.remove', { fingerprint: info.fingerprint });
-      onRemoved();
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    }
+    if (await run(async () => (await api.call('trust.remove', { fingerprint: info.fingerprint }), null))) onRemoved();
   };
   return (
     <li class="card" data-fingerprint={info.fingerprint}>
@@ -95,22 +91,16 @@ function Publisher({ api, info, onRemoved }: { api: Api; info: TrustedKeyInfo; o
 function AddPublisher({ api, onAdded }: { api: Api; onAdded: (k: TrustedKeyInfo) => void }) {
   const [name, setName] = useState('');
   const [key, setKey] = useState('');
-  const [error, setError] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useTask();
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const added = await api.call('trust.add', { publicKey: key.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
       setKey('');
       setName('');
       onAdded(added);
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-    }
+      return null;
+    });
   };
   return (
     <form class="form card" aria-label="Add a publisher" onSubmit={(e) => void submit(e)} noValidate>

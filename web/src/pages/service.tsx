@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { DaemonStatus } from '@hearth/sdk/contract';
 import type { Api } from '../api.js';
 import { ServiceControls } from '../components/controls.js';
@@ -6,6 +7,7 @@ import { LogView } from '../components/logs.js';
 import { Actions } from '../components/actions.js';
 import { Settings } from '../components/settings.js';
 import { Secrets } from '../components/secrets.js';
+import { Backups } from '../components/backups.js';
 import { Uninstall } from '../components/uninstall.js';
 import { ConnectionNote, ErrorNote, StateBadge } from '../components/state.js';
 import { useServiceStatus } from '../live.js';
@@ -33,48 +35,43 @@ export function Service({ api, id }: { api: Api; id: string }) {
             {status.message ? ` · ${status.message}` : ''}
           </p>
           <ServiceControls api={api} id={id} title={id} state={status.state} onStatus={setStatus} />
-          <section aria-labelledby="interfaces-h">
-            <h2 id="interfaces-h">Interfaces</h2>
+          <Section id="interfaces" title="Interfaces">
             {status.state === 'running' ? <InterfaceLinks interfaces={status.interfaces} /> : <p class="muted">Its interfaces open while it runs.</p>}
-          </section>
-          <section aria-labelledby="usage-h">
-            <h2 id="usage-h">Usage</h2>
+          </Section>
+          <Section id="usage" title="Usage">
             <Usage api={api} id={id} />
-          </section>
-          <section aria-labelledby="daemons-h">
-            <h2 id="daemons-h">Daemons and tasks</h2>
+          </Section>
+          <Section id="daemons" title="Daemons and tasks">
             <DependencyGraph daemons={status.daemons} />
             <Daemons daemons={status.daemons} />
-          </section>
+          </Section>
         </>
       )}
-      <section aria-labelledby="logs-h">
-        <h2 id="logs-h">Logs</h2>
+      <Section id="logs" title="Logs">
         <LogView api={api} id={id} daemons={status?.daemons.map((d) => d.id) ?? []} />
-      </section>
+      </Section>
       {status === null ? null : (
         <>
-          <section aria-labelledby="actions-h">
-            <h2 id="actions-h">Actions</h2>
+          <Section id="actions" title="Actions">
             <Actions api={api} id={id} state={status.state} />
-          </section>
-          <section aria-labelledby="settings-h">
-            <h2 id="settings-h">Settings</h2>
+          </Section>
+          <Section id="settings" title="Settings">
             <Settings api={api} id={id} />
-          </section>
-          <section aria-labelledby="secrets-h">
-            <h2 id="secrets-h">Secrets</h2>
+          </Section>
+          <Section id="secrets" title="Secrets">
             <Secrets api={api} id={id} />
-          </section>
-          <section aria-labelledby="package-h">
-            <h2 id="package-h">Package</h2>
+          </Section>
+          <Section id="backups" title="Backups">
+            <Backups api={api} id={id} />
+          </Section>
+          <Section id="package" title="Package">
             <div class="buttons">
               <Link href={`/install?update=${encodeURIComponent(id)}`} class="button">
                 Update {id}…
               </Link>
               <Uninstall api={api} id={id} title={id} />
             </div>
-          </section>
+          </Section>
         </>
       )}
     </main>
@@ -119,4 +116,14 @@ function exitReason(d: DaemonStatus): string {
   if (d.signal) return `killed by ${d.signal}`;
   if (d.exitCode !== undefined) return `exited with code ${d.exitCode}`;
   return '—';
+}
+
+/** A titled part of the page, named by its heading for screen readers' landmarks. */
+function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
+  return (
+    <section aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>{title}</h2>
+      {children}
+    </section>
+  );
 }

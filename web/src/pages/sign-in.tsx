@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { ErrorNote } from '../components/state.js';
+import { asError } from '../task.js';
 
 const MIN_PASSWORD = 8;
 
@@ -23,7 +24,7 @@ export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn: () => void }
     api.authState().then((s) => {
       setPasswordSet(s.passwordSet);
       if (s.setupCodeFile) setCodeFile(s.setupCodeFile);
-    }, (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
+    }, (e: unknown) => setError(asError(e)));
   }, [api]);
   useEffect(() => first.current?.focus(), [passwordSet]);
 
@@ -41,7 +42,7 @@ export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn: () => void }
       }
       onSignedIn();
     } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
+      setError(asError(e));
     } finally {
       setBusy(false);
     }

@@ -4,17 +4,17 @@ import { type Command } from '../command.js';
 export const uninstall: Command = {
   names: ['uninstall'],
   usage: `  uninstall <id> [--purge [--yes]]
-                              remove a package; its volumes are kept unless --purge (asks first)`,
+                              remove a package; its volumes, secrets and logs are kept unless --purge (asks first)`,
   async run({ values, print, run, oneArg }) {
     const id = oneArg('the package id');
     if (values.purge && !values.yes) await confirmPurge(id);
-    return run(async (c) => print(await c.call('package.uninstall', { id, purge: values.purge }), `uninstalled ${id}${values.purge ? ' and purged its volumes' : ' (volumes kept)'}`));
+    return run(async (c) => print(await c.call('package.uninstall', { id, purge: values.purge }), `uninstalled ${id}${values.purge ? ' and purged its volumes, secrets and logs' : ' (volumes, secrets and logs kept)'}`));
   },
 };
 
 /** Purging deletes a service's data for good: ask on a terminal, refuse without --yes otherwise. */
 async function confirmPurge(id: string): Promise<void> {
-  const refuse = new HearthError('INVALID_PARAMS', `--purge deletes every volume of ${id} and cannot be undone`, {
+  const refuse = new HearthError('INVALID_PARAMS', `--purge deletes every volume of ${id}, its secrets and its logs, and cannot be undone`, {
     hint: `add --yes to confirm, e.g. hearth uninstall ${id} --purge --yes`,
   });
   if (!process.stdin.isTTY) throw refuse;
