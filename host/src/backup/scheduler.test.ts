@@ -17,6 +17,7 @@ describe('backup scheduler', () => {
   const forgotten: unknown[] = [];
   const events: HostEvent[] = [];
   let failWith: string | null;
+  let withClock: (now: () => number) => BackupScheduler;
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'hearth-scheduler-'));
@@ -39,6 +40,11 @@ describe('backup scheduler', () => {
       },
     };
     scheduler = new BackupScheduler(fake as unknown as Backups);
+    withClock = (now) => {
+      scheduler.stop();
+      scheduler = new BackupScheduler(fake as unknown as Backups, now);
+      return scheduler;
+    };
   });
 
   afterEach(async () => {
@@ -86,5 +92,21 @@ describe('backup scheduler', () => {
     await sleep(1200);
     expect(created).toEqual(['a']);
     expect(scheduler.list()).toEqual([]);
+  });
+
+  it('a cron schedule runs at the first minute its expression matches after it was set, not at once, and then at the next one', async () => {
+    // A clock 1.5 s before a whole minute: '* * * * *' is due then, and next a minute later.
+    const minute = 60_000;
+    const offset = Math.ceil(Date.now() / minute + 1) * minute - 1500 - Date.now();
+    const clocked = withClock(() => Date.now() + offset);
+    await clocked.set('a', { cron: '* * * * *', target: 't', keep: 3 });
+    clocked.start();
+    await sleep(900);
+    expect(created).toEqual([]);
+    await sleep(1200);
+    expect(created).toEqual(['a']);
+    expect(Date.parse(state.state.backup?.schedules?.['a']?.lastRun ?? '') % minute).toBeLessThan(1000);
+    await sleep(500);
+    expect(created).toEqual(['a']);
   });
 });

@@ -1,15 +1,32 @@
 import { HearthError, errorMessage, type BackupScheduleInfo, type LastBackup } from '@hearth/sdk/contract';
 import type { Backups } from './backups.js';
 import { HEARTH_TAG, tagOf } from './backups.js';
+import { nextCronTime, parseCron } from './cron.js';
 
 /**
  * Scheduled backups, run by hearthd: each schedule (a service, or `*` for every installed one)
- * runs when `everySeconds` have passed since its last run started. The last run is in the state,
+ * runs when `everySeconds` have passed since its last run started, or at the first minute its cron
+ * expression matches after that (after it was set, the first time). The last run is in the state,
  * so runs missed while hearthd was down run once at boot, not once per missed interval. After each
  * backup, restic's `forget --keep-last N --prune` keeps the service's newest N snapshots in that
  * target. Each outcome is recorded on the service (`lastBackup`, shown by `hearth ls`/`status`)
  * and sent as a `backup.scheduled` event; a failure is also logged.
  */
+
+export type ScheduleWhen = { everySeconds: number } | { cron: string };
+
+/** When a schedule is next due (ms since the epoch); never, for a cron expression that stopped parsing. */
+export function dueAt(schedule: Omit<BackupScheduleInfo, 'service'>, nowMs: number): number {
+  if (schedule.cron !== undefined) {
+    const from = Date.parse(schedule.lastRun ?? schedule.since ?? '');
+    try {
+      return nextCronTime(parseCron(schedule.cron), Number.isNaN(from) ? nowMs : from) ?? Infinity;
+    } catch {
+      return Infinity; // checked when set: only a state file edited by hand gets here, and that schedule never runs
+    }
+  }
+  return (schedule.lastRun === undefined ? 0 : Date.parse(schedule.lastRun)) + (schedule.everySeconds ?? Infinity) * 1000;
+}
 
 /** Sleep at most this long between looks at the schedules (they may change meanwhile). */
 const MAX_SLEEP_MS = 60_000;
@@ -41,7 +58,7 @@ export class BackupScheduler {
   }
 
   /** Add or replace a schedule (its last run kept, so changing it does not run it at once), or remove it. */
-  async set(service: string, schedule: { everySeconds: number; target: string; keep: number } | null): Promise<void> {
+  async set(service: string, schedule: (ScheduleWhen & { target: string; keep: number }) | null): Promise<void> {
     if (schedule !== null) {
       await this.backups.targets.get(schedule.target);
       if (service !== ALL_SERVICES) this.backups.manager.installed(service);
@@ -49,7 +66,7 @@ export class BackupScheduler {
     await this.state.update((draft) => {
       const schedules = { ...draft.backup?.schedules };
       if (schedule === null) delete schedules[service];
-      else schedules[service] = { ...schedule, ...(schedules[service]?.lastRun !== undefined && { lastRun: schedules[service].lastRun }) };
+      else schedules[service] = { ...schedule, since: new Date(this.now()).toISOString(), ...(schedules[service]?.lastRun !== undefined && { lastRun: schedules[service].lastRun }) };
       draft.backup = { ...draft.backup, schedules };
     });
     this.arm(0);
@@ -76,8 +93,7 @@ export class BackupScheduler {
     let sleep = MAX_SLEEP_MS;
     for (const schedule of this.list()) {
       if (this.running.has(schedule.service)) continue;
-      const due = (schedule.lastRun === undefined ? 0 : Date.parse(schedule.lastRun)) + schedule.everySeconds * 1000;
-      const wait = due - this.now();
+      const wait = dueAt(schedule, this.now()) - this.now();
       if (wait <= 0) void this.run(schedule);
       else sleep = Math.min(sleep, wait);
     }

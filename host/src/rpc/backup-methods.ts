@@ -4,6 +4,7 @@ import type { Backups } from '../backup/backups.js';
 import { TARGET_NAME, checkRepository } from '../backup/targets.js';
 import { parseParams, serviceId, serviceIdOptional } from './params.js';
 import { ALL_SERVICES, MAX_EVERY_SECONDS, MAX_KEEP, MIN_EVERY_SECONDS, type BackupScheduler } from '../backup/scheduler.js';
+import { parseCron } from '../backup/cron.js';
 
 type BackupMethodName = Extract<keyof HostMethods, `backup.${string}`>;
 type Implementation = { [M in BackupMethodName]: (params: unknown, caller: RpcCaller) => Promise<HostMethods[M]['result']> };
@@ -13,6 +14,16 @@ const targetNameOptional = { ...targetName, optional: true } as const;
 /** A snapshot id or a prefix of one (restic's short ids are 8 hex digits). */
 const snapshotId = { kind: 'string', optional: true, check: (v: string) => (/^[0-9a-f]{4,64}$/.test(v) ? null : 'expected a snapshot id (4 to 64 hex digits)') } as const;
 const MIN_PASSWORD_CHARS = 8;
+
+/** null for a cron expression that parses and can match, else why not. */
+function cronProblem(expression: string): string | null {
+  try {
+    parseCron(expression);
+    return null;
+  } catch (error) {
+    return HearthError.from(error).message;
+  }
+}
 const MAX_PASSWORD_CHARS = 4096;
 
 /** `backup.*`: targets, backups, snapshots, restores; params checked here. A caller hanging up cancels restic. */
@@ -72,13 +83,16 @@ export function backupMethods(backups: Backups, scheduler: BackupScheduler): Imp
       const p = parseParams('backup.scheduleSet', params, {
         service: { kind: 'string', check: (v: string) => (v === ALL_SERVICES || /^[a-z][a-z0-9-]{0,62}$/.test(v) ? null : 'expected a service id, or * for every installed service') },
         everySeconds: { kind: 'number', optional: true, check: (v: number) => (Number.isInteger(v) && v >= MIN_EVERY_SECONDS && v <= MAX_EVERY_SECONDS ? null : `expected whole seconds, ${MIN_EVERY_SECONDS} to ${MAX_EVERY_SECONDS}`) },
+        cron: { kind: 'string', optional: true, check: (v: string) => cronProblem(v) },
         target: targetNameOptional,
         keep: { kind: 'number', optional: true, check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= MAX_KEEP ? null : `expected 1 to ${MAX_KEEP}`) },
       });
-      if (p.everySeconds === undefined) await scheduler.set(p.service, null);
+      if (p.everySeconds !== undefined && p.cron !== undefined) throw new HearthError('INVALID_PARAMS', 'backup.scheduleSet: everySeconds or cron, not both');
+      const when = p.cron !== undefined ? { cron: p.cron } : p.everySeconds !== undefined ? { everySeconds: p.everySeconds } : null;
+      if (when === null) await scheduler.set(p.service, null);
       else {
         if (p.target === undefined || p.keep === undefined) throw new HearthError('INVALID_PARAMS', 'backup.scheduleSet: a schedule needs a target and how many snapshots to keep', { hint: 'hearth backup schedule <svc> daily --to <target> --keep 7' });
-        await scheduler.set(p.service, { everySeconds: p.everySeconds, target: p.target, keep: p.keep });
+        await scheduler.set(p.service, { ...when, target: p.target, keep: p.keep });
       }
       return { schedules: scheduler.list() };
     },

@@ -162,14 +162,19 @@ export interface LastBackup {
   error?: string;
 }
 
-/** `hearth backup schedule`: one service (or `*`, every installed one), how often, where, how many kept. */
+/** `hearth backup schedule`: one service (or `*`, every installed one), when, where, how many kept. */
 export interface BackupScheduleInfo {
   service: string;
   target: string;
-  everySeconds: number;
+  /** Runs this long after the last run started (or at once, the first time). One of everySeconds and cron. */
+  everySeconds?: number;
+  /** A five-field cron expression in the host's local time (`30 3 * * *`). */
+  cron?: string;
   keep: number;
   /** ISO 8601: when the last run started. */
   lastRun?: string;
+  /** ISO 8601: when the schedule was set; a cron schedule's first run is its first match after it. */
+  since?: string;
 }
 
 export interface PackageInfo extends PackageSummary {
@@ -315,8 +320,8 @@ export interface HostMethods {
   'backup.verify': { params: { target?: string; readData?: boolean }; result: { targets: { name: string; ok: boolean; error?: string; code?: string }[] } };
   /** Require a successful backup into `target` before every update of an installed service; no target: off. */
   'backup.requireBeforeUpdate': { params: { target?: string }; result: { target: string | null } };
-  /** Schedule backups of `service` (`*`: every installed one); no `everySeconds`: the schedule is removed. */
-  'backup.scheduleSet': { params: { service: string; everySeconds?: number; target?: string; keep?: number }; result: { schedules: BackupScheduleInfo[] } };
+  /** Schedule backups of `service` (`*`: every installed one) by `everySeconds` or `cron`; neither: the schedule is removed. */
+  'backup.scheduleSet': { params: { service: string; everySeconds?: number; cron?: string; target?: string; keep?: number }; result: { schedules: BackupScheduleInfo[] } };
   'backup.scheduleList': { params: Record<string, never>; result: { schedules: BackupScheduleInfo[]; requireBeforeUpdate: string | null } };
 }
 

@@ -13,7 +13,7 @@ const USAGE = `  backup <id>|--all --to <target>
   backup target add <name> <path|restic-repo> [--password-stdin]
                               a new encrypted repository; its password is shown once (--password-stdin: open an existing one)
   backup target ls | remove <name>
-  backup schedule <id>|--all hourly|daily|<N>s --to <target> --keep <N>
+  backup schedule <id>|--all hourly|daily|weekly|<N>s|'<cron>' --to <target> --keep <N>
                               back up on a schedule, run by hearthd, keeping the newest N snapshots per service
   backup schedule <id>|--all off | backup schedule ls
   backup require-before-update <target>|off
@@ -75,7 +75,9 @@ async function targetCommand(ctx: CommandContext, rest: string[]): Promise<void>
 
 const PERIODS: Record<string, number> = { hourly: 3600, daily: 24 * 3600, weekly: 7 * 24 * 3600 };
 
-function periodText(seconds: number): string {
+function whenText(schedule: BackupScheduleInfo): string {
+  if (schedule.cron !== undefined) return `cron ${schedule.cron}`;
+  const seconds = schedule.everySeconds ?? 0;
   return Object.entries(PERIODS).find(([, s]) => s === seconds)?.[0] ?? `every ${seconds} s`;
 }
 
@@ -84,18 +86,21 @@ async function scheduleCommand(ctx: CommandContext, rest: string[]): Promise<voi
   const print = (schedules: BackupScheduleInfo[]): void =>
     ctx.print(
       { schedules },
-      schedules.length === 0 ? 'no backup schedules' : table(['SERVICE', 'WHEN', 'TARGET', 'KEEP', 'LAST RUN'], schedules.map((s) => [s.service === '*' ? '--all' : s.service, periodText(s.everySeconds), s.target, String(s.keep), s.lastRun ?? '-'])),
+      schedules.length === 0 ? 'no backup schedules' : table(['SERVICE', 'WHEN', 'TARGET', 'KEEP', 'LAST RUN'], schedules.map((s) => [s.service === '*' ? '--all' : s.service, whenText(s), s.target, String(s.keep), s.lastRun ?? '-'])),
     );
   if (rest.length === 1 && (rest[0] === 'ls' || rest[0] === 'list')) return ctx.run(async (c) => print((await c.call('backup.scheduleList', {})).schedules));
   const service = values.all ? '*' : rest.shift();
   const [when, ...extra] = rest;
-  if (service === undefined || when === undefined || extra.length > 0) throw usageError('backup schedule takes: <id>|--all hourly|daily|<N>s --to <target> --keep <N>, <id>|--all off, or ls');
+  if (service === undefined || when === undefined || extra.length > 0) throw usageError("backup schedule takes: <id>|--all hourly|daily|weekly|<N>s|'<cron>' --to <target> --keep <N>, <id>|--all off, or ls");
   if (when === 'off') return ctx.run(async (c) => print((await c.call('backup.scheduleSet', { service })).schedules));
+  // A cron expression is one argument with spaces: '30 3 * * *' (hearthd checks it).
+  const cron = /\s/.test(when.trim()) ? when.trim() : undefined;
   const everySeconds = PERIODS[when] ?? (/^[1-9][0-9]*s$/.test(when) ? Number(when.slice(0, -1)) : undefined);
-  if (everySeconds === undefined) throw usageError(`backup schedule: ${JSON.stringify(when)} is not hourly, daily, weekly or <N>s`);
+  if (everySeconds === undefined && cron === undefined) throw usageError(`backup schedule: ${JSON.stringify(when)} is not hourly, daily, weekly, <N>s or a quoted cron expression ('30 3 * * *')`);
   const keep = Number(values.keep);
   if (values.to === undefined || !Number.isInteger(keep) || keep < 1) throw usageError('backup schedule needs --to <target> and --keep <N> (N ≥ 1)');
-  return ctx.run(async (c) => print((await c.call('backup.scheduleSet', { service, everySeconds, target: values.to!, keep })).schedules));
+  const schedule = cron !== undefined ? { cron } : { everySeconds: everySeconds! };
+  return ctx.run(async (c) => print((await c.call('backup.scheduleSet', { service, ...schedule, target: values.to!, keep })).schedules));
 }
 
 export const backup: Command = {
