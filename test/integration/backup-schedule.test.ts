@@ -70,4 +70,14 @@ describe.skipIf(skipUnless({ root: isRoot }))('scheduled backups', () => {
     expect((await hearthd.cli('status', ID)).stdout).toMatch(/last scheduled backup: FAILED .*sched: /);
     expect(hearthd.log).toContain('a scheduled backup failed');
   });
+
+  test('a cron expression is a schedule shown as such; one that cannot match is refused with why', async () => {
+    const set = await hearthd.json<{ schedules: { service: string; cron?: string }[] }>('backup', 'schedule', ID, '30 3 * * mon-fri', '--to', 'sched', '--keep', '7');
+    expect(set.schedules).toEqual([expect.objectContaining({ service: ID, cron: '30 3 * * mon-fri', keep: 7 })]);
+    expect((await hearthd.cli('backup', 'schedule', 'ls')).stdout).toContain('cron 30 3 * * mon-fri');
+    const refused = await hearthd.cli('backup', 'schedule', ID, '0 0 30 2 *', '--to', 'sched', '--keep', '7');
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain('never matches');
+    await hearthd.json('backup', 'schedule', ID, 'off');
+  });
 });
