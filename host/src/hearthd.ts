@@ -26,6 +26,7 @@ import { SecretStore } from './secrets/store.js';
 import { ResticEngine } from './backup/restic.js';
 import { TargetStore } from './backup/targets.js';
 import { Backups } from './backup/backups.js';
+import { BackupScheduler } from './backup/scheduler.js';
 import { finishRestores } from './backup/restore-commit.js';
 import { UploadStore } from './store/uploads.js';
 
@@ -115,6 +116,7 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
   const targets = new TargetStore(backupDir, engine);
   await targets.ensureDirs();
   const backups = new Backups(manager, targets, engine);
+  const scheduler = new BackupScheduler(backups);
   // Package files sent to the dashboard, until package.install {upload} takes one.
   const uploads = await UploadStore.open(join(config.dataDir, 'uploads'), config.maxPackageBytes);
   const implementation = hostMethods(manager, new TrustedKeys(state), {
@@ -125,7 +127,7 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
     bindAddress: config.bindAddress,
     baseImage: config.baseImage,
     startedAt: new Date().toISOString(),
-  }, backups, uploads);
+  }, backups, scheduler, uploads);
   const methods: Record<string, Handler> = {};
   for (const name of HOST_METHODS) methods[name] = implementation[name];
   const control = await ControlServer.listen(config.socketPath, methods, logger);
@@ -146,6 +148,9 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
 
   // Containers left running by a hearthd that died are adopted; services that should run come back.
   await recoverAtBoot(manager, state, layout, logger);
+  // Scheduled backups once services are back (a cold one would find them stopped); missed runs run now.
+  scheduler.start();
+  acquired.push(() => Promise.resolve(scheduler.stop()));
 }
 
 main().catch((error: unknown) => {

@@ -148,8 +148,33 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from
     expect(migrateLog).toContain('migrated to version 2');
   });
 
+  test('an update whose migration drops a column and then fails rolls back to 1.1.0 with the old schema and the notes', async () => {
+    // Follows the test above: 1.1.0 runs with one note and schema 2.
+    const brokenMigration = (source: string): string => {
+      const edited = source.replace(
+        "image: 'app',\n      requires: ['db-password'],\n      secrets: ['db-password'],\n      command: ['node', '/opt/notes/migrate.cjs'],",
+        "image: 'postgres',\n      user: 'postgres',\n      requires: ['db-password'],\n      command: ['sh', '-c', `${PG}/psql -h /run/postgresql -U postgres -d postgres -v ON_ERROR_STOP=1 -c 'ALTER TABLE notes DROP COLUMN body' && echo 'migration 3 dropped notes.body, then failed' && exit 1`],",
+      );
+      if (edited === source) throw new Error('the migrate task of notes changed: update this test');
+      return edited;
+    };
+    const v12 = await packVersion(ID, '1.2.0', key, join(work, 'notes-1.2.0.hpk'), 'build.sh', brokenMigration);
+    const r = await hearthd.cli('--json', 'update', ID, v12);
+    expect(r.exitCode).not.toBe(0);
+    const error = (JSON.parse(r.stdout) as { error: { code: string; message: string; details?: { dataRestored?: boolean } } }).error;
+    expect(error).toMatchObject({ code: 'UPDATE_FAILED', details: { dataRestored: true } });
+    expect(error.message).toContain('code and data restored');
+    expect((await hearthd.cli('logs', ID, '--daemon', 'migrate', '--tail', '100')).stdout).toContain('migration 3 dropped notes.body');
+    await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', ID)).ready, READY).toBe(true);
+    expect((await hearthd.json<ServiceStatus>('status', ID)).version).toBe('1.1.0');
+    // The column the failed migration dropped is back, with the note in it (PostgreSQL reads the rolled-back files).
+    const back = await notes();
+    expect(back.map((n) => n.body)).toEqual(['kept across the update']);
+    expect(back[0]?.created_at).toMatch(/^\d{4}-\d\d-\d\d/);
+  });
+
   test.skipIf(!hasChromium)('in the dashboard: hello-world and notes run; a note added on its own page shows in its live logs; export runs from its form, a bad value refused at its field', async () => {
-    // Runs on what the update test left: notes 1.1.0, running, with one note.
+    // Runs on what the update tests left: notes 1.1.0, running, with one note.
     await hearthd.json('install', await packExample('hello-world', key, join(work, 'hello-world.hpk')));
     await hearthd.json('start', 'hello-world');
     const browser = await launchChromium();

@@ -100,6 +100,8 @@ describe.skipIf(skipUnless({ root: isRoot }))('crash safety of updates: hearthd 
     expect(packageDirs()).toEqual([record.installDir]);
     expect(packageDirs()[0]).toMatch(new RegExp(`^${version.replaceAll('.', '\\.')}-`));
     expect(readFileSync(join(hearthd.dataDir, 'volumes', ID, 'data', 'note.txt'), 'utf8')).toBe(NOTE);
+    // No pre-update volume snapshot is left: dropped once the update stood, swept at boot if it never got recorded.
+    expect(readdirSync(join(hearthd.dataDir, 'volumes', ID))).toEqual(['data']);
     const s = await status();
     step = 'fetching the page';
     expect((await fetch(s.interfaces[0]!.url, { signal: AbortSignal.timeout(CALL_TIMEOUT_MS) })).status).toBe(200);
@@ -119,7 +121,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('crash safety of updates: hearthd 
     v10 = await packExample(ID, key, join(work, 'hello-world-1.0.0.hpk'));
     v11 = await packVersion(ID, '1.1.0', key, join(work, 'hello-world-1.1.0.hpk'));
     broken = await packVersion(ID, '1.3.0', key, join(work, 'hello-world-1.3.0.hpk'), 'build-image.sh', (source) =>
-      source.replace(/command: \[[^\]]*\]/, `command: ['sh', '-c', 'echo this release is broken; exit 1'], restart: { mode: 'never' }`),
+      source.replace(/command: \[[^\]]*\]/, `command: ['sh', '-c', 'echo migrated by 1.3.0 > /data/note.txt; echo this release is broken; exit 1'], restart: { mode: 'never' }`),
     );
     hearthd = await TestHearthd.start(19_000 + Math.floor(Math.random() * 10_000));
     await hearthd.trust(key);
@@ -148,12 +150,13 @@ describe.skipIf(skipUnless({ root: isRoot }))('crash safety of updates: hearthd 
     if (point === 'start:runtime-connected') expect(hearthd.log).toMatch(/adopted a running container.*"phase":"loaded"/);
   });
 
-  test('killed after a broken new version was started: after restart boot rolls back to the old version, which runs', async () => {
+  test('killed after a broken new version that rewrote the volume was started: after restart boot rolls back code and data to the old version, which runs', async () => {
     await runOldVersion();
     await crashDuring('update:new-started', () => hearthd.cli('update', ID, broken));
     await expectConvergedOn('1.0.0');
     expect(hearthd.log).toContain('the interrupted update failed');
     expect(hearthd.log).toContain('UPDATE_FAILED');
+    expect(hearthd.log).toContain('code and data restored');
     // It failed while no hearthd listened: its last lines come with its failed state, into the error.
     expect(hearthd.log).toMatch(/"the interrupted update failed".*this release is broken/);
   });

@@ -79,6 +79,40 @@ export class Backups {
     return await restoreService(this, request, target, snapshot, this.progress(request.id, target.name, 'restore'), signal);
   }
 
+  /** The target `hearth backup require-before-update` named, or null. */
+  requiredBeforeUpdate(): string | null {
+    return this.manager.options.state.state.backup?.requireBeforeUpdate ?? null;
+  }
+
+  async setRequiredBeforeUpdate(targetName: string | null): Promise<void> {
+    if (targetName !== null) await this.targets.get(targetName);
+    await this.manager.options.state.update((draft) => {
+      const settings = { ...draft.backup };
+      if (targetName === null) delete settings.requireBeforeUpdate;
+      else settings.requireBeforeUpdate = targetName;
+      draft.backup = settings;
+    });
+  }
+
+  /**
+   * An installed service is about to be updated: with the host's setting, back it up first, and
+   * refuse the update (nothing changed) if that fails, as Cloudron does.
+   */
+  async beforeUpdate(id: string): Promise<void> {
+    const target = this.requiredBeforeUpdate();
+    if (target === null) return;
+    try {
+      await this.create(id, target);
+    } catch (error) {
+      const cause = HearthError.from(error);
+      throw new HearthError('BACKUP_FAILED', `the update of ${id} was refused: this host requires a backup into ${target} before updates, and it failed (${cause.message}); nothing was changed`, {
+        hint: `fix the target (hearth backup verify --target ${target}), or turn the requirement off: hearth backup require-before-update off`,
+        details: { id, target, causeCode: cause.code },
+        cause: error,
+      });
+    }
+  }
+
   async verify(targetName: string | undefined, readData: boolean, signal?: AbortSignal): Promise<{ name: string; ok: boolean; error?: string; code?: string }[]> {
     const targets = targetName === undefined ? await this.targets.list() : [await this.targets.get(targetName)];
     const results = [];

@@ -12,6 +12,9 @@ import type { Logger } from '../log.js';
 import { crashPoint } from '../crash-points.js';
 import { STAGING_DIR } from './snapshot-content.js';
 
+/** update-snapshot.ts's dir (named here: that module builds on this one). */
+export const UPDATE_SNAPSHOT_DIR = '.hearth-update-snapshot';
+
 /**
  * Putting restored data in place so that a crash at any instant leaves the service's old data or
  * its restored data, never a mix. restic restores into `volumes/<id>/.hearth-restore-<random>/`,
@@ -112,7 +115,8 @@ export async function applyRestore(targets: RestoreTargets, dir: string): Promis
 
 /**
  * Boot, before any service starts: restores a killed hearthd left are rolled forward if committed,
- * deleted if not (the old data is untouched then); a backup's staging dir is deleted.
+ * deleted if not (the old data is untouched then); a backup's staging dir is deleted, and so is an
+ * update's volume snapshot unless the update is still recorded (boot finishes or rolls it back).
  */
 export async function finishRestores(targets: RestoreTargets, logger: Logger): Promise<void> {
   const services = await readdir(targets.layout.volumesDir).catch(() => [] as string[]);
@@ -121,6 +125,11 @@ export async function finishRestores(targets: RestoreTargets, logger: Logger): P
     const entries = await readdir(volumesDir).catch(() => [] as string[]);
     for (const entry of entries) {
       const path = join(volumesDir, entry);
+      // An update's volume snapshot is kept while the update may still roll back, i.e. while it is recorded.
+      if (entry.startsWith(UPDATE_SNAPSHOT_DIR) && targets.state.service(service)?.previous === undefined) {
+        await rm(path, { recursive: true, force: true });
+        continue;
+      }
       if (entry === STAGING_DIR) {
         await rm(path, { recursive: true, force: true });
         continue;

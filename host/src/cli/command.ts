@@ -26,6 +26,7 @@ export const OPTIONS = {
   all: { type: 'boolean', default: false },
   'password-stdin': { type: 'boolean', default: false },
   'read-data': { type: 'boolean', default: false },
+  keep: { type: 'string' },
 } as const;
 
 export interface Flags {
@@ -52,6 +53,7 @@ export interface Flags {
   all: boolean;
   'password-stdin': boolean;
   'read-data': boolean;
+  keep?: string;
 }
 
 /** What a command gets: its name as typed, its arguments, the flags, and helpers bound to them. */

@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import { ownValue, type NetworkRules, type LogEntry, type PackageInfo, type ServerInfo, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
+import { ownValue, type NetworkRules, type LogEntry, type LastBackup, type PackageInfo, type ServerInfo, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
 import { isMarker } from '../logs/start-marker.js';
 
 /** Colour only for people: a terminal, and NO_COLOR unset. */
@@ -36,10 +36,19 @@ export function table(headers: string[], rows: string[][], colourColumns: number
   return [line(headers, true), ...rows.map((r) => line(r, false))].join('\n');
 }
 
+/** A last scheduled backup in a few words: its time, or FAILED and when. */
+export function lastBackupText(last: LastBackup | undefined): string {
+  if (last === undefined) return '-';
+  const when = last.time.replace('T', ' ').slice(0, 19);
+  return last.ok ? `${when} ${last.target}` : `FAILED ${when} ${last.target}`;
+}
+
 export function formatServices(services: ServiceSummary[]): string {
   if (services.length === 0) return 'no packages installed; install one with `hearth install <file.hpk>`';
+  // The column appears once a schedule backed something up: hosts without schedules see no change.
+  const backups = services.some((s) => s.lastBackup !== undefined);
   return table(
-    ['SERVICE', 'VERSION', 'STATE', 'HEALTH', 'ADDRESS', 'PORTS'],
+    ['SERVICE', 'VERSION', 'STATE', 'HEALTH', 'ADDRESS', 'PORTS', ...(backups ? ['LAST BACKUP'] : [])],
     services.map((s) => [
       s.id,
       s.version,
@@ -47,6 +56,7 @@ export function formatServices(services: ServiceSummary[]): string {
       s.state === 'stopped' ? '-' : s.ready ? 'ready' : 'not-ready',
       s.network ? `${s.network.address}${s.network.outbound ? ' +out' : ''}` : '-',
       s.interfaces.map((i) => `${i.hostAddress}:${i.hostPort}->${i.port}/${i.protocol}`).join(', ') || '-',
+      ...(backups ? [lastBackupText(s.lastBackup)] : []),
     ]),
     [2, 3],
   );
@@ -81,6 +91,7 @@ export function formatStatus(status: ServiceStatus): string {
   const lines = [`${status.id} ${status.version}: ${state(status.state)}${status.ready ? `, ${state('ready')}` : ''}`];
   if (status.message) lines.push(`  ${status.message}`);
   if (status.container) lines.push(`  container ${status.container.name} (init pid ${status.container.initPid})`);
+  if (status.lastBackup) lines.push(`  last scheduled backup: ${lastBackupText(status.lastBackup)}${status.lastBackup.error ? `: ${status.lastBackup.error}` : ''}`);
   if (status.daemons.length > 0) {
     lines.push(
       table(

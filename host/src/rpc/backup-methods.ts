@@ -3,6 +3,8 @@ import type { RpcCaller } from '@hearth/sdk/rpc';
 import type { Backups } from '../backup/backups.js';
 import { TARGET_NAME, checkRepository } from '../backup/targets.js';
 import { parseParams, serviceId, serviceIdOptional } from './params.js';
+import { ALL_SERVICES, MAX_EVERY_SECONDS, MAX_KEEP, MIN_EVERY_SECONDS, type BackupScheduler } from '../backup/scheduler.js';
+import { parseCron } from '../backup/cron.js';
 
 type BackupMethodName = Extract<keyof HostMethods, `backup.${string}`>;
 type Implementation = { [M in BackupMethodName]: (params: unknown, caller: RpcCaller) => Promise<HostMethods[M]['result']> };
@@ -12,10 +14,20 @@ const targetNameOptional = { ...targetName, optional: true } as const;
 /** A snapshot id or a prefix of one (restic's short ids are 8 hex digits). */
 const snapshotId = { kind: 'string', optional: true, check: (v: string) => (/^[0-9a-f]{4,64}$/.test(v) ? null : 'expected a snapshot id (4 to 64 hex digits)') } as const;
 const MIN_PASSWORD_CHARS = 8;
+
+/** null for a cron expression that parses and can match, else why not. */
+function cronProblem(expression: string): string | null {
+  try {
+    parseCron(expression);
+    return null;
+  } catch (error) {
+    return HearthError.from(error).message;
+  }
+}
 const MAX_PASSWORD_CHARS = 4096;
 
 /** `backup.*`: targets, backups, snapshots, restores; params checked here. A caller hanging up cancels restic. */
-export function backupMethods(backups: Backups): Implementation {
+export function backupMethods(backups: Backups, scheduler: BackupScheduler): Implementation {
   const hangup = (caller: RpcCaller): AbortSignal => {
     const controller = new AbortController();
     void caller.closed.then(() => controller.abort());
@@ -61,6 +73,32 @@ export function backupMethods(backups: Backups): Implementation {
     'backup.verify': async (params, caller) => {
       const p = parseParams('backup.verify', params, { target: targetNameOptional, readData: { kind: 'boolean', optional: true } });
       return { targets: await backups.verify(p.target, p.readData ?? false, hangup(caller)) };
+    },
+    'backup.requireBeforeUpdate': async (params) => {
+      const p = parseParams('backup.requireBeforeUpdate', params, { target: targetNameOptional });
+      await backups.setRequiredBeforeUpdate(p.target ?? null);
+      return { target: backups.requiredBeforeUpdate() };
+    },
+    'backup.scheduleSet': async (params) => {
+      const p = parseParams('backup.scheduleSet', params, {
+        service: { kind: 'string', check: (v: string) => (v === ALL_SERVICES || /^[a-z][a-z0-9-]{0,62}$/.test(v) ? null : 'expected a service id, or * for every installed service') },
+        everySeconds: { kind: 'number', optional: true, check: (v: number) => (Number.isInteger(v) && v >= MIN_EVERY_SECONDS && v <= MAX_EVERY_SECONDS ? null : `expected whole seconds, ${MIN_EVERY_SECONDS} to ${MAX_EVERY_SECONDS}`) },
+        cron: { kind: 'string', optional: true, check: (v: string) => cronProblem(v) },
+        target: targetNameOptional,
+        keep: { kind: 'number', optional: true, check: (v: number) => (Number.isInteger(v) && v >= 1 && v <= MAX_KEEP ? null : `expected 1 to ${MAX_KEEP}`) },
+      });
+      if (p.everySeconds !== undefined && p.cron !== undefined) throw new HearthError('INVALID_PARAMS', 'backup.scheduleSet: everySeconds or cron, not both');
+      const when = p.cron !== undefined ? { cron: p.cron } : p.everySeconds !== undefined ? { everySeconds: p.everySeconds } : null;
+      if (when === null) await scheduler.set(p.service, null);
+      else {
+        if (p.target === undefined || p.keep === undefined) throw new HearthError('INVALID_PARAMS', 'backup.scheduleSet: a schedule needs a target and how many snapshots to keep', { hint: 'hearth backup schedule <svc> daily --to <target> --keep 7' });
+        await scheduler.set(p.service, { ...when, target: p.target, keep: p.keep });
+      }
+      return { schedules: scheduler.list() };
+    },
+    'backup.scheduleList': async (params) => {
+      parseParams('backup.scheduleList', params, {});
+      return Promise.resolve({ schedules: scheduler.list(), requireBeforeUpdate: backups.requiredBeforeUpdate() });
     },
   };
 }

@@ -7,6 +7,7 @@ import type { UploadStore } from '../store/uploads.js';
 import { parseParams, serviceId, serviceIdOptional } from './params.js';
 import { MAX_LOG_LIMIT } from '../logs/read-logs.js';
 import type { Backups } from '../backup/backups.js';
+import type { BackupScheduler } from '../backup/scheduler.js';
 import { backupMethods } from './backup-methods.js';
 
 type Implementation = {
@@ -24,9 +25,9 @@ const secretName = { kind: 'string', check: (v: string) => (/^[a-z][a-z0-9-]{0,6
 const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : 'expected an absolute path as the daemon sees it');
 
 /** The control API: every method validates its params here, then calls the manager. */
-export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>, backups: Backups, uploads: UploadStore): Implementation {
+export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>, backups: Backups, scheduler: BackupScheduler, uploads: UploadStore): Implementation {
   return {
-    ...backupMethods(backups),
+    ...backupMethods(backups, scheduler),
     'server.info': (params) => {
       parseParams('server.info', params, {});
       return { ...server, services: { installed: manager.list().length, running: manager.runningCount } };
@@ -45,9 +46,10 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
       if ((p.path === undefined) === (p.upload === undefined)) {
         throw new HearthError('INVALID_PARAMS', 'package.install: give either "path" (a file on the host) or "upload" (what POST /api/upload answered)', { hint: 'see host/README.md for the method reference' });
       }
-      if (p.path !== undefined) return await manager.install(p.path, { allowUntrusted: p.allowUntrusted, expectId: p.expectId });
+      const beforeUpdate = (id: string): Promise<void> => backups.beforeUpdate(id);
+      if (p.path !== undefined) return await manager.install(p.path, { allowUntrusted: p.allowUntrusted, expectId: p.expectId, beforeUpdate });
       // An upload is consumed by the install that succeeds; a refused one stays for a retry (after trusting its publisher).
-      const installed = await manager.install(uploads.pathOf(p.upload!), { allowUntrusted: p.allowUntrusted, expectId: p.expectId });
+      const installed = await manager.install(uploads.pathOf(p.upload!), { allowUntrusted: p.allowUntrusted, expectId: p.expectId, beforeUpdate });
       await uploads.remove(p.upload!);
       return installed;
     },

@@ -102,7 +102,7 @@ export class ServiceManager implements ManagerCore {
     return Object.entries(this.options.state.state.services)
       .map(([id, r]) => {
         const { state, ready, interfaces, network } = this.status(id);
-        return { id, title: r.title, version: r.version, signer: r.signer, state, ready, interfaces, ...(network && { network }) };
+        return { id, title: r.title, version: r.version, signer: r.signer, state, ready, interfaces, ...(network && { network }), ...(r.lastBackup && { lastBackup: r.lastBackup }) };
       })
       .sort((a, b) => a.id.localeCompare(b.id));
   }
@@ -301,6 +301,12 @@ export class ServiceManager implements ManagerCore {
   }
 
   status(id: string): ServiceStatus {
+    const status = this.statusOf(id);
+    const last = this.options.state.service(id)?.lastBackup;
+    return last === undefined ? status : { ...status, lastBackup: last };
+  }
+
+  private statusOf(id: string): ServiceStatus {
     const record = this.installed(id);
     const network = this.net?.status(id, this.unreadyDependencies(id));
     const runner = this.runners.get(id);

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { HearthError, dict, ownValue, type Manifest, type PackageSummary } from '@hearth/sdk/contract';
 import { servicePaths } from '../layout.js';
 import { previousOf, type PreviousVersion } from '../store/state.js';
@@ -8,6 +9,7 @@ import type { ManagerCore } from './manager-core.js';
 import { allocatePort, tlsPortKey } from './ports.js';
 import { checkInstallable, type InstallOptions } from './trust.js';
 import { startUpdated } from './update.js';
+import { snapshotVolumes } from '../backup/update-snapshot.js';
 import { reconcileSettings } from '../settings/settings.js';
 import { reconcileSecrets } from '../secrets/reconcile.js';
 
@@ -33,6 +35,11 @@ export async function installPackage(core: ManagerCore, path: string, options: I
   /** The version a running service was updated from, until the new one is ready. */
   let previous: { record: PreviousVersion; manifest: Manifest } | null = null;
   try {
+    if (options.beforeUpdate !== undefined && state.service(manifest.id) !== undefined) {
+      // Checked first so a refused archive costs no backup; checked again under the lock.
+      checkInstallable(staged, state.state.services, core.manifests, state.state.trusted, options);
+      await options.beforeUpdate(manifest.id);
+    }
     const summary = await core.lock.run(manifest.id, 'install', async () => {
       const existing = state.service(manifest.id);
       checkInstallable(staged, state.state.services, core.manifests, state.state.trusted, options);
@@ -56,6 +63,8 @@ export async function installPackage(core: ManagerCore, path: string, options: I
       if (existing) {
         await core.stopRunner(manifest.id);
         if (previous !== null) crashPoint('update:old-stopped');
+        // The old version is stopped, so its volumes are at rest: what a failed update puts back.
+        if (previous !== null) await snapshotVolumes(join(layout.volumesDir, manifest.id), previous.manifest.volumes);
       } else {
         // Files an earlier crash left with no state record are not an install: clear them.
         await removePackageFiles(layout, manifest.id);
@@ -90,6 +99,7 @@ export async function installPackage(core: ManagerCore, path: string, options: I
           // The first start of this version runs its afterUpdate hook, told which version it replaced.
           ...(existing && { afterUpdateFrom: existing.afterUpdateFrom ?? existing.version }),
           ...(previous !== null && { previous: previous.record }),
+          ...(existing?.lastBackup !== undefined && { lastBackup: existing.lastBackup }),
         };
       });
       crashPoint('install:recorded');

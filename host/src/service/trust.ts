@@ -7,6 +7,8 @@ export interface InstallOptions {
   allowUntrusted?: boolean;
   /** Refuse the archive unless it is this package (an update of a named service). */
   expectId?: string;
+  /** Called before an installed service is updated, once the archive is known to be installable: a throw refuses the update. */
+  beforeUpdate?: (id: string) => Promise<void>;
 }
 
 /** Every dependency is installed, in a version its range accepts. */

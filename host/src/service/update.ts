@@ -6,6 +6,7 @@ import { crashPoint } from '../crash-points.js';
 import type { ManagerCore } from './manager-core.js';
 import { DEFAULT_READY_TIMEOUT_MS, waitReady } from './wait-ready.js';
 import { reconcileSecrets } from '../secrets/reconcile.js';
+import { dropVolumeSnapshot, rollbackVolumes } from '../backup/update-snapshot.js';
 
 /**
  * The second half of an update of a running service: the old version is stopped and the new one
@@ -43,22 +44,25 @@ export async function startUpdated(core: ManagerCore, id: string, previous: { re
       const current = state.service(id);
       if (current?.previous === undefined || !samePrevious(current.previous, previous.record)) return false; // overtaken meanwhile
       await core.stopRunner(id);
+      // Data first (an atomic swap), then code: a crash between them finishes the rollback at boot.
+      const data = await rollbackVolumes({ layout, state, secrets: core.configs.store }, id, previous.manifest.volumes, previous.record.settings ?? {});
       await state.update((draft) => {
         draft.services[id] = { ...previous.record, desired: 'running' };
       });
       core.manifests.set(id, previous.manifest);
       await removeInstalledVersion(layout, id, current.installDir);
-      return true;
+      return { data };
     });
-    if (!rolledBack) return;
+    if (rolledBack === false) return;
     core.events.emit({ type: 'package.installed', id, version: previous.record.version });
     const restarted = await core.start(id, false).then(
       () => true,
       () => false,
     );
-    throw new HearthError('UPDATE_FAILED', `${id} ${failed.version} did not become ready (${errorMessage(error)}); rolled back to ${previous.record.version}${restarted ? ', which is starting again' : ''}`, {
-      hint: `the volumes were not rolled back: a migration the new version ran stays; see \`hearth logs ${id}\``,
-      details: { id, failedVersion: failed.version, version: previous.record.version },
+    const what = rolledBack.data ? 'code and data restored: the volumes are as they were before the update' : 'code restored';
+    throw new HearthError('UPDATE_FAILED', `${id} ${failed.version} did not become ready (${errorMessage(error)}); rolled back to ${previous.record.version}, ${what}${restarted ? '; it is starting again' : ''}`, {
+      hint: rolledBack.data ? `see \`hearth logs ${id}\`` : `the volumes were not rolled back (no snapshot of them was left): a migration the new version ran stays; see \`hearth logs ${id}\``,
+      details: { id, failedVersion: failed.version, version: previous.record.version, dataRestored: rolledBack.data },
       cause: error,
     });
   }
@@ -73,6 +77,7 @@ export async function settleUpdate(core: ManagerCore, id: string, previous: Prev
   });
   onRecorded();
   await removeInstalledVersion(core.options.layout, id, previous.installDir);
+  await dropVolumeSnapshot(join(core.options.layout.volumesDir, id));
   await pruneSecrets(core, id);
 }
 

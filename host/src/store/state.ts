@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { HearthError, dict, parseJsonDict } from '@hearth/sdk/contract';
+import { HearthError, dict, parseJsonDict, type BackupScheduleInfo, type LastBackup } from '@hearth/sdk/contract';
 import { writeFileAtomic } from './atomic.js';
 
 /** What hearthd remembers across restarts, in one JSON document written atomically. */
 export interface ServiceRecord {
+  /** How its last scheduled backup went (backup/scheduler.ts). */
+  lastBackup?: LastBackup;
   version: string;
   title: string;
   /** Hex sha256 of the publisher's ed25519 key. */
@@ -56,6 +58,15 @@ export interface State {
   services: Record<string, ServiceRecord>;
   /** Publisher keys whose packages install without --allow-untrusted, by fingerprint. */
   trusted: Record<string, TrustedKey>;
+  /** Host-wide backup settings (backup/policy.ts). */
+  backup?: BackupSettings;
+}
+
+export interface BackupSettings {
+  /** A successful backup into this target comes before every update of an installed service. */
+  requireBeforeUpdate?: string;
+  /** By service id, or `*` for every installed service. */
+  schedules?: Record<string, Omit<BackupScheduleInfo, 'service'>>;
 }
 
 export function emptyState(): State {
@@ -84,7 +95,8 @@ export async function loadState(path: string): Promise<State> {
       hint: 'restore it from a backup or move it away to start with an empty state',
     });
   }
-  return { format: parsed.format, services: parsed.services, trusted: parsed.trusted ?? dict() };
+  const backup = typeof parsed.backup === 'object' && parsed.backup !== null ? parsed.backup : undefined;
+  return { format: parsed.format, services: parsed.services, trusted: parsed.trusted ?? dict(), ...(backup !== undefined && { backup }) };
 }
 
 /** Serializes writers so two updates never race on the temp file or lose each other's change. */

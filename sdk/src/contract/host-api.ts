@@ -64,6 +64,8 @@ export interface ServiceStatus {
   message?: string;
   /** The last report of each hook that ran since the service started, oldest first. */
   hooks?: HookReport[];
+  /** The last scheduled backup of the service, when a schedule covers it. */
+  lastBackup?: LastBackup;
   container: { name: string; initPid: number } | null;
   daemons: DaemonStatus[];
   interfaces: InterfaceStatus[];
@@ -146,6 +148,33 @@ export interface ServiceSummary extends PackageSummary {
   ready: boolean;
   interfaces: InterfaceStatus[];
   network?: ServiceNetworkStatus;
+  /** The last scheduled backup of the service, when a schedule covers it. */
+  lastBackup?: LastBackup;
+}
+
+/** How the last scheduled backup of a service went. */
+export interface LastBackup {
+  /** ISO 8601: when it ended. */
+  time: string;
+  target: string;
+  ok: boolean;
+  snapshot?: string;
+  error?: string;
+}
+
+/** `hearth backup schedule`: one service (or `*`, every installed one), when, where, how many kept. */
+export interface BackupScheduleInfo {
+  service: string;
+  target: string;
+  /** Runs this long after the last run started (or at once, the first time). One of everySeconds and cron. */
+  everySeconds?: number;
+  /** A five-field cron expression in the host's local time (`30 3 * * *`). */
+  cron?: string;
+  keep: number;
+  /** ISO 8601: when the last run started. */
+  lastRun?: string;
+  /** ISO 8601: when the schedule was set; a cron schedule's first run is its first match after it. */
+  since?: string;
 }
 
 export interface PackageInfo extends PackageSummary {
@@ -289,6 +318,11 @@ export interface HostMethods {
   'backup.restore': { params: { id: string; snapshot?: string; target?: string; overwrite?: boolean; allowUntrusted?: boolean }; result: RestoreSummary };
   /** Check targets' repositories (`readData`: every byte, slow). */
   'backup.verify': { params: { target?: string; readData?: boolean }; result: { targets: { name: string; ok: boolean; error?: string; code?: string }[] } };
+  /** Require a successful backup into `target` before every update of an installed service; no target: off. */
+  'backup.requireBeforeUpdate': { params: { target?: string }; result: { target: string | null } };
+  /** Schedule backups of `service` (`*`: every installed one) by `everySeconds` or `cron`; neither: the schedule is removed. */
+  'backup.scheduleSet': { params: { service: string; everySeconds?: number; cron?: string; target?: string; keep?: number }; result: { schedules: BackupScheduleInfo[] } };
+  'backup.scheduleList': { params: Record<string, never>; result: { schedules: BackupScheduleInfo[]; requireBeforeUpdate: string | null } };
 }
 
 /** `starting`: an update of a running service waits for the new version to be ready (or rolls back). */
@@ -296,6 +330,7 @@ export type InstallPhase = 'copying' | 'verifying' | 'committing' | 'starting' |
 
 /** What `events.subscribe` delivers, as `event` notifications. */
 export type HostEvent =
+  | { type: 'backup.scheduled'; id: string; target: string; ok: boolean; snapshot?: string; error?: string }
   | { type: 'service.status'; status: ServiceStatus }
   | { type: 'install.progress'; path: string; phase: InstallPhase; bytes: number; totalBytes: number }
   | { type: 'package.installed'; id: string; version: string }
@@ -346,4 +381,7 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'backup.list',
   'backup.restore',
   'backup.verify',
+  'backup.requireBeforeUpdate',
+  'backup.scheduleSet',
+  'backup.scheduleList',
 ];

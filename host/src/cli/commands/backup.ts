@@ -1,4 +1,4 @@
-import { HearthError, type HostEvent, type HostNotifications, type SnapshotSummary } from '@hearth/sdk/contract';
+import { HearthError, type BackupScheduleInfo, type HostEvent, type HostNotifications, type SnapshotSummary } from '@hearth/sdk/contract';
 import { HostClient } from '../client.js';
 import { type Command, type CommandContext, usageError } from '../command.js';
 import { mib, table } from '../format.js';
@@ -12,7 +12,12 @@ const USAGE = `  backup <id>|--all --to <target>
                               check targets' repositories (--read-data: every byte)
   backup target add <name> <path|restic-repo> [--password-stdin]
                               a new encrypted repository; its password is shown once (--password-stdin: open an existing one)
-  backup target ls | remove <name>`;
+  backup target ls | remove <name>
+  backup schedule <id>|--all hourly|daily|weekly|<N>s|'<cron>' --to <target> --keep <N>
+                              back up on a schedule, run by hearthd, keeping the newest N snapshots per service
+  backup schedule <id>|--all off | backup schedule ls
+  backup require-before-update <target>|off
+                              refuse every update of an installed service unless a backup into <target> succeeds first`;
 
 /** Progress of one service's backup or restore on stderr, a line per phase. */
 function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (event: HostEvent) => void {
@@ -68,6 +73,36 @@ async function targetCommand(ctx: CommandContext, rest: string[]): Promise<void>
   throw usageError('backup target takes: add <name> <repo>, ls, or remove <name>');
 }
 
+const PERIODS: Record<string, number> = { hourly: 3600, daily: 24 * 3600, weekly: 7 * 24 * 3600 };
+
+function whenText(schedule: BackupScheduleInfo): string {
+  if (schedule.cron !== undefined) return `cron ${schedule.cron}`;
+  const seconds = schedule.everySeconds ?? 0;
+  return Object.entries(PERIODS).find(([, s]) => s === seconds)?.[0] ?? `every ${seconds} s`;
+}
+
+async function scheduleCommand(ctx: CommandContext, rest: string[]): Promise<void> {
+  const { values } = ctx;
+  const print = (schedules: BackupScheduleInfo[]): void =>
+    ctx.print(
+      { schedules },
+      schedules.length === 0 ? 'no backup schedules' : table(['SERVICE', 'WHEN', 'TARGET', 'KEEP', 'LAST RUN'], schedules.map((s) => [s.service === '*' ? '--all' : s.service, whenText(s), s.target, String(s.keep), s.lastRun ?? '-'])),
+    );
+  if (rest.length === 1 && (rest[0] === 'ls' || rest[0] === 'list')) return ctx.run(async (c) => print((await c.call('backup.scheduleList', {})).schedules));
+  const service = values.all ? '*' : rest.shift();
+  const [when, ...extra] = rest;
+  if (service === undefined || when === undefined || extra.length > 0) throw usageError("backup schedule takes: <id>|--all hourly|daily|weekly|<N>s|'<cron>' --to <target> --keep <N>, <id>|--all off, or ls");
+  if (when === 'off') return ctx.run(async (c) => print((await c.call('backup.scheduleSet', { service })).schedules));
+  // A cron expression is one argument with spaces: '30 3 * * *' (hearthd checks it).
+  const cron = /\s/.test(when.trim()) ? when.trim() : undefined;
+  const everySeconds = PERIODS[when] ?? (/^[1-9][0-9]*s$/.test(when) ? Number(when.slice(0, -1)) : undefined);
+  if (everySeconds === undefined && cron === undefined) throw usageError(`backup schedule: ${JSON.stringify(when)} is not hourly, daily, weekly, <N>s or a quoted cron expression ('30 3 * * *')`);
+  const keep = Number(values.keep);
+  if (values.to === undefined || !Number.isInteger(keep) || keep < 1) throw usageError('backup schedule needs --to <target> and --keep <N> (N ≥ 1)');
+  const schedule = cron !== undefined ? { cron } : { everySeconds: everySeconds! };
+  return ctx.run(async (c) => print((await c.call('backup.scheduleSet', { service, ...schedule, target: values.to!, keep })).schedules));
+}
+
 export const backup: Command = {
   names: ['backup'],
   usage: USAGE,
@@ -80,6 +115,15 @@ export const backup: Command = {
       return ctx.run(async (c) => {
         const { snapshots } = await c.call('backup.list', { ...(rest[0] !== undefined && { id: rest[0] }), ...(values.target !== undefined && { target: values.target }) });
         ctx.print({ snapshots }, snapshots.length === 0 ? 'no snapshots' : snapshotRows(snapshots));
+      });
+    }
+    if (first === 'schedule') return await scheduleCommand(ctx, rest);
+    if (first === 'require-before-update') {
+      const [name, ...extra] = rest;
+      if (name === undefined || extra.length > 0) throw usageError('backup require-before-update takes a target name, or off');
+      return ctx.run(async (c) => {
+        const r = await c.call('backup.requireBeforeUpdate', name === 'off' ? {} : { target: name });
+        ctx.print(r, r.target === null ? 'updates no longer require a backup first' : `every update now backs the service up into ${r.target} first, and is refused if that fails`);
       });
     }
     if (first === 'verify') {
