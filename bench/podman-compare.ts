@@ -16,6 +16,7 @@ import { TestHearthd } from '../test/support/hearthd.js';
 import { keygen } from '../test/support/packages.js';
 import { HEARTH_PACK, REPO } from '../test/support/repo.js';
 import { HostClient } from '../host/src/cli/client.js';
+import { printSteps } from './stats.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const DENSITY = (process.env['BENCH_DENSITY'] ?? '1,10,30').split(',').map(Number);
@@ -180,12 +181,14 @@ async function main(): Promise<void> {
     // Start, stop, restart: one service, RUNS times after a warm-up.
     await client.call('package.install', { path: archives[0] ?? '' });
     const h = { start: [] as number[], stop: [] as number[], restart: [] as number[] };
+    const steps: Record<string, number>[] = [];
     const p = { start: [] as number[], stop: [] as number[], restart: [] as number[] };
     if (podman) await podman.createPod('pod-0');
     for (let i = 0; i <= RUNS; i += 1) {
       let t = performance.now();
-      await client.call('service.start', { id: 'trio-0', waitReady: true });
+      const started = await client.call('service.start', { id: 'trio-0', waitReady: true });
       const hs = performance.now() - t;
+      if (i > 0 && started.stepsMs) steps.push(started.stepsMs);
       t = performance.now();
       await client.call('service.restart', { id: 'trio-0', waitReady: true });
       const hr = performance.now() - t;
@@ -221,9 +224,12 @@ async function main(): Promise<void> {
       ['restart → all ready', stats(h.restart), podman ? stats(p.restart) : null],
     ]);
 
+    printSteps('one cold start of the three-daemon service, step by step (hearthd\'s stepsMs)', steps);
+    results['start steps'] = steps;
+
     // Density: N services running at once; time to start them all, memory the system adds.
     const lxcDir = join(hearthd.dataDir, 'lxc');
-    const hearthMem = (): number => pidsWhere((c) => c.includes(lxcDir) || c.startsWith('/sbin/init.lxc') || c.startsWith('/usr/bin/node /usr/lib/hearth/runtime-loader.cjs')).reduce((sum, pid) => sum + pss(pid), 0);
+    const hearthMem = (): number => pidsWhere((c) => c.includes(lxcDir) || c.startsWith('/sbin/init.lxc') || c.includes('/usr/lib/hearth/runtime-loader.cjs')).reduce((sum, pid) => sum + pss(pid), 0);
     const podmanRoot = join(work, 'podman');
     const podmanMem = (): number =>
       pidsWhere((c) => (c.startsWith('/usr/bin/conmon') && c.includes(podmanRoot)) || c.startsWith('/bin/sh /bin/pause') || c.startsWith('sleep 2147483647') || c.includes('catatonit')).reduce(
@@ -292,6 +298,8 @@ async function main(): Promise<void> {
     await writeFile(join(REPO, 'bench/results/podman-compare.json'), `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, results }, null, 2)}\n`);
     process.stdout.write('\nwrote bench/results/podman-compare.json\n');
   } finally {
+    // Podman's storage leaves its overlay dir mounted on itself.
+    await execa('umount', [join(work, 'podman/root/overlay')], { reject: false });
     await rm(WORK_PACKAGES, { recursive: true, force: true });
     await rm(work, { recursive: true, force: true });
   }

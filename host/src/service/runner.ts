@@ -50,6 +50,7 @@ import { isMarker, startMarker } from '../logs/start-marker.js';
 import { HEARTH_VERSION } from '../version.js';
 import { ServiceFeedback } from './service-feedback.js';
 import { writeSettingsFile } from './settings-file.js';
+import { StartTimings } from './start-timings.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
@@ -110,6 +111,9 @@ export class ServiceRunner {
   private readonly feedback: ServiceFeedback;
   private stopping = false;
   private stopped = false;
+  /** Set once the start's own steps are done (not on adoption): the `ready` step may end after. */
+  private started = false;
+  private timings: StartTimings | null = null;
 
   constructor(private readonly ctx: RunnerContext) {
     this.feedback = new ServiceFeedback(ctx.config);
@@ -157,14 +161,9 @@ export class ServiceRunner {
         hint: `stop it with lxc-stop -P ${target.lxcPath} -n ${target.name}, or restart hearthd to adopt it`,
       });
     }
-    // Milliseconds each step took, logged: where a slow start spends its time.
-    const steps: Record<string, number> = {};
-    let last = performance.now();
-    const step = (name: string): void => {
-      const now = performance.now();
-      steps[name] = Math.round(now - last);
-      last = now;
-    };
+    const timings = new StartTimings();
+    this.timings = timings;
+    const step = (name: string): void => timings.mark(name);
     await rm(paths.runDir, { recursive: true, force: true });
     await prepareDirs(this.ctx, this.cleanup);
     this.openLog();
@@ -181,9 +180,11 @@ export class ServiceRunner {
     await writeSettingsFile(paths.hostDir, this.ctx.config.settings);
     const network = this.ctx.network?.lxcConfigLines(this.ctx.manifest.id) ?? null;
     await writeFile(paths.configFile, renderContainerConfig({ ...containerSpec(this.ctx, this.target.name), network }));
+    step('config');
     await startContainer(this.cleanup, target, paths.configFile);
-    await this.ctx.network?.attach(this.ctx.manifest.id);
     step('container');
+    await this.ctx.network?.attach(this.ctx.manifest.id);
+    step('network');
     // Looked up while the runtime boots inside (never rejects: a failed lookup is null).
     const initPid = lxcInitPid(target).catch(() => null);
     const runtime = await this.awaitRuntime(link);
@@ -199,7 +200,9 @@ export class ServiceRunner {
     step('daemons');
     await this.offerInterfaces();
     step('interfaces');
-    this.ctx.logger.info('started', { initPid: this.initPid, stepsMs: steps });
+    this.started = true;
+    this.markReadyIfSo();
+    this.ctx.logger.info('started', { initPid: this.initPid, stepsMs: timings.snapshot() });
   }
 
   private async adoptSteps(initPid: number): Promise<void> {
@@ -357,7 +360,18 @@ export class ServiceRunner {
 
   private setDaemon(status: DaemonStatus): void {
     this.daemons.set(status.id, this.feedback.daemon(status));
+    this.markReadyIfSo();
     this.ctx.onChange();
+  }
+
+  /** The start's last step, `ready`, ends when every daemon first is (after the start's own steps). */
+  private markReadyIfSo(): void {
+    if (!this.started || this.timings === null || this.timings.ready) return;
+    const ready = [...this.daemons.values()].every((d) => (d.kind === 'task' ? d.state === 'exited' : d.state === 'ready'));
+    if (ready && this.daemons.size > 0) {
+      this.timings.markReady();
+      this.ctx.logger.info('ready', { stepsMs: this.timings.snapshot() });
+    }
   }
 
   private runtime(): RpcPeer {
@@ -506,6 +520,7 @@ export class ServiceRunner {
       container: this.initPid === null || this.stopped ? null : { name: this.target.name, initPid: this.initPid },
       daemons,
       interfaces: interfaceStatuses(this.ctx.manifest, this.ctx.ports, this.ctx.bindAddress),
+      ...(this.timings !== null && { stepsMs: this.timings.snapshot() }),
     };
   }
 }

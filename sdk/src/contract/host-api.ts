@@ -69,6 +69,12 @@ export interface ServiceStatus {
   interfaces: InterfaceStatus[];
   /** Its place on hearth's bridge; absent with `hearthd --network none`. */
   network?: ServiceNetworkStatus;
+  /**
+   * Milliseconds each step of its last start took, in order (hearthd's view: dirs, images,
+   * config, container, network, runtime, package, daemons, interfaces, then ready once every daemon is). Absent for
+   * an adopted container.
+   */
+  stepsMs?: Record<string, number>;
 }
 
 export interface ServiceNetworkStatus {
