@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { DEPENDENCIES_KEY, HearthError, errorMessage, installProcessPolicy, type DaemonStatus, type LogEntry } from '@hearth/sdk/contract';
-import { createLogger } from '@hearth/sdk/system';
+import { createLogger, type Logger } from '@hearth/sdk/system';
 import type { Handler } from '@hearth/sdk/rpc';
 import { HostConnection } from './rpc/host-connection.js';
 import { asRpcMethods, runtimeHandlers } from './rpc/handlers.js';
@@ -16,10 +16,21 @@ import { InterfaceSockets } from './relay/interfaces.js';
 export const RUNTIME_VERSION = '0.1.0';
 export const IP_TIMEOUT_MS = 5_000;
 
-const logger = createLogger({ component: 'runtime' });
-installProcessPolicy(logger);
+/**
+ * The runtime's whole life, from the hello to the exit. Called by `main.ts`, or by the loader after
+ * the base's V8 startup snapshot (`snapshot-entry.ts`) was deserialized: nothing here runs at import,
+ * so the snapshot holds the evaluated modules and no process state.
+ */
+export function runRuntime(): void {
+  const logger = createLogger({ component: 'runtime' });
+  installProcessPolicy(logger);
+  main(logger).catch((error: unknown) => {
+    logger.error('runtime failed', { error: errorMessage(error) });
+    process.exit(1);
+  });
+}
 
-async function main(): Promise<void> {
+async function main(logger: Logger): Promise<void> {
   const paths = runtimePaths();
   // The container's only network is loopback, and it starts down. Up by the time daemons start;
   // meanwhile the host connection opens and the package loads.
@@ -109,8 +120,3 @@ async function main(): Promise<void> {
   await loading;
   logger.info('package loaded', { daemons: (service as Service | null)?.manager.statuses().map((d) => d.id) ?? [], startupMs: Math.round(performance.now()) });
 }
-
-main().catch((error: unknown) => {
-  logger.error('runtime failed', { error: errorMessage(error) });
-  process.exit(1);
-});

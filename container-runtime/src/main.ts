@@ -1,0 +1,3 @@
+import { runRuntime } from './runtime-main.js';
+
+runRuntime();
