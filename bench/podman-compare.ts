@@ -2,7 +2,8 @@
  * hearth beside Podman on the same machine, in the same run, from the same root filesystems: a
  * service of three daemons (two busybox httpd, one Debian-based busybox httpd) as one hearth
  * package, and as a Podman pod of three containers imported from the same tarballs.
- * Scenarios: cold start to all-ready, stop, restart, memory per service, density (1/10/30),
+ * Scenarios: cold start to all-ready, stop, restart, memory per service, density (1/10/30), boot of
+ * all N at once (hearth's service.startAll against N pods started concurrently),
  * install of a ~200 MB package against `podman import` of its tarballs.
  * Prints one table per scenario and writes bench/results/podman-compare.json. Run as root.
  */
@@ -22,6 +23,8 @@ const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const DENSITY = (process.env['BENCH_DENSITY'] ?? '1,10,30').split(',').map(Number);
 const PORTS = [8001, 8002, 8003];
 const POLL_MS = 10;
+const BOOT_RUNS = Number(process.env['BENCH_BOOT_RUNS'] ?? 1);
+const BOOT_WAIT_MS = 900_000;
 const CACHE = join(REPO, 'bench/.cache');
 const WORK_PACKAGES = join(REPO, 'bench/.work/podman-compare');
 
@@ -262,6 +265,28 @@ async function main(): Promise<void> {
       memoryRows.push([`${n} service(s): PSS added, per service`, one(hMem / n), podman ? one(pMem / n) : null]);
     }
     table('density: time to start N services one after another', 'ms', densityRows);
+
+    // Boot: every installed service at once, as after a power cut: hearth's concurrent start
+    // (service.startAll, bounded by the machine) beside all Podman pods started concurrently.
+    const bootRows: [string, Stats | null, Stats | null][] = [];
+    const hb: number[] = [];
+    const pb: number[] = [];
+    for (let i = 0; i < BOOT_RUNS; i += 1) {
+      let t = performance.now();
+      const booted = await client.call('service.startAll', { waitReady: true }, BOOT_WAIT_MS);
+      hb.push(performance.now() - t);
+      if (booted.failed.length > 0) throw new Error(`boot: ${JSON.stringify(booted.failed)}`);
+      for (let j = 0; j < maxN; j += 1) await client.call('service.stop', { id: `trio-${j}` });
+      if (podman) {
+        const pods = Array.from({ length: maxN }, (_, j) => `pod-${j}`);
+        t = performance.now();
+        await Promise.all(pods.map((pod) => podman.startReady(pod)));
+        pb.push(performance.now() - t);
+        for (const pod of pods) await podman.run(['pod', 'stop', '-t', '10', pod]);
+      }
+    }
+    bootRows.push([`boot of ${maxN} installed services → all ready`, stats(hb), podman ? stats(pb) : null]);
+    table(`boot: ${maxN} services started at once (${BOOT_RUNS} run(s))`, 'ms', bootRows);
     table('memory per service: PSS of what each system adds (hearth: LXC monitor + init.lxc + runtime; podman: conmon ×4 + infra + catatonit ×3); daemons not counted', 'MiB', memoryRows);
 
     // Install: a ~200 MB package against podman import of the same tarballs.

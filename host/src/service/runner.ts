@@ -40,7 +40,7 @@ import { tlsPortKey } from './ports.js';
 import type { TlsSetup } from './manager-core.js';
 import type { ServiceNetwork } from './service-network.js';
 import { requestRuntime } from './runtime-results.js';
-import { CleanupStack } from './cleanup.js';
+import { CleanupStack, together } from './cleanup.js';
 import { interfaceStatuses, serviceState } from './status.js';
 import { RotatingLog } from '../logs/rotating-log.js';
 import { crashPoint } from '../crash-points.js';
@@ -169,40 +169,47 @@ export class ServiceRunner {
     this.openLog();
     this.appendLog(startMarker(this.ctx.manifest.id, this.ctx.manifest.version, HEARTH_VERSION, Date.now()));
     step('dirs');
-    // Independent: the images' loop mounts and the scratch filesystem. Both settle before a failure
-    // is thrown, so the cleanup never runs while the other is still mounting.
-    const prepared = await Promise.allSettled([mountImages(this.ctx, this.cleanup, true), prepareScratch(this.ctx, this.cleanup)]);
-    const failed = prepared.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    step('images');
-    const link = await this.listenForRuntime();
-    await this.ctx.network?.writeContainerFile(this.ctx.manifest.id, paths.hostDir);
-    await writeSettingsFile(paths.hostDir, this.ctx.config.settings);
-    const network = this.ctx.network?.lxcConfigLines(this.ctx.manifest.id) ?? null;
-    await writeFile(paths.configFile, renderContainerConfig({ ...containerSpec(this.ctx, this.target.name), network }));
-    step('config');
+    // Independent once the dirs exist: the images' loop mounts, the scratch filesystem, and the
+    // runtime's socket with the files the container reads (network, settings, LXC config).
+    const [, , link] = await together([mountImages(this.ctx, this.cleanup, true), prepareScratch(this.ctx, this.cleanup), this.prepareContainer()] as const);
+    step('prepare');
     await startContainer(this.cleanup, target, paths.configFile);
     step('container');
-    await this.ctx.network?.attach(this.ctx.manifest.id);
-    step('network');
-    // Looked up while the runtime boots inside (never rejects: a failed lookup is null).
+    // While the runtime boots and loads the package: its pid looked up (never rejects), its veth
+    // joined to the bridge (daemons need it, the package's load does not), its interfaces offered.
     const initPid = lxcInitPid(target).catch(() => null);
-    const runtime = await this.awaitRuntime(link);
-    this.initPid = await initPid;
-    step('runtime');
-    // Package code runs at load: a hang or a runaway allocation there fails the start, saying so.
-    await awaitPackageLoad(runtime, this.starting());
-    step('package');
+    const [runtime] = await together([
+      (async () => {
+        const peer = await this.awaitRuntime(link);
+        this.initPid = await initPid;
+        step('runtime');
+        // Package code runs at load: a hang or a runaway allocation there fails the start, saying so.
+        await awaitPackageLoad(peer, this.starting());
+        step('package');
+        return peer;
+      })(),
+      this.ctx.network?.attach(this.ctx.manifest.id) ?? Promise.resolve(),
+      this.offerInterfaces(),
+    ] as const);
     crashPoint('start:runtime-connected'); // a container whose runtime never got runtime.start: adoption sends it
     const starting = this.request(runtime, 'runtime.start', this.startParams(), RUNTIME_START_TIMEOUT_MS);
     const result = await explainingExit(starting, this.starting(), 'while starting its daemons');
     this.fillDaemons(result.daemons);
     step('daemons');
-    await this.offerInterfaces();
-    step('interfaces');
     this.started = true;
     this.markReadyIfSo();
     this.ctx.logger.info('started', { initPid: this.initPid, stepsMs: timings.snapshot() });
+  }
+
+  /** The runtime's socket, then what the container reads at start: hearth's network file, settings, LXC config. */
+  private async prepareContainer(): Promise<RuntimeLink> {
+    const { paths } = this.ctx;
+    const link = await this.listenForRuntime();
+    await this.ctx.network?.writeContainerFile(this.ctx.manifest.id, paths.hostDir);
+    await writeSettingsFile(paths.hostDir, this.ctx.config.settings);
+    const network = this.ctx.network?.lxcConfigLines(this.ctx.manifest.id) ?? null;
+    await writeFile(paths.configFile, renderContainerConfig({ ...containerSpec(this.ctx, this.target.name), network }));
+    return link;
   }
 
   private async adoptSteps(initPid: number): Promise<void> {

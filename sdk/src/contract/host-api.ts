@@ -70,8 +70,8 @@ export interface ServiceStatus {
   /** Its place on hearth's bridge; absent with `hearthd --network none`. */
   network?: ServiceNetworkStatus;
   /**
-   * Milliseconds each step of its last start took, in order (hearthd's view: dirs, images,
-   * config, container, network, runtime, package, daemons, interfaces, then ready once every daemon is). Absent for
+   * Milliseconds each step of its last start took, in order (hearthd's view: dirs, prepare,
+   * container, runtime, package, daemons, then ready once every daemon is). Absent for
    * an adopted container.
    */
   stepsMs?: Record<string, number>;
@@ -150,8 +150,21 @@ export interface ServiceUsage {
 export interface ServiceSummary extends PackageSummary {
   state: ServiceState;
   ready: boolean;
+  /** Waiting in a start or stop of many services (boot, `start --all`, shutdown) for its dependencies or a slot. */
+  queued?: boolean;
   interfaces: InterfaceStatus[];
   network?: ServiceNetworkStatus;
+}
+
+/** A start or stop of many services under way: at boot, `hearth start --all`, hearthd's shutdown. */
+export interface BulkProgress {
+  operation: 'start' | 'stop';
+  total: number;
+  /** Started and ready, or stopped. */
+  done: number;
+  failed: number;
+  /** Not yet begun: waiting for their dependencies or a slot. */
+  queued: number;
 }
 
 export interface PackageInfo extends PackageSummary {
@@ -224,10 +237,15 @@ export interface HostMethods {
    */
   'package.install': { params: { path: string; upload?: never; allowUntrusted?: boolean; expectId?: string } | { upload: string; path?: never; allowUntrusted?: boolean; expectId?: string }; result: PackageSummary };
   'package.uninstall': { params: { id: string; purge?: boolean }; result: { id: string } };
-  'package.list': { params: Record<string, never>; result: { packages: ServiceSummary[] } };
+  'package.list': { params: Record<string, never>; result: { packages: ServiceSummary[]; progress?: BulkProgress } };
   'package.info': { params: { id: string }; result: PackageInfo };
   'service.start': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
   'service.stop': { params: { id: string }; result: ServiceStatus };
+  /**
+   * Start every installed service, together up to a bound sized to the machine, each after its
+   * dependencies; with `waitReady`, resolves once each is ready or failed (`failed` says why).
+   */
+  'service.startAll': { params: { waitReady?: boolean; timeoutMs?: number }; result: { services: ServiceStatus[]; failed: { id: string; message: string }[] } };
   'service.status': { params: { id: string }; result: ServiceStatus };
   /** Usage of one running service, or (no `id`) of every running one. */
   'service.stats': { params: { id?: string }; result: { services: ServiceUsage[] } };
@@ -324,6 +342,7 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'package.info',
   'service.start',
   'service.stop',
+  'service.startAll',
   'service.status',
   'service.stats',
   'service.logs',
