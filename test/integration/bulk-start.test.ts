@@ -7,7 +7,7 @@ import type { ServiceSummary } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { containerRunning } from '../support/leftovers.js';
 import { keygen, packDir } from '../support/packages.js';
-import { EXAMPLES, isRoot } from '../support/repo.js';
+import { EXAMPLES, FIXTURES, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
 /** db, app (needs db) and solo: small hello-world services. */
@@ -53,8 +53,9 @@ describe.skipIf(skipUnless({ root: isRoot }))('many services at once: start --al
     await execa('bash', [join(EXAMPLES, 'hello-world/build-image.sh')]);
     hearthd = await TestHearthd.start(19_000 + Math.floor(Math.random() * 10_000));
     await hearthd.trust(key);
-    for (const id of ['bulk-db', 'bulk-app', 'bulk-solo']) {
-      const dir = join(work, id);
+    for (const id of IDS) {
+      // Under test/fixtures/.work, so the package resolves @hearth/sdk.
+      const dir = join(FIXTURES, '.work', id);
       await writePackage(dir, id, join(EXAMPLES, 'hello-world/image'));
       await hearthd.json('install', await packDir(dir, 'noop.sh', key, join(work, `${id}.hpk`)));
     }
@@ -64,6 +65,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('many services at once: start --al
     for (const id of IDS) await hearthd?.cli('uninstall', id, '--purge', '--yes');
     await hearthd?.[Symbol.asyncDispose]();
     if (work) await rm(work, { recursive: true, force: true });
+    for (const id of IDS) await rm(join(FIXTURES, '.work', id), { recursive: true, force: true });
   });
 
   test('start --all: every service ready; independent ones begin together, a dependent only after its dependency is ready', async () => {
