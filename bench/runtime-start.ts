@@ -1,6 +1,6 @@
 /**
- * The container runtime's own start and memory, from the base's V8 startup snapshot against the
- * code cache (a base built with --no-snapshot), in the same run: hello-world started on each base
+ * The container runtime's own start and memory, from a V8 startup snapshot (a base built with
+ * --snapshot) against the code cache (the default base), in the same run: hello-world started on each base
  * in turn (one hearthd per base, alternating blocks), hearthd's stepsMs compared step by step; and
  * the runtime's own (anonymous) memory, from smaps_rollup, beside an idle
  * bare `node` of the same binary and heap flag. Run as root after `node scripts/build-base.mjs`.
@@ -69,14 +69,14 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root');
   const work = await mkdtemp(join(tmpdir(), 'hearth-runtime-start-'));
   try {
-    const noSnapshot = join(REPO, 'bench/.cache/base-no-snapshot');
-    await execa('node', [join(REPO, 'scripts/build-base.mjs'), '--out-dir', noSnapshot, '--no-snapshot'], { timeout: BUILD_TIMEOUT_MS });
-    const cacheBase = (JSON.parse(await readFile(join(noSnapshot, 'current.json'), 'utf8')) as { path: string }).path;
+    const withSnapshot = join(REPO, 'bench/.cache/base-snapshot');
+    await execa('node', [join(REPO, 'scripts/build-base.mjs'), '--out-dir', withSnapshot, '--snapshot'], { timeout: BUILD_TIMEOUT_MS });
+    const snapshotBase = (JSON.parse(await readFile(join(withSnapshot, 'current.json'), 'utf8')) as { path: string }).path;
     const key = await keygen(join(work, 'key.pem'));
     const archive = await packExample('hello-world', key, join(work, 'hello-world.hpk'));
     const sides: Side[] = [
-      { name: 'snapshot', flags: [], steps: [], memory: [] },
-      { name: 'code cache', flags: ['--base-image', cacheBase], steps: [], memory: [] },
+      { name: 'snapshot', flags: ['--base-image', snapshotBase], steps: [], memory: [] },
+      { name: 'code cache', flags: [], steps: [], memory: [] },
     ];
     for (let b = 0; b < BLOCKS; b += 1) for (const side of sides) await startsOn(side, archive, key);
     const names = [...new Set(sides.flatMap((s) => s.steps.flatMap((x) => Object.keys(x))))];

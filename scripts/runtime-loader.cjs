@@ -1,8 +1,8 @@
 'use strict';
 // Starts the bundled container-runtime (PID 1's child in every container). From the base's V8
-// startup snapshot when start-runtime passed one (`--snapshot-blob`): the runtime's modules are
-// already evaluated in it. Otherwise from the V8 code cache made when the base was built (compiling
-// the bundle is about a third of the runtime's start), and the reason is logged. A cache V8 rejects
+// startup snapshot when start-runtime passed one (`--snapshot-blob`, a base built with --snapshot):
+// the runtime's modules are already evaluated in it. Otherwise from the V8 code cache made when the
+// base was built (compiling the bundle is about a third of the runtime's start), saying why. A cache V8 rejects
 // (another node binary, other flags) is ignored and the bundle compiled as usual.
 const { readFileSync } = require('node:fs');
 const { wrap } = require('node:module');
@@ -42,7 +42,7 @@ function snapshotMissing() {
 }
 
 if (typeof globalThis[RUNTIME_MAIN] !== 'function') {
-  const line = { time: new Date().toISOString(), level: 'warn', message: 'starting from the code cache', component: 'runtime-loader', reason: snapshotMissing() };
+  const line = { time: new Date().toISOString(), level: 'info', message: 'starting from the code cache', component: 'runtime-loader', reason: snapshotMissing() };
   process.stderr.write(`${JSON.stringify(line)}\n`);
   fromCodeCache();
 }
