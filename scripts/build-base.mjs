@@ -6,7 +6,7 @@
 // The output is keyed by the digest of every input, so an unchanged base is not rebuilt.
 // Usage: node scripts/build-base.mjs [--out-dir build/base] [--force] [--runtime <entry.js>] [--snapshot]
 // (--snapshot: the runtime also gets a V8 startup snapshot and starts from it. Not the default: in the same run
-// it started no faster than from the code cache and held 4 MiB more per runtime; bench/runtime-start.ts.)
+// it started the runtime at most 4% faster than the code cache and held 4 MiB more; bench/runtime-start.ts.)
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync, symlinkSync, rmSync, existsSync, realpathSync, renameSync, chmodSync } from 'node:fs';
