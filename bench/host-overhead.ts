@@ -119,7 +119,7 @@ export const main = () => Daemons.of(manifest).add('web', { image: 'main', comma
     const loaded = memoryOf(hearthdPid);
     const perService = { rssKiB: 0, pssKiB: 0 };
     const lxcDir = join(hearthd.dataDir, 'lxc');
-    for (const pid of pidsWhere((c) => c.includes(lxcDir) || c.startsWith('/sbin/init.lxc') || c.startsWith('/usr/bin/node /usr/lib/hearth/runtime-loader.cjs'))) {
+    for (const pid of pidsWhere((c) => c.includes(lxcDir) || c.startsWith('/sbin/init.lxc') || c.includes('/usr/lib/hearth/runtime-loader.cjs'))) {
       const m = memoryOf(pid);
       perService.rssKiB += m.rssKiB / SERVICES;
       perService.pssKiB += m.pssKiB / SERVICES;

@@ -2,7 +2,8 @@
  * hearth beside Podman on the same machine, in the same run, from the same root filesystems: a
  * service of three daemons (two busybox httpd, one Debian-based busybox httpd) as one hearth
  * package, and as a Podman pod of three containers imported from the same tarballs.
- * Scenarios: cold start to all-ready, stop, restart, memory per service, density (1/10/30),
+ * Scenarios: cold start to all-ready, stop, restart, memory per service, density (1/10/30), boot of
+ * all N at once (hearth's service.startAll against N pods started concurrently),
  * install of a ~200 MB package against `podman import` of its tarballs.
  * Prints one table per scenario and writes bench/results/podman-compare.json. Run as root.
  */
@@ -16,11 +17,14 @@ import { TestHearthd } from '../test/support/hearthd.js';
 import { keygen } from '../test/support/packages.js';
 import { HEARTH_PACK, REPO } from '../test/support/repo.js';
 import { HostClient } from '../host/src/cli/client.js';
+import { printSteps } from './stats.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const DENSITY = (process.env['BENCH_DENSITY'] ?? '1,10,30').split(',').map(Number);
 const PORTS = [8001, 8002, 8003];
 const POLL_MS = 10;
+const BOOT_RUNS = Number(process.env['BENCH_BOOT_RUNS'] ?? 1);
+const BOOT_WAIT_MS = 900_000;
 const CACHE = join(REPO, 'bench/.cache');
 const WORK_PACKAGES = join(REPO, 'bench/.work/podman-compare');
 
@@ -180,12 +184,14 @@ async function main(): Promise<void> {
     // Start, stop, restart: one service, RUNS times after a warm-up.
     await client.call('package.install', { path: archives[0] ?? '' });
     const h = { start: [] as number[], stop: [] as number[], restart: [] as number[] };
+    const steps: Record<string, number>[] = [];
     const p = { start: [] as number[], stop: [] as number[], restart: [] as number[] };
     if (podman) await podman.createPod('pod-0');
     for (let i = 0; i <= RUNS; i += 1) {
       let t = performance.now();
-      await client.call('service.start', { id: 'trio-0', waitReady: true });
+      const started = await client.call('service.start', { id: 'trio-0', waitReady: true });
       const hs = performance.now() - t;
+      if (i > 0 && started.stepsMs) steps.push(started.stepsMs);
       t = performance.now();
       await client.call('service.restart', { id: 'trio-0', waitReady: true });
       const hr = performance.now() - t;
@@ -221,9 +227,12 @@ async function main(): Promise<void> {
       ['restart → all ready', stats(h.restart), podman ? stats(p.restart) : null],
     ]);
 
+    printSteps('one cold start of the three-daemon service, step by step (hearthd\'s stepsMs)', steps);
+    results['start steps'] = steps;
+
     // Density: N services running at once; time to start them all, memory the system adds.
     const lxcDir = join(hearthd.dataDir, 'lxc');
-    const hearthMem = (): number => pidsWhere((c) => c.includes(lxcDir) || c.startsWith('/sbin/init.lxc') || c.startsWith('/usr/bin/node /usr/lib/hearth/runtime-loader.cjs')).reduce((sum, pid) => sum + pss(pid), 0);
+    const hearthMem = (): number => pidsWhere((c) => c.includes(lxcDir) || c.startsWith('/sbin/init.lxc') || c.includes('/usr/lib/hearth/runtime-loader.cjs')).reduce((sum, pid) => sum + pss(pid), 0);
     const podmanRoot = join(work, 'podman');
     const podmanMem = (): number =>
       pidsWhere((c) => (c.startsWith('/usr/bin/conmon') && c.includes(podmanRoot)) || c.startsWith('/bin/sh /bin/pause') || c.startsWith('sleep 2147483647') || c.includes('catatonit')).reduce(
@@ -256,6 +265,28 @@ async function main(): Promise<void> {
       memoryRows.push([`${n} service(s): PSS added, per service`, one(hMem / n), podman ? one(pMem / n) : null]);
     }
     table('density: time to start N services one after another', 'ms', densityRows);
+
+    // Boot: every installed service at once, as after a power cut: hearth's concurrent start
+    // (service.startAll, bounded by the machine) beside all Podman pods started concurrently.
+    const bootRows: [string, Stats | null, Stats | null][] = [];
+    const hb: number[] = [];
+    const pb: number[] = [];
+    for (let i = 0; i < BOOT_RUNS; i += 1) {
+      let t = performance.now();
+      const booted = await client.call('service.startAll', { waitReady: true }, BOOT_WAIT_MS);
+      hb.push(performance.now() - t);
+      if (booted.failed.length > 0) throw new Error(`boot: ${JSON.stringify(booted.failed)}`);
+      for (let j = 0; j < maxN; j += 1) await client.call('service.stop', { id: `trio-${j}` });
+      if (podman) {
+        const pods = Array.from({ length: maxN }, (_, j) => `pod-${j}`);
+        t = performance.now();
+        await Promise.all(pods.map((pod) => podman.startReady(pod)));
+        pb.push(performance.now() - t);
+        for (const pod of pods) await podman.run(['pod', 'stop', '-t', '10', pod]);
+      }
+    }
+    bootRows.push([`boot of ${maxN} installed services → all ready`, stats(hb), podman ? stats(pb) : null]);
+    table(`boot: ${maxN} services started at once (${BOOT_RUNS} run(s))`, 'ms', bootRows);
     table('memory per service: PSS of what each system adds (hearth: LXC monitor + init.lxc + runtime; podman: conmon ×4 + infra + catatonit ×3); daemons not counted', 'MiB', memoryRows);
 
     // Install: a ~200 MB package against podman import of the same tarballs.
@@ -292,6 +323,8 @@ async function main(): Promise<void> {
     await writeFile(join(REPO, 'bench/results/podman-compare.json'), `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, results }, null, 2)}\n`);
     process.stdout.write('\nwrote bench/results/podman-compare.json\n');
   } finally {
+    // Podman's storage leaves its overlay dir mounted on itself.
+    await execa('umount', [join(work, 'podman/root/overlay')], { reject: false });
     await rm(WORK_PACKAGES, { recursive: true, force: true });
     await rm(work, { recursive: true, force: true });
   }

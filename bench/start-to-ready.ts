@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { TestHearthd } from '../test/support/hearthd.js';
 import { keygen, packExample } from '../test/support/packages.js';
 import { EXAMPLES } from '../test/support/repo.js';
-import { printTable, summarize } from './stats.js';
+import { printSteps, printTable, summarize } from './stats.js';
 import { HostClient } from '../host/src/cli/client.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
@@ -59,11 +59,13 @@ async function main(): Promise<void> {
     await hearthd.trust(key);
     await hearthd.json('install', archive);
     await using client = await HostClient.connect(hearthd.socket);
+    const steps: Record<string, number>[] = [];
     const hearth = await measure(RUNS, async () => {
       const started = performance.now();
       const status = await client.call('service.start', { id: 'hello-world', waitReady: true });
       const elapsed = performance.now() - started;
       if (!status.ready) throw new Error(`hello-world not ready: ${JSON.stringify(status)}`);
+      if (status.stepsMs) steps.push(status.stepsMs);
       await client.call('service.stop', { id: 'hello-world' });
       return elapsed;
     });
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
       summarize('service.start → ready (container, runtime, overlay, TCP check)', hearth),
       bare,
     ], bare);
+    printSteps(`one start of hello-world, step by step (hearthd's stepsMs; the warm-up included)`, steps);
     await hearthd.json('uninstall', 'hello-world', '--purge', '--yes');
   } finally {
     await rm(work, { recursive: true, force: true });

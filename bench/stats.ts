@@ -27,3 +27,12 @@ export function printTable(title: string, rows: Summary[], baseline: Summary): v
     if (i === 0) process.stdout.write(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
   }
 }
+
+/** One start's steps (`service.status` → `stepsMs`) over several starts: each step's median, min, max. */
+export function printSteps(title: string, starts: Record<string, number>[]): void {
+  const names = [...new Set(starts.flatMap((s) => Object.keys(s)))];
+  const rows = names.map((name) => summarize(name, starts.map((s) => s[name] ?? 0)));
+  const total = summarize('total', starts.map((s) => Object.values(s).reduce((a, b) => a + b, 0)));
+  process.stdout.write(`\n${title}\n| step | median ms | min ms | max ms |\n|---|---|---|---|\n`);
+  for (const r of [...rows, total]) process.stdout.write(`| ${r.name} | ${r.medianMs.toFixed(0)} | ${r.minMs.toFixed(0)} | ${r.maxMs.toFixed(0)} |\n`);
+}

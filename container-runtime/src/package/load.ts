@@ -24,7 +24,7 @@ export async function daemonsFor(mod: unknown, manifest: Manifest, settings: Set
 }
 
 /**
- * scripts/runtime-loader.cjs starts the runtime from V8's code cache, and code deserialized in
+ * scripts/runtime-loader.cjs starts the runtime from a V8 snapshot or code cache, and code deserialized in
  * another process than the one that made the cache cannot import(); the loader lends its own.
  */
 const IMPORT_HOOK = Symbol.for('hearth.importModule');

@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import { ownValue, type NetworkRules, type LogEntry, type LastBackup, type PackageInfo, type ServerInfo, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
+import { ownValue, type NetworkRules, type LogEntry, type LastBackup, type PackageInfo, type BulkProgress, type ServerInfo, type ServiceStatus, type ServiceSummary, type ServiceUsage } from '@hearth/sdk/contract';
 import { isMarker } from '../logs/start-marker.js';
 
 /** Colour only for people: a terminal, and NO_COLOR unset. */
@@ -43,23 +43,37 @@ export function lastBackupText(last: LastBackup | undefined): string {
   return last.ok ? `${when} ${last.target}` : `FAILED ${when} ${last.target}`;
 }
 
-export function formatServices(services: ServiceSummary[]): string {
+export function formatServices(services: ServiceSummary[], progress?: BulkProgress): string {
   if (services.length === 0) return 'no packages installed; install one with `hearth install <file.hpk>`';
+  const heading = progress === undefined ? [] : [formatProgress(progress)];
   // The column appears once a schedule backed something up: hosts without schedules see no change.
   const backups = services.some((s) => s.lastBackup !== undefined);
-  return table(
+  return [...heading, table(
     ['SERVICE', 'VERSION', 'STATE', 'HEALTH', 'ADDRESS', 'PORTS', ...(backups ? ['LAST BACKUP'] : [])],
     services.map((s) => [
       s.id,
       s.version,
-      s.state,
+      s.queued === true ? 'queued' : s.state,
       s.state === 'stopped' ? '-' : s.ready ? 'ready' : 'not-ready',
       s.network ? `${s.network.address}${s.network.outbound ? ' +out' : ''}` : '-',
       s.interfaces.map((i) => `${i.hostAddress}:${i.hostPort}->${i.port}/${i.protocol}`).join(', ') || '-',
       ...(backups ? [lastBackupText(s.lastBackup)] : []),
     ]),
     [2, 3],
-  );
+  )].join('\n');
+}
+
+/** `starting all: 12 of 30 ready, 1 failed, 14 queued`. */
+export function formatProgress(p: BulkProgress): string {
+  const verb = p.operation === 'start' ? 'starting all' : 'stopping all';
+  const done = p.operation === 'start' ? 'ready' : 'stopped';
+  return `${verb}: ${p.done} of ${p.total} ${done}${p.failed > 0 ? `, ${p.failed} failed` : ''}${p.queued > 0 ? `, ${p.queued} queued` : ''}`;
+}
+
+export function formatStartAll(result: { services: ServiceStatus[]; failed: { id: string; message: string }[] }): string {
+  const ready = result.services.filter((s) => s.ready).length;
+  const lines = [`${ready} of ${result.services.length} services ready`, ...result.failed.map((f) => `  ${f.id}: ${f.message}`)];
+  return lines.join('\n');
 }
 
 export function formatInfo(info: PackageInfo): string {

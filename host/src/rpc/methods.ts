@@ -60,7 +60,18 @@ export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server:
     },
     'package.list': (params) => {
       parseParams('package.list', params, {});
-      return { packages: manager.list() };
+      const progress = manager.bulk.progress();
+      return { packages: manager.list(), ...(progress !== null && { progress }) };
+    },
+    'service.startAll': async (params) => {
+      const p = parseParams('service.startAll', params, {
+        waitReady: { kind: 'boolean', optional: true },
+        timeoutMs: { kind: 'number', optional: true, check: (v: number) => (v > 0 && v <= 3_600_000 ? null : 'expected 1..3600000') },
+      });
+      const all = manager.bulk.startAll(undefined, p.timeoutMs);
+      if (p.waitReady === true) return await all;
+      all.catch(() => undefined); // each failure is logged and shown by `hearth ls`
+      return { services: manager.list().map((s) => manager.status(s.id)), failed: [] };
     },
     'service.start': async (params) => {
       const p = parseParams('service.start', params, {

@@ -22,3 +22,14 @@ export class CleanupStack {
     }
   }
 }
+
+/**
+ * Run independent steps of one operation together. Every step settles before the first failure
+ * is thrown, so the cleanup stack never runs while another step is still acquiring.
+ */
+export async function together<T extends readonly unknown[]>(steps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(steps);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}

@@ -23,6 +23,7 @@ import { BRIDGE_NAME } from '../network/names.js';
 import { ServiceConfigs } from './service-config.js';
 import { SecretStore } from '../secrets/store.js';
 import type { ServiceConfig } from '@hearth/sdk/contract';
+import { BulkStarts } from './bulk-starts.js';
 
 export type { ManagerOptions } from './manager-core.js';
 
@@ -42,9 +43,12 @@ export class ServiceManager implements ManagerCore {
   readonly net: ServiceNetwork | null;
   /** Settings and secrets: `hearth config`, `hearth secret`, and what each start is given. */
   readonly configs: ServiceConfigs;
+  /** Boot, `start --all` and shutdown: many services at once, dependencies first. */
+  readonly bulk: BulkStarts;
 
   private constructor(readonly options: ManagerOptions) {
     this.configs = new ServiceConfigs(this, new SecretStore(options.layout.secretsDir));
+    this.bulk = new BulkStarts(this);
     this.net = options.network === null ? null : new ServiceNetwork(options.network, options.state, this.manifests, options.bindAddress, options.logger);
   }
 
@@ -102,7 +106,8 @@ export class ServiceManager implements ManagerCore {
     return Object.entries(this.options.state.state.services)
       .map(([id, r]) => {
         const { state, ready, interfaces, network } = this.status(id);
-        return { id, title: r.title, version: r.version, signer: r.signer, state, ready, interfaces, ...(network && { network }), ...(r.lastBackup && { lastBackup: r.lastBackup }) };
+        const queued = this.bulk.queued(id) ? { queued: true } : {};
+        return { id, title: r.title, version: r.version, signer: r.signer, state, ready, ...queued, interfaces, ...(network && { network }), ...(r.lastBackup && { lastBackup: r.lastBackup }) };
       })
       .sort((a, b) => a.id.localeCompare(b.id));
   }
@@ -379,16 +384,10 @@ export class ServiceManager implements ManagerCore {
     });
   }
 
-  /** Stop every running service (hearthd shutting down). */
+  /** Stop every running service (hearthd shutting down): together, each after its dependents. */
   async stopAll(): Promise<void> {
     this.recovery.cancelAll();
-    for (const id of [...this.runners.keys()]) {
-      try {
-        await this.lock.run(id, 'shutdown', () => this.stopRunner(id));
-      } catch (error) {
-        this.options.logger.error('stop at shutdown failed', { service: id, error: String(error) });
-      }
-    }
+    await this.bulk.stopAll();
   }
 }
 

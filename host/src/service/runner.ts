@@ -40,7 +40,7 @@ import { tlsPortKey } from './ports.js';
 import type { TlsSetup } from './manager-core.js';
 import type { ServiceNetwork } from './service-network.js';
 import { requestRuntime } from './runtime-results.js';
-import { CleanupStack } from './cleanup.js';
+import { CleanupStack, together } from './cleanup.js';
 import { interfaceStatuses, serviceState } from './status.js';
 import { RotatingLog } from '../logs/rotating-log.js';
 import { crashPoint } from '../crash-points.js';
@@ -50,6 +50,7 @@ import { isMarker, startMarker } from '../logs/start-marker.js';
 import { HEARTH_VERSION } from '../version.js';
 import { ServiceFeedback } from './service-feedback.js';
 import { writeSettingsFile } from './settings-file.js';
+import { StartTimings } from './start-timings.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
@@ -110,6 +111,9 @@ export class ServiceRunner {
   private readonly feedback: ServiceFeedback;
   private stopping = false;
   private stopped = false;
+  /** Set once the start's own steps are done (not on adoption): the `ready` step may end after. */
+  private started = false;
+  private timings: StartTimings | null = null;
 
   constructor(private readonly ctx: RunnerContext) {
     this.feedback = new ServiceFeedback(ctx.config);
@@ -157,49 +161,55 @@ export class ServiceRunner {
         hint: `stop it with lxc-stop -P ${target.lxcPath} -n ${target.name}, or restart hearthd to adopt it`,
       });
     }
-    // Milliseconds each step took, logged: where a slow start spends its time.
-    const steps: Record<string, number> = {};
-    let last = performance.now();
-    const step = (name: string): void => {
-      const now = performance.now();
-      steps[name] = Math.round(now - last);
-      last = now;
-    };
+    const timings = new StartTimings();
+    this.timings = timings;
+    const step = (name: string): void => timings.mark(name);
     await rm(paths.runDir, { recursive: true, force: true });
     await prepareDirs(this.ctx, this.cleanup);
     this.openLog();
     this.appendLog(startMarker(this.ctx.manifest.id, this.ctx.manifest.version, HEARTH_VERSION, Date.now()));
     step('dirs');
-    // Independent: the images' loop mounts and the scratch filesystem. Both settle before a failure
-    // is thrown, so the cleanup never runs while the other is still mounting.
-    const prepared = await Promise.allSettled([mountImages(this.ctx, this.cleanup, true), prepareScratch(this.ctx, this.cleanup)]);
-    const failed = prepared.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    step('images');
-    const link = await this.listenForRuntime();
-    await this.ctx.network?.writeContainerFile(this.ctx.manifest.id, paths.hostDir);
-    await writeSettingsFile(paths.hostDir, this.ctx.config.settings);
-    const network = this.ctx.network?.lxcConfigLines(this.ctx.manifest.id) ?? null;
-    await writeFile(paths.configFile, renderContainerConfig({ ...containerSpec(this.ctx, this.target.name), network }));
+    // Independent once the dirs exist: the images' loop mounts, the scratch filesystem, and the
+    // runtime's socket with the files the container reads (network, settings, LXC config).
+    const [, , link] = await together([mountImages(this.ctx, this.cleanup, true), prepareScratch(this.ctx, this.cleanup), this.prepareContainer()] as const);
+    step('prepare');
     await startContainer(this.cleanup, target, paths.configFile);
-    await this.ctx.network?.attach(this.ctx.manifest.id);
     step('container');
-    // Looked up while the runtime boots inside (never rejects: a failed lookup is null).
+    // While the runtime boots and loads the package: its pid looked up (never rejects), its veth
+    // joined to the bridge (daemons need it, the package's load does not), its interfaces offered.
     const initPid = lxcInitPid(target).catch(() => null);
-    const runtime = await this.awaitRuntime(link);
-    this.initPid = await initPid;
-    step('runtime');
-    // Package code runs at load: a hang or a runaway allocation there fails the start, saying so.
-    await awaitPackageLoad(runtime, this.starting());
-    step('package');
+    const [runtime] = await together([
+      (async () => {
+        const peer = await this.awaitRuntime(link);
+        this.initPid = await initPid;
+        step('runtime');
+        // Package code runs at load: a hang or a runaway allocation there fails the start, saying so.
+        await awaitPackageLoad(peer, this.starting());
+        step('package');
+        return peer;
+      })(),
+      this.ctx.network?.attach(this.ctx.manifest.id) ?? Promise.resolve(),
+      this.offerInterfaces(),
+    ] as const);
     crashPoint('start:runtime-connected'); // a container whose runtime never got runtime.start: adoption sends it
     const starting = this.request(runtime, 'runtime.start', this.startParams(), RUNTIME_START_TIMEOUT_MS);
     const result = await explainingExit(starting, this.starting(), 'while starting its daemons');
     this.fillDaemons(result.daemons);
     step('daemons');
-    await this.offerInterfaces();
-    step('interfaces');
-    this.ctx.logger.info('started', { initPid: this.initPid, stepsMs: steps });
+    this.started = true;
+    this.markReadyIfSo();
+    this.ctx.logger.info('started', { initPid: this.initPid, stepsMs: timings.snapshot() });
+  }
+
+  /** The runtime's socket, then what the container reads at start: hearth's network file, settings, LXC config. */
+  private async prepareContainer(): Promise<RuntimeLink> {
+    const { paths } = this.ctx;
+    const link = await this.listenForRuntime();
+    await this.ctx.network?.writeContainerFile(this.ctx.manifest.id, paths.hostDir);
+    await writeSettingsFile(paths.hostDir, this.ctx.config.settings);
+    const network = this.ctx.network?.lxcConfigLines(this.ctx.manifest.id) ?? null;
+    await writeFile(paths.configFile, renderContainerConfig({ ...containerSpec(this.ctx, this.target.name), network }));
+    return link;
   }
 
   private async adoptSteps(initPid: number): Promise<void> {
@@ -357,7 +367,18 @@ export class ServiceRunner {
 
   private setDaemon(status: DaemonStatus): void {
     this.daemons.set(status.id, this.feedback.daemon(status));
+    this.markReadyIfSo();
     this.ctx.onChange();
+  }
+
+  /** The start's last step, `ready`, ends when every daemon first is (after the start's own steps). */
+  private markReadyIfSo(): void {
+    if (!this.started || this.timings === null || this.timings.ready) return;
+    const ready = [...this.daemons.values()].every((d) => (d.kind === 'task' ? d.state === 'exited' : d.state === 'ready'));
+    if (ready && this.daemons.size > 0) {
+      this.timings.markReady();
+      this.ctx.logger.info('ready', { stepsMs: this.timings.snapshot() });
+    }
   }
 
   private runtime(): RpcPeer {
@@ -506,6 +527,7 @@ export class ServiceRunner {
       container: this.initPid === null || this.stopped ? null : { name: this.target.name, initPid: this.initPid },
       daemons,
       interfaces: interfaceStatuses(this.ctx.manifest, this.ctx.ports, this.ctx.bindAddress),
+      ...(this.timings !== null && { stepsMs: this.timings.snapshot() }),
     };
   }
 }

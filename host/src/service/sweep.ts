@@ -22,14 +22,16 @@ export async function recoverAtBoot(manager: ServiceManager, state: StateStore, 
     if (pid !== null && record.desired === 'running' && (await manager.adopt(id, pid))) adopted.add(id);
   }
   await sweepLeftovers(layout, new Map(Object.entries(state.state.services)), adopted, logger);
+  const wanted: string[] = [];
   for (const [id, record] of Object.entries(state.state.services)) {
     if (record.previous !== undefined) {
       manager.resumeUpdate(id).catch((error: unknown) => logger.error('the interrupted update failed', { service: id, code: (error as { code?: unknown }).code, error: errorMessage(error) }));
       continue;
     }
-    if (record.desired !== 'running' || adopted.has(id)) continue;
-    manager.start(id, false).catch((error: unknown) => logger.error('autostart failed', { service: id, error: String(error) }));
+    if (record.desired === 'running' && !adopted.has(id)) wanted.push(id);
   }
+  // Together up to the machine's bound, dependencies first; `hearth ls` shows the progress meanwhile.
+  if (wanted.length > 0) manager.bulk.startAll(wanted).catch((error: unknown) => logger.error('autostart failed', { error: errorMessage(error) }));
 }
 
 /**

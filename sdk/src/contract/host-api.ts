@@ -71,6 +71,12 @@ export interface ServiceStatus {
   interfaces: InterfaceStatus[];
   /** Its place on hearth's bridge; absent with `hearthd --network none`. */
   network?: ServiceNetworkStatus;
+  /**
+   * Milliseconds each step of its last start took, in order (hearthd's view: dirs, prepare,
+   * container, runtime, package, daemons, then ready once every daemon is). Absent for
+   * an adopted container.
+   */
+  stepsMs?: Record<string, number>;
 }
 
 export interface ServiceNetworkStatus {
@@ -146,6 +152,8 @@ export interface ServiceUsage {
 export interface ServiceSummary extends PackageSummary {
   state: ServiceState;
   ready: boolean;
+  /** Waiting in a start or stop of many services (boot, `start --all`, shutdown) for its dependencies or a slot. */
+  queued?: boolean;
   interfaces: InterfaceStatus[];
   network?: ServiceNetworkStatus;
   /** The last scheduled backup of the service, when a schedule covers it. */
@@ -175,6 +183,17 @@ export interface BackupScheduleInfo {
   lastRun?: string;
   /** ISO 8601: when the schedule was set; a cron schedule's first run is its first match after it. */
   since?: string;
+}
+
+/** A start or stop of many services under way: at boot, `hearth start --all`, hearthd's shutdown. */
+export interface BulkProgress {
+  operation: 'start' | 'stop';
+  total: number;
+  /** Started and ready, or stopped. */
+  done: number;
+  failed: number;
+  /** Not yet begun: waiting for their dependencies or a slot. */
+  queued: number;
 }
 
 export interface PackageInfo extends PackageSummary {
@@ -247,10 +266,15 @@ export interface HostMethods {
    */
   'package.install': { params: { path: string; upload?: never; allowUntrusted?: boolean; expectId?: string } | { upload: string; path?: never; allowUntrusted?: boolean; expectId?: string }; result: PackageSummary };
   'package.uninstall': { params: { id: string; purge?: boolean }; result: { id: string } };
-  'package.list': { params: Record<string, never>; result: { packages: ServiceSummary[] } };
+  'package.list': { params: Record<string, never>; result: { packages: ServiceSummary[]; progress?: BulkProgress } };
   'package.info': { params: { id: string }; result: PackageInfo };
   'service.start': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
   'service.stop': { params: { id: string }; result: ServiceStatus };
+  /**
+   * Start every installed service, together up to a bound sized to the machine, each after its
+   * dependencies; with `waitReady`, resolves once each is ready or failed (`failed` says why).
+   */
+  'service.startAll': { params: { waitReady?: boolean; timeoutMs?: number }; result: { services: ServiceStatus[]; failed: { id: string; message: string }[] } };
   'service.status': { params: { id: string }; result: ServiceStatus };
   /** Usage of one running service, or (no `id`) of every running one. */
   'service.stats': { params: { id?: string }; result: { services: ServiceUsage[] } };
@@ -353,6 +377,7 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'package.info',
   'service.start',
   'service.stop',
+  'service.startAll',
   'service.status',
   'service.stats',
   'service.logs',
