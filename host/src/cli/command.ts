@@ -26,6 +26,9 @@ export const OPTIONS = {
   all: { type: 'boolean', default: false },
   'password-stdin': { type: 'boolean', default: false },
   'read-data': { type: 'boolean', default: false },
+  out: { type: 'string' },
+  registry: { type: 'string' },
+  'no-images': { type: 'boolean', default: false },
 } as const;
 
 export interface Flags {
@@ -52,6 +55,9 @@ export interface Flags {
   all: boolean;
   'password-stdin': boolean;
   'read-data': boolean;
+  out?: string;
+  registry?: string;
+  'no-images': boolean;
 }
 
 /** What a command gets: its name as typed, its arguments, the flags, and helpers bound to them. */
