@@ -1,4 +1,4 @@
-import { HearthError, defaultSettings, validateManifest } from '@hearth/sdk/contract';
+import { HearthError, defaultSettings, validateManifest, type ImageConfig, type Manifest } from '@hearth/sdk/contract';
 import { verifyArchive } from '@hearth/sdk/archive';
 import { generateSecret } from '../secrets/generate.js';
 import { evaluateForExport } from './evaluate.js';
@@ -7,6 +7,7 @@ import type { Caveat, ExportInput } from './model.js';
 import { lookupUser, readPasswd } from './passwd.js';
 import { readmeOf } from './readme.js';
 import { writeManifests } from './write.js';
+import type { ImageToExport } from './oci/layouts.js';
 
 /** Image references without `--registry`: Podman and CRI-O look `localhost/…` up in local storage. */
 export const DEFAULT_REGISTRY = 'localhost/hearth';
@@ -17,7 +18,7 @@ export interface ExportOptions {
   out: string;
   registry?: string;
   /** Write each image as an OCI image layout under `out/images/` (the slow part: the squashfs is unpacked). */
-  images?: (input: { archive: string; images: { id: string; ref: string; offset: number; config: ExportInput['images'] extends ReadonlyMap<string, infer C> ? C : never }[]; out: string }) => Promise<Map<string, string>>;
+  images?: (input: { archive: string; images: ImageToExport[]; out: string }) => Promise<Map<string, string>>;
 }
 
 export interface ExportReport {
@@ -35,33 +36,60 @@ export function imageRef(registry: string, pkg: string, image: string, version: 
   return `${registry}/${pkg}-${image}:${version.replace(/\+/g, '_')}`;
 }
 
+/** What an export needs besides the package's code: its image configs, and users' ids when the images are at hand. */
+export interface ModuleSource {
+  manifest: Manifest;
+  code: Buffer;
+  configs: ReadonlyMap<string, ImageConfig>;
+  registry?: string;
+  userIds?: ExportInput['userIds'];
+  what: string;
+}
+
+/**
+ * The mapping's input from a package module: `main` and the render functions run with the
+ * default settings and freshly generated secrets. Works without images (a package folder's
+ * bundle), when users named by name cannot be resolved (a caveat says so).
+ */
+export async function inputFromModule(source: ModuleSource): Promise<ExportInput> {
+  const { manifest } = source;
+  const settings = defaultSettings(manifest.settings);
+  const secrets: Record<string, string> = {};
+  for (const [name, decl] of Object.entries(manifest.secrets)) if (decl.generate !== null) secrets[name] = generateSecret(decl.generate);
+  const { specs, files } = await evaluateForExport(source.code, settings, secrets, source.what);
+  const registry = source.registry ?? DEFAULT_REGISTRY;
+  return {
+    manifest,
+    specs,
+    images: source.configs,
+    files,
+    settings,
+    secrets,
+    imageRef: (id) => imageRef(registry, manifest.id, id, manifest.version),
+    userIds: source.userIds ?? (() => null),
+  };
+}
+
 /** `hearth kube export FILE.hpk`: manifests (and images) for Kubernetes, from a verified archive. */
 export async function exportArchive(options: ExportOptions): Promise<ExportReport> {
   const archive = await verifyArchive(options.archive);
   const manifest = validateManifest(archive.manifest);
   const code = archive.files.get('scripts/index.js');
   if (code === undefined) throw new HearthError('ARCHIVE_MISSING_MEMBER', `${options.archive} has no scripts/index.js`, { hint: 're-pack it with hearth-pack' });
-  const settings = defaultSettings(manifest.settings);
-  const secrets: Record<string, string> = {};
-  for (const [name, decl] of Object.entries(manifest.secrets)) if (decl.generate !== null) secrets[name] = generateSecret(decl.generate);
-  const { specs, files } = await evaluateForExport(code, settings, secrets, options.archive);
-  const registry = options.registry ?? DEFAULT_REGISTRY;
-  const refs = new Map(archive.images.map((i) => [i.id, imageRef(registry, manifest.id, i.id, manifest.version)]));
   const passwd = new Map<string, string>();
   for (const i of archive.images) passwd.set(i.id, await readPasswd(options.archive, i.offset));
-  const input: ExportInput = {
+  const input = await inputFromModule({
     manifest,
-    specs,
-    images: new Map(archive.images.map((i) => [i.id, i.config])),
-    files,
-    settings,
-    secrets,
-    imageRef: (id) => refs.get(id) ?? imageRef(registry, manifest.id, id, manifest.version),
+    code,
+    configs: new Map(archive.images.map((i) => [i.id, i.config])),
+    ...(options.registry !== undefined && { registry: options.registry }),
     userIds: (image, name) => lookupUser(passwd.get(image) ?? '', name),
-  };
+    what: options.archive,
+  });
   const result = mapService(input);
-  const layouts = options.images === undefined ? new Map<string, string>() : await options.images({ archive: options.archive, images: archive.images.map((i) => ({ id: i.id, ref: refs.get(i.id) ?? '', offset: i.offset, config: i.config })), out: options.out });
-  const images = archive.images.map((i) => ({ id: i.id, ref: refs.get(i.id) ?? '', layout: layouts.get(i.id) ?? null }));
+  const toExport = archive.images.map((i) => ({ id: i.id, ref: input.imageRef(i.id), offset: i.offset, config: i.config }));
+  const layouts = options.images === undefined ? new Map<string, string>() : await options.images({ archive: options.archive, images: toExport, out: options.out });
+  const images = toExport.map((i) => ({ id: i.id, ref: i.ref, layout: layouts.get(i.id) ?? null }));
   const written = await writeManifests(options.out, result.files, readmeOf(manifest.id, manifest.version, result, images));
   return { dir: options.out, files: written, images, caveats: result.caveats };
 }

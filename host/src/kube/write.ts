@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { KubeObject } from './model.js';
@@ -17,7 +17,10 @@ export async function writeManifests(dir: string, files: readonly { name: string
   const written: string[] = [];
   for (const f of files) {
     const secret = f.objects.some((o) => o.kind === 'Secret');
-    await writeFile(join(dir, f.name), toYaml(f.objects), { mode: secret ? SECRET_FILE_MODE : FILE_MODE });
+    const path = join(dir, f.name);
+    await writeFile(path, toYaml(f.objects), { mode: secret ? SECRET_FILE_MODE : FILE_MODE });
+    // An existing file keeps its mode through writeFile: a secret must not stay readable from an earlier export.
+    await chmod(path, secret ? SECRET_FILE_MODE : FILE_MODE);
     written.push(f.name);
   }
   await writeFile(join(dir, 'README.md'), readme, { mode: FILE_MODE });
