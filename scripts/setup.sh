@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 # nftables: hearth's firewall (its own table) on the service bridge.
 # openssl: hearth's local certificate authority and the certificates of TLS interfaces.
 # restic: the backup engine (encrypted, deduplicated repositories; host/src/backup/).
+# podman + skopeo: test/kube plays an exported package with `podman kube play` from its exported OCI images.
 # chromium: the dashboard's browser tests (test/web) drive Debian's Chromium with playwright-core; no browser download.
-PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap e2fsprogs git nftables openssl restic chromium)
+PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap e2fsprogs git nftables openssl restic chromium podman skopeo)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -3,7 +3,8 @@ import { verifyArchive } from '@hearth/sdk/archive';
 import { generateSecret } from '../secrets/generate.js';
 import { evaluateForExport } from './evaluate.js';
 import { mapService } from './map.js';
-import type { Caveat, ExportInput } from './model.js';
+import { podmanPod } from './podman.js';
+import type { Caveat, ExportInput, ExportResult } from './model.js';
 import { lookupUser, readPasswd } from './passwd.js';
 import { readmeOf } from './readme.js';
 import { writeManifests } from './write.js';
@@ -86,10 +87,27 @@ export async function exportArchive(options: ExportOptions): Promise<ExportRepor
     userIds: (image, name) => lookupUser(passwd.get(image) ?? '', name),
     what: options.archive,
   });
-  const result = mapService(input);
+  const result = withPodmanVariant(mapService(input));
   const toExport = archive.images.map((i) => ({ id: i.id, ref: input.imageRef(i.id), offset: i.offset, config: i.config }));
   const layouts = options.images === undefined ? new Map<string, string>() : await options.images({ archive: options.archive, images: toExport, out: options.out });
   const images = toExport.map((i) => ({ id: i.id, ref: i.ref, layout: layouts.get(i.id) ?? null }));
   const written = await writeManifests(options.out, result.files, readmeOf(manifest.id, manifest.version, result, images));
   return { dir: options.out, files: written, images, caveats: result.caveats };
+}
+
+/**
+ * `podman.yaml` for `podman kube play` (tested on Podman 4.3): the config objects and the pod of
+ * the StatefulSet; when Podman cannot express the graph, a caveat says why instead.
+ */
+function withPodmanVariant(result: ExportResult): ExportResult {
+  const all = result.files.flatMap((f) => f.objects);
+  const set = all.find((o) => o.kind === 'StatefulSet');
+  if (set === undefined) return result;
+  try {
+    const objects = [...all.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret'), ...podmanPod(set)];
+    return { ...result, files: [...result.files, { name: 'podman.yaml', objects }], mapped: [...result.mapped, 'podman.yaml: the pod for `podman kube play` (claims as Podman volumes)'] };
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'KUBE_EXPORT_UNSUPPORTED') throw error;
+    return { ...result, caveats: [...result.caveats, { subject: 'podman', message: `no podman.yaml: ${(error as Error).message}` }] };
+  }
 }

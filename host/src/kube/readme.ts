@@ -9,9 +9,12 @@ export function readmeOf(id: string, version: string, result: ExportResult, imag
     '',
     '```sh',
     ...images.filter((i) => i.layout !== null).map((i) => `skopeo copy oci:${i.layout} docker://${i.ref}`),
-    ...result.files.map((f) => `kubectl apply -f ${f.name}`),
+    ...result.files.filter((f) => f.name !== 'podman.yaml').map((f) => `kubectl apply -f ${f.name}`),
     '```',
     '',
+    ...(result.files.some((f) => f.name === 'podman.yaml')
+      ? ['Or on one machine with Podman (4.3 or later; images loaded with `podman load -i images/<id>` and tagged as below):', '', '```sh', 'podman kube play podman.yaml', '```', '']
+      : []),
     '## Mapped',
     '',
     ...result.mapped.map((m) => `- ${m}`),

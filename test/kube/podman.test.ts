@@ -1,0 +1,73 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { exportArchive, type ExportReport } from '../../host/dist/kube/export.js';
+import { writeImageLayouts } from '../../host/dist/kube/oci/layouts.js';
+import { keygen, packDir, packExample } from '../support/packages.js';
+import { REPO, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
+import { checkLayout } from './oci.js';
+import { Podman } from './podman.js';
+
+const hasTool = async (tool: string): Promise<boolean> => (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0;
+const tools = { root: isRoot, podman: await hasTool('podman'), skopeo: await hasTool('skopeo'), unsquashfs: await hasTool('unsquashfs') };
+const PAGE_DEADLINE_MS = 20_000;
+
+/**
+ * The round trip: pack, `hearth kube export` (manifests and OCI image layouts), the layouts load
+ * into a real engine, `podman kube play` runs the exported pod, and the page answers.
+ */
+describe.skipIf(skipUnless(tools))('exported packages run on a real engine', () => {
+  let work: string;
+  const exported: Record<string, ExportReport> = {};
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'hearth-kube-'));
+    const key = await keygen(join(work, 'key.pem'));
+    const hello = await packExample('hello-world', key, join(work, 'hello.hpk'));
+    const pair = await packDir(join(REPO, 'test/fixtures/kube-pair'), 'build-image.sh', key, join(work, 'pair.hpk'));
+    exported['hello'] = await exportArchive({ archive: hello, out: join(work, 'hello'), images: writeImageLayouts });
+    exported['pair'] = await exportArchive({ archive: pair, out: join(work, 'pair'), images: writeImageLayouts });
+  }, 120_000);
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('each image is an OCI image layout whose digests, sizes and diffID match, that skopeo reads, the same bytes on a second export', async () => {
+    const report = exported['hello'];
+    if (report === undefined) throw new Error('no export');
+    const dir = join(work, 'hello', 'images', 'main');
+    const { tag, config, layers } = await checkLayout(dir);
+    expect(tag).toBe('1.0.0');
+    expect(config.rootfs.diff_ids).toEqual(layers.map((l) => l.digest));
+    const listing = (await execa('tar', ['-tvf', join(dir, 'blobs', 'sha256', (layers[0]?.digest ?? '').slice(7))])).stdout;
+    expect(listing).toMatch(/^-rwx\S* 0\/0 .* 1970-01-01 00:00 bin\/busybox$/m);
+    const inspect = JSON.parse((await execa('skopeo', ['inspect', `oci:${dir}:1.0.0`])).stdout) as { Layers: string[]; Os: string };
+    expect(inspect).toMatchObject({ Os: 'linux', Layers: [layers[0]?.digest] });
+    const again = await exportArchive({ archive: join(work, 'hello.hpk'), out: join(work, 'hello-again'), images: writeImageLayouts });
+    expect(again.images).toEqual(report.images);
+    expect(await readFile(join(work, 'hello-again', 'images', 'main', 'index.json'))).toEqual(await readFile(join(dir, 'index.json')));
+  });
+
+  test('podman kube play runs the exported hello-world from its exported image, and the page answers', async () => {
+    await using podman = await Podman.create(join(work, 'podman-hello'));
+    await podman.load(join(work, 'hello', 'images', 'main:1.0.0'), 'localhost/hearth/hello-world-main:1.0.0');
+    await podman.run(['kube', 'play', '--network', 'none', join(work, 'hello', 'podman.yaml')]);
+    expect(await podman.page('hello-world-web', 80, PAGE_DEADLINE_MS)).toContain('Hello from hearth');
+  });
+
+  test('a two-image package: the task ran (and exited 0) before the daemon that needs it, which serves what the task wrote', async () => {
+    await using podman = await Podman.create(join(work, 'podman-pair'));
+    for (const image of ['tools', 'web']) await podman.load(join(work, 'pair', 'images', `${image}:1.0.0`), `localhost/hearth/kube-pair-${image}:1.0.0`);
+    await podman.run(['kube', 'play', '--network', 'none', join(work, 'pair', 'podman.yaml')]);
+    expect(await podman.page('kube-pair-web', 8080, PAGE_DEADLINE_MS)).toBe('written by the task');
+    const state = async (c: string): Promise<{ ExitCode: number; StartedAt: string; FinishedAt: string }> => JSON.parse(await podman.run(['inspect', '--format', '{{json .State}}', c])) as never;
+    const task = await state('kube-pair-write-page');
+    const web = await state('kube-pair-web');
+    expect(task.ExitCode).toBe(0);
+    // Podman records FinishedAt at its cleanup, after the exit: the start times and the page say the order.
+    expect(Date.parse(task.StartedAt)).toBeLessThan(Date.parse(web.StartedAt));
+  });
+});
