@@ -105,7 +105,7 @@ function withPodmanVariant(result: ExportResult): ExportResult {
   if (set === undefined) return result;
   try {
     const objects = [...all.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret'), ...podmanPod(set)];
-    return { ...result, files: [...result.files, { name: 'podman.yaml', objects }], mapped: [...result.mapped, 'podman.yaml: the pod for `podman kube play` (claims as Podman volumes)'] };
+    return { ...result, files: [...result.files, { name: 'podman.yaml', objects }], mapped: [...result.mapped, 'podman.yaml: the pod for `podman kube play` (claims as Podman volumes; restartPolicy OnFailure, so each task runs once there)'] };
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'KUBE_EXPORT_UNSUPPORTED') throw error;
     return { ...result, caveats: [...result.caveats, { subject: 'podman', message: `no podman.yaml: ${(error as Error).message}` }] };

