@@ -8,7 +8,7 @@ import type { Caveat, ExportInput, ExportResult } from './model.js';
 import { lookupUser, readPasswd } from './passwd.js';
 import { readmeOf } from './readme.js';
 import { writeManifests } from './write.js';
-import type { ImageToExport } from './oci/layouts.js';
+import type { ImageLayouts, ImageToExport } from './oci/layouts.js';
 
 /** Image references without `--registry`: Podman and CRI-O look `localhost/…` up in local storage. */
 export const DEFAULT_REGISTRY = 'localhost/hearth';
@@ -19,7 +19,7 @@ export interface ExportOptions {
   out: string;
   registry?: string;
   /** Write each image as an OCI image layout under `out/images/` (the slow part: the squashfs is unpacked). */
-  images?: (input: { archive: string; images: ImageToExport[]; out: string }) => Promise<Map<string, string>>;
+  images?: (input: { archive: string; images: ImageToExport[]; out: string }) => Promise<ImageLayouts>;
 }
 
 export interface ExportReport {
@@ -89,7 +89,8 @@ export async function exportArchive(options: ExportOptions): Promise<ExportRepor
   });
   const result = withPodmanVariant(mapService(input));
   const toExport = archive.images.map((i) => ({ id: i.id, ref: input.imageRef(i.id), offset: i.offset, config: i.config }));
-  const layouts = options.images === undefined ? new Map<string, string>() : await options.images({ archive: options.archive, images: toExport, out: options.out });
+  const { layouts, skipped } = options.images === undefined ? { layouts: new Map<string, string>(), skipped: new Map<string, string[]>() } : await options.images({ archive: options.archive, images: toExport, out: options.out });
+  for (const [id, paths] of skipped) result.caveats.push({ subject: `image ${id}`, message: `left out of its layer (device nodes, fifos, sockets; an engine makes /dev itself): ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}` });
   const images = toExport.map((i) => ({ id: i.id, ref: i.ref, layout: layouts.get(i.id) ?? null }));
   const written = await writeManifests(options.out, result.files, readmeOf(manifest.id, manifest.version, result, images));
   return { dir: options.out, files: written, images, caveats: result.caveats };

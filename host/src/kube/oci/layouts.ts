@@ -8,6 +8,12 @@ import { writeLayout } from './layout.js';
 /** Unpacking a big image (a Debian with PostgreSQL) takes seconds; minutes mean something is wrong. */
 const UNSQUASHFS_TIMEOUT_MS = 10 * 60_000;
 
+/** Per image: its layout as `images/<id>:<tag>`, and the entries a layer cannot hold (device nodes, fifos, sockets). */
+export interface ImageLayouts {
+  layouts: Map<string, string>;
+  skipped: Map<string, string[]>;
+}
+
 export interface ImageToExport {
   id: string;
   /** The full reference; its tag names the image in the layout. */
@@ -20,10 +26,11 @@ export interface ImageToExport {
 /**
  * Each image of the archive as an OCI image layout in `out/images/<id>`: its squashfs unpacked
  * (straight from the archive, at its offset) into a temporary folder, written as one layer.
- * Returns `images/<id>:<tag>` per image, what `skopeo copy oci:…` takes.
+ * `images/<id>:<tag>` is what `skopeo copy oci:…` takes.
  */
-export async function writeImageLayouts(input: { archive: string; images: ImageToExport[]; out: string }): Promise<Map<string, string>> {
+export async function writeImageLayouts(input: { archive: string; images: ImageToExport[]; out: string }): Promise<ImageLayouts> {
   const layouts = new Map<string, string>();
+  const skipped = new Map<string, string[]>();
   await mkdir(join(input.out, 'images'), { recursive: true });
   for (const image of input.images) {
     const tag = image.ref.slice(image.ref.lastIndexOf(':') + 1);
@@ -38,9 +45,10 @@ export async function writeImageLayouts(input: { archive: string; images: ImageT
       const layer = await writeLayer(root, layerFile);
       await writeLayout(dir, layerFile, layer, image.config, tag);
       layouts.set(image.id, `images/${image.id}:${tag}`);
+      if (layer.skipped.length > 0) skipped.set(image.id, layer.skipped);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
   }
-  return layouts;
+  return { layouts, skipped };
 }
