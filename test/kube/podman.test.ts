@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { exportArchive, type ExportReport } from '../../host/dist/kube/export.js';
 import { writeImageLayouts } from '../../host/dist/kube/oci/layouts.js';
+import { TestHearthd } from '../support/hearthd.js';
 import { keygen, packDir, packExample } from '../support/packages.js';
 import { REPO, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
@@ -14,6 +15,7 @@ import { Podman } from './podman.js';
 const hasTool = async (tool: string): Promise<boolean> => (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0;
 const tools = { root: isRoot, podman: await hasTool('podman'), skopeo: await hasTool('skopeo'), unsquashfs: await hasTool('unsquashfs') };
 const PAGE_DEADLINE_MS = 20_000;
+const PORT_BASE = 20_000 + Math.floor(Math.random() * 9000);
 
 /**
  * The round trip: pack, `hearth kube export` (manifests and OCI image layouts), the layouts load
@@ -50,6 +52,16 @@ describe.skipIf(skipUnless(tools))('exported packages run on a real engine', () 
     expect(again.images).toEqual(report.images);
     expect(await readFile(join(work, 'hello-again', 'images', 'main', 'index.json'))).toEqual(await readFile(join(dir, 'index.json')));
   });
+
+  test('an installed service is exported by its id, from the archive hearthd keeps (the same objects as from the file)', async () => {
+    await using hearthd = await TestHearthd.start(PORT_BASE);
+    await hearthd.trust(join(work, 'key.pem'));
+    expect((await hearthd.cli('install', join(work, 'hello.hpk'))).exitCode).toBe(0);
+    const r = await hearthd.cli('kube', 'export', 'hello-world', '--no-images', '--out', join(work, 'by-id'));
+    expect(r.stderr).toBe('');
+    expect(await readFile(join(work, 'by-id', 'statefulset.yaml'), 'utf8')).toBe(await readFile(join(work, 'hello', 'statefulset.yaml'), 'utf8'));
+    expect((await hearthd.cli('kube', 'export', 'no-such-service', '--no-images', '--out', join(work, 'none'))).stderr).toMatch(/no-such-service/);
+  }, 60_000);
 
   test('podman kube play runs the exported hello-world from its exported image, and the page answers', async () => {
     await using podman = await Podman.create(join(work, 'podman-hello'));
