@@ -8,7 +8,7 @@ problems=()
 
 # Every program hearthd, the pack tool or a test runs (scripts/setup.sh installs them).
 TOOLS=(lxc-start lxc-stop lxc-ls lxc-info lxc-attach mksquashfs unsquashfs newuidmap newgidmap unshare nsenter mount umount
-  ip nft bridge sysctl openssl curl file tar sha256sum gcc debootstrap mkfs.ext4 git chroot chromium restic setpriv)
+  ip nft bridge sysctl openssl curl file tar sha256sum gcc debootstrap mkfs.ext4 git chroot chromium restic setpriv podman skopeo)
 for tool in "${TOOLS[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || problems+=("missing program: $tool")
 done

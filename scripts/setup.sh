@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 # openssl: hearth's local certificate authority and the certificates of TLS interfaces.
 # restic: the backup engine (encrypted, deduplicated repositories; host/src/backup/).
 # zstd: bench/backup.ts compares hearth's backups with `tar | zstd`.
+# podman + skopeo: test/kube plays an exported package with `podman kube play` from its exported OCI images.
 # chromium: the dashboard's browser tests (test/web) drive Debian's Chromium with playwright-core; no browser download.
-PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap e2fsprogs git nftables openssl restic zstd chromium)
+PACKAGES=(lxc squashfs-tools busybox-static uidmap util-linux iproute2 curl file coreutils gcc libc6-dev debootstrap e2fsprogs git nftables openssl restic zstd chromium podman skopeo)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

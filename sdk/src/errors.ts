@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   TIMEOUT: -32053,
   HOST_UNREACHABLE: -32060,
   NETWORK_FAILED: -32070,
+  /** `hearth kube export`: the package uses something Kubernetes cannot express; the message says what to change. */
+  KUBE_EXPORT_UNSUPPORTED: -32075,
   /** No backup target of that name (`hearth backup target ls`). */
   BACKUP_TARGET_NOT_FOUND: -32080,
   /** The repository refused the target's password. */

@@ -27,6 +27,9 @@ export const OPTIONS = {
   'password-stdin': { type: 'boolean', default: false },
   'read-data': { type: 'boolean', default: false },
   keep: { type: 'string' },
+  out: { type: 'string' },
+  registry: { type: 'string' },
+  'no-images': { type: 'boolean', default: false },
 } as const;
 
 export interface Flags {
@@ -54,6 +57,9 @@ export interface Flags {
   'password-stdin': boolean;
   'read-data': boolean;
   keep?: string;
+  out?: string;
+  registry?: string;
+  'no-images': boolean;
 }
 
 /** What a command gets: its name as typed, its arguments, the flags, and helpers bound to them. */
