@@ -8,6 +8,7 @@ import { initPackage } from './init/init.js';
 import { formatDescription } from './inspect/format.js';
 import { inspectTarget } from './inspect/load.js';
 import { packPackage } from './pack.js';
+import { verifyRebuild } from './rebuild.js';
 
 const USAGE = `usage:
   hearth-pack init DIR [--template busybox|debian] [--id ID] [--no-install]
@@ -21,6 +22,7 @@ const USAGE = `usage:
   hearth-pack keygen --out KEY.pem                    make an ed25519 signing key (mode 0600)
   hearth-pack pubkey --key KEY.pem                    print its public key, for hearth trust add
   hearth-pack verify FILE.hpk                         check signature and every digest
+  hearth-pack verify --rebuild DIR FILE.hpk           also pack DIR again and compare every member
   hearth-pack inspect FILE.hpk|DIR                    what will run: each daemon and task with image,
                                                       command, user, requires, health checks, mounts;
                                                       each image's config as imported
@@ -53,6 +55,7 @@ async function main(argv: string[]): Promise<void> {
         template: { type: 'string' },
         id: { type: 'string' },
         'no-install': { type: 'boolean', default: false },
+        rebuild: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -118,6 +121,11 @@ async function main(argv: string[]): Promise<void> {
     const [file] = rest;
     if (file === undefined || rest.length !== 1) throw usageError('verify takes one FILE.hpk');
     const archive = await verifyArchive(file);
+    if (values.rebuild !== undefined) {
+      const same = await verifyRebuild(values.rebuild, file, { cache: !values['no-cache'] });
+      print(same, `ok: ${values.rebuild} rebuilds ${file} byte for byte (${same.members.length} members; signer ${same.signer})`);
+      return;
+    }
     const m = archive.manifest;
     const summary = { id: m.id, title: m.title, version: m.version, signer: archive.signer, images: archive.images.map((i) => ({ id: i.id, size: i.size })) };
     const lines = [`ok: ${m.id} ${m.version} (${m.title})`, `signer ${archive.signer.fingerprint}`, ...archive.images.map((i) => `image ${i.id}: ${mib(i.size)}`)];
