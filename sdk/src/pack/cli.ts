@@ -9,6 +9,7 @@ import { formatDescription } from './inspect/format.js';
 import { inspectTarget } from './inspect/load.js';
 import { packPackage } from './pack.js';
 import { verifyRebuild } from './rebuild.js';
+import { publishPackage } from '../registry/publish.js';
 
 const USAGE = `usage:
   hearth-pack init DIR [--template busybox|debian] [--id ID] [--no-install]
@@ -23,6 +24,10 @@ const USAGE = `usage:
   hearth-pack pubkey --key KEY.pem                    print its public key, for hearth trust add
   hearth-pack verify FILE.hpk                         check signature and every digest
   hearth-pack verify --rebuild DIR FILE.hpk           also pack DIR again and compare every member
+  hearth-pack publish FILE.hpk --registry DIR --key REGISTRY.pem [--icon FILE] [--min-hearth V] [--expires-days N]
+                                                      add a version to a registry folder (static files)
+                                                      and sign its index again (version + 1, expiry N
+                                                      days on, default 30)
   hearth-pack inspect FILE.hpk|DIR                    what will run: each daemon and task with image,
                                                       command, user, requires, health checks, mounts;
                                                       each image's config as imported
@@ -56,6 +61,10 @@ async function main(argv: string[]): Promise<void> {
         id: { type: 'string' },
         'no-install': { type: 'boolean', default: false },
         rebuild: { type: 'string' },
+        registry: { type: 'string' },
+        icon: { type: 'string' },
+        'min-hearth': { type: 'string' },
+        'expires-days': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -105,6 +114,23 @@ async function main(argv: string[]): Promise<void> {
     const result = await initPackage({ dir, template, ...(values.id !== undefined && { id: values.id }), install: !values['no-install'] });
     const steps = [`cd ${quote(result.dir)}`, ...(template === 'busybox' ? ['bash build-image.sh'] : []), 'hearth-pack keygen --out ~/.hearth/publisher.pem   # once', `hearth-pack . --key ~/.hearth/publisher.pem --out ${result.id}.hpk`];
     print(result, [`created package ${result.id} in ${result.dir} (${template}):`, ...result.files.map((f) => `  ${f}`), result.installed ? `@hearth/sdk installed from ${result.sdkTarball}` : `run npm install there to install @hearth/sdk from ${result.sdkTarball}`, 'next:', ...steps.map((s) => `  ${s}`)].join('\n'));
+    return;
+  }
+
+  if (command === 'publish') {
+    const [file] = rest;
+    if (file === undefined || rest.length !== 1 || !values.registry || !values.key) throw usageError('publish takes FILE.hpk --registry DIR --key REGISTRY.pem');
+    const days = values['expires-days'] === undefined ? undefined : Number(values['expires-days']);
+    if (days !== undefined && !(days >= 0 && days <= 3650)) throw usageError(`--expires-days ${values['expires-days']}: expected a number of days, 0 to 3650`);
+    const published = await publishPackage({
+      hpk: file,
+      registryDir: values.registry,
+      keyPath: values.key,
+      ...(values.icon !== undefined && { icon: values.icon }),
+      ...(values['min-hearth'] !== undefined && { minHearth: values['min-hearth'] }),
+      ...(days !== undefined && { expiresDays: days }),
+    });
+    print(published, `published ${published.id} ${published.version} → ${published.file}; index version ${published.indexVersion}, expires ${published.expires}`);
     return;
   }
 

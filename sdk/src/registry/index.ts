@@ -1,0 +1,12 @@
+export {
+  ENVELOPE_FORMAT,
+  INDEX_FILE,
+  MAX_INDEX_BYTES,
+  openIndex,
+  parseIndexPayload,
+  type IndexEnvelope,
+  type RegistryIndex,
+  type RegistryPackage,
+  type RegistryVersion,
+} from './index-document.js';
+export { publishPackage, DEFAULT_EXPIRES_DAYS, type PublishOptions, type PublishResult } from './publish.js';
