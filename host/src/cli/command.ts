@@ -26,6 +26,8 @@ export const OPTIONS = {
   all: { type: 'boolean', default: false },
   'password-stdin': { type: 'boolean', default: false },
   'read-data': { type: 'boolean', default: false },
+  key: { type: 'string' },
+  registry: { type: 'string' },
 } as const;
 
 export interface Flags {
@@ -52,6 +54,8 @@ export interface Flags {
   all: boolean;
   'password-stdin': boolean;
   'read-data': boolean;
+  key?: string;
+  registry?: string;
 }
 
 /** What a command gets: its name as typed, its arguments, the flags, and helpers bound to them. */

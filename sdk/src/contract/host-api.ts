@@ -209,6 +209,41 @@ export interface RestoreSummary {
 
 export type BackupPhase = 'preparing' | 'stopping' | 'hook' | 'reading' | 'restoring' | 'installing' | 'committing' | 'starting' | 'done';
 
+/** A package registry this host reads (`hearth registry add`). */
+export interface RegistryInfo {
+  name: string;
+  url: string;
+  /** The registry's raw ed25519 key, base64, and its fingerprint. */
+  publicKey: string;
+  fingerprint: string;
+  addedAt: string;
+  /** The highest index version this host has accepted: an older one is refused (REGISTRY_ROLLBACK). */
+  seenVersion: number;
+}
+
+/** One package as registries offer it: the newest version, and every version, newest first. */
+export interface RegistryPackageInfo {
+  registry: string;
+  id: string;
+  title: string;
+  description: string;
+  /** Absolute URL of the icon, or null. */
+  icon: string | null;
+  publisher: string;
+  latest: string;
+  versions: { version: string; size: number; sha256: string; minHearth: string | null; dependencies: Record<string, string> }[];
+  /** The installed version, if any. */
+  installed: string | null;
+}
+
+/** An installed package with a newer version in a registry (same publisher). */
+export interface RegistryUpdate {
+  id: string;
+  registry: string;
+  installed: string;
+  available: string;
+}
+
 export interface HostMethods {
   'server.info': { params: Record<string, never>; result: ServerInfo };
   /**
@@ -246,6 +281,17 @@ export interface HostMethods {
   'action.list': { params: { id: string }; result: { actions: ActionInfo[] } };
   /** Run an action; input values may be strings (from a CLI) and are converted by the schema. */
   'action.run': { params: { id: string; action: string; input?: Record<string, string | number | boolean> }; result: ActionResult };
+  /** Add (or replace) a registry: its index is fetched and verified with `publicKey` first. */
+  'registry.add': { params: { name: string; url: string; publicKey: string }; result: RegistryInfo };
+  'registry.list': { params: Record<string, never>; result: { registries: RegistryInfo[] } };
+  'registry.remove': { params: { name: string }; result: { name: string } };
+  /** Packages whose id, title or description contain every word (all packages without words). */
+  'registry.search': { params: { words?: string[] }; result: { packages: RegistryPackageInfo[] } };
+  /** Download (resumable, `install.progress` phase `downloading`), verify against the index, install. */
+  'registry.install': { params: { id: string; range?: string; registry?: string; allowUntrusted?: boolean }; result: PackageSummary };
+  'registry.updates': { params: Record<string, never>; result: { updates: RegistryUpdate[] } };
+  /** Update one package, or all (`all: true`), to the newest version its registries offer. */
+  'registry.update': { params: { id?: string; all?: boolean; allowUntrusted?: boolean }; result: { updated: PackageSummary[] } };
   'trust.add': { params: { publicKey: string; name?: string }; result: TrustedKeyInfo };
   'trust.list': { params: Record<string, never>; result: { keys: TrustedKeyInfo[] } };
   'trust.remove': { params: { fingerprint: string }; result: { fingerprint: string } };
@@ -292,7 +338,7 @@ export interface HostMethods {
 }
 
 /** `starting`: an update of a running service waits for the new version to be ready (or rolls back). */
-export type InstallPhase = 'copying' | 'verifying' | 'committing' | 'starting' | 'done';
+export type InstallPhase = 'downloading' | 'copying' | 'verifying' | 'committing' | 'starting' | 'done';
 
 /** What `events.subscribe` delivers, as `event` notifications. */
 export type HostEvent =
@@ -346,4 +392,11 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'backup.list',
   'backup.restore',
   'backup.verify',
+  'registry.add',
+  'registry.list',
+  'registry.remove',
+  'registry.search',
+  'registry.install',
+  'registry.updates',
+  'registry.update',
 ];

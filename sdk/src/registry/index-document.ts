@@ -1,5 +1,6 @@
 import { HearthError } from '../errors.js';
-import { fingerprint, verifyBytes } from '../archive/signing.js';
+import type { KeyObject } from 'node:crypto';
+import { fingerprint, publicKeyOf, signBytes, verifyBytes } from '../archive/signing.js';
 
 /**
  * A registry's signed index, as static files serve it (apt's InRelease, in JSON): one file,
@@ -164,4 +165,10 @@ export function openIndex(bytes: Buffer, registryKey: string): RegistryIndex {
 /** The exact bytes of an envelope, as publish writes it. */
 export function serializeEnvelope(envelope: IndexEnvelope): Buffer {
   return Buffer.from(`${JSON.stringify({ format: envelope.format, publicKey: envelope.publicKey, signature: envelope.signature, payload: envelope.payload })}\n`);
+}
+
+/** The index file for `index`, signed with the registry's private key. */
+export function signIndex(index: RegistryIndex, registryKey: KeyObject): Buffer {
+  const payload = JSON.stringify(index, null, 2);
+  return serializeEnvelope({ format: ENVELOPE_FORMAT, payload, publicKey: publicKeyOf(registryKey), signature: signBytes(registryKey, Buffer.from(payload, 'utf8')) });
 }

@@ -4,6 +4,7 @@ export {
   MAX_INDEX_BYTES,
   openIndex,
   parseIndexPayload,
+  signIndex,
   type IndexEnvelope,
   type RegistryIndex,
   type RegistryPackage,

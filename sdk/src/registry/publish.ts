@@ -4,8 +4,8 @@ import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'no
 import { extname, join } from 'node:path';
 import { HearthError } from '../errors.js';
 import { verifyArchive } from '../archive/reader.js';
-import { loadPrivateKey, publicKeyOf, signBytes } from '../archive/signing.js';
-import { ENVELOPE_FORMAT, INDEX_FILE, openIndex, serializeEnvelope, type RegistryIndex } from './index-document.js';
+import { loadPrivateKey, publicKeyOf } from '../archive/signing.js';
+import { ENVELOPE_FORMAT, INDEX_FILE, openIndex, signIndex, type RegistryIndex } from './index-document.js';
 
 /** How long a freshly signed index stays valid unless `--expires-days` says otherwise. */
 export const DEFAULT_EXPIRES_DAYS = 30;
@@ -121,8 +121,7 @@ export async function publishPackage(options: PublishOptions): Promise<PublishRe
     };
     const expires = new Date(now.getTime() + (options.expiresDays ?? DEFAULT_EXPIRES_DAYS) * DAY_MS).toISOString();
     const index: RegistryIndex = { format: ENVELOPE_FORMAT, version: (current?.version ?? 0) + 1, issued: now.toISOString(), expires, packages };
-    const payload = JSON.stringify(index, null, 2);
-    const envelope = serializeEnvelope({ format: ENVELOPE_FORMAT, payload, publicKey: registryKey, signature: signBytes(key, Buffer.from(payload, 'utf8')) });
+    const envelope = signIndex(index, key);
     const tmp = join(options.registryDir, `${INDEX_FILE}.tmp-${randomBytes(6).toString('hex')}`);
     await writeFile(tmp, envelope);
     await rename(tmp, join(options.registryDir, INDEX_FILE));
