@@ -4,6 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 
+/** Time for the bytes sent before a cut to reach the client, so the cut lands mid-transfer and not before. */
+const CUT_DELAY_MS = 200;
+
 export interface ServedRequest {
   path: string;
   range: string | null;
@@ -58,7 +61,7 @@ export class RegistryServer implements AsyncDisposable {
     const stream = createReadStream(file, { start, ...(cut !== undefined && { end: start + cut - 1 }) });
     stream.pipe(res, { end: cut === undefined });
     // Break the connection mid-body: the client sees fewer bytes than content-length, then a reset.
-    if (cut !== undefined) stream.on('end', () => res.socket?.destroy());
+    if (cut !== undefined) stream.on('end', () => setTimeout(() => res.socket?.destroy(), CUT_DELAY_MS));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -63,7 +63,8 @@ export function searchIndexes(indexes: LoadedIndex[], words: string[], installed
       const versions = Object.entries(pkg.versions)
         .sort(([a], [b]) => compareVersions(b, a))
         .map(([version, e]) => ({ version, size: e.size, sha256: e.sha256, minHearth: e.minHearth, dependencies: e.dependencies }));
-      const latest = versions[0]?.version;
+      // What `hearth install <id>` would take: the newest release, a pre-release only when there is nothing else.
+      const latest = (versions.find((v) => !v.version.includes('-')) ?? versions[0])?.version;
       if (latest === undefined) continue;
       out.push({ registry, id, title: pkg.title, description: pkg.description, icon: pkg.icon === null ? null : new URL(pkg.icon, base).href, publisher: pkg.publisher, latest, versions, installed: installed(id) });
     }
