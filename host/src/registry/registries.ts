@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HearthError, compareVersions, type HostEvent, type PackageSummary, type RegistryInfo, type RegistryPackageInfo, type RegistryUpdate } from '@hearth/sdk/contract';
+import { HearthError, compareVersions, type HostEvent, type PackageSummary, type RegistryInfo, type RegistryPackageInfo, type RegistryPlanItem, type RegistryUpdate } from '@hearth/sdk/contract';
 import { fingerprint } from '@hearth/sdk/archive';
 import { INDEX_FILE, MAX_INDEX_BYTES, openIndex } from '@hearth/sdk/registry';
 import { rawPublicKey } from '../store/trusted-keys.js';
 import { downloadResumable, fetchBytes } from './http-get.js';
-import { resolveVersion, searchIndexes, type Candidate, type LoadedIndex } from './resolve.js';
+import { planInstall, resolveVersion, searchIndexes, type Candidate, type LoadedIndex } from './resolve.js';
 import type { RegistryStore } from './store.js';
 
 /** What the registries need from the service manager: the installed packages and the install path. */
@@ -60,9 +60,27 @@ export class Registries {
     return searchIndexes(await this.loadAll(), words, (id) => installed.get(id) ?? null);
   }
 
-  async install(id: string, range: string, options: { registry?: string; allowUntrusted?: boolean }): Promise<PackageSummary> {
-    const indexes = options.registry === undefined ? await this.loadAll() : [await this.load(this.store.get(options.registry))];
-    return await this.installCandidate(resolveVersion(indexes, id, range, this.hearthVersion), options.allowUntrusted);
+  /** What `install` with `dependencies` would install, dependencies first. */
+  async plan(id: string, range: string, registry?: string): Promise<RegistryPlanItem[]> {
+    return (await this.planned(id, range, registry)).map((c) => ({ id: c.id, version: c.version, registry: c.registry, size: c.entry.size, requested: c.id === id }));
+  }
+
+  /** Install `id` (and, with `dependencies`, what it needs that is missing: dependencies first). */
+  async install(id: string, range: string, options: { registry?: string; allowUntrusted?: boolean; dependencies?: boolean }): Promise<PackageSummary> {
+    const plan = options.dependencies === true ? await this.planned(id, range, options.registry) : [resolveVersion(await this.indexes(options.registry), id, range, this.hearthVersion)];
+    let result: PackageSummary | null = null;
+    for (const candidate of plan) result = await this.installCandidate(candidate, options.allowUntrusted);
+    if (result === null) throw new HearthError('INTERNAL', `the plan to install ${id} is empty`);
+    return result;
+  }
+
+  private async planned(id: string, range: string, registry?: string): Promise<Candidate[]> {
+    const installed = new Map(this.installer.list().map((s) => [s.id, s.version]));
+    return planInstall(await this.indexes(registry), id, range, this.hearthVersion, installed);
+  }
+
+  private async indexes(registry?: string): Promise<LoadedIndex[]> {
+    return registry === undefined ? await this.loadAll() : [await this.load(this.store.get(registry))];
   }
 
   async updates(): Promise<RegistryUpdate[]> {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { RegistryIndex, RegistryVersion } from '@hearth/sdk/registry';
-import { resolveVersion, searchIndexes, type LoadedIndex } from './resolve.js';
+import { planInstall, resolveVersion, searchIndexes, type LoadedIndex } from './resolve.js';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
 
@@ -39,5 +39,37 @@ describe('choosing a version from registries', () => {
     expect(hit).toMatchObject({ id: 'hello-world', latest: '1.2.0', installed: '1.0.0', icon: 'https://a.example/icons/hello-world.png' });
     expect(hit?.versions.map((v) => v.version)).toEqual(['2.0.0-beta.1', '1.2.0', '1.0.0']);
     expect(searchIndexes([a], ['postgres'], () => null)).toEqual([]);
+  });
+});
+
+describe('planning an install with its dependencies', () => {
+  const app = (deps: Record<string, string>): RegistryVersion => ({ ...version(), dependencies: deps });
+  const index: LoadedIndex = {
+    registry: 'a',
+    base: 'https://a.example/',
+    index: {
+      format: 'hearth-registry-v1',
+      version: 1,
+      issued: '2026-01-01T00:00:00Z',
+      expires: '2027-01-01T00:00:00Z',
+      packages: {
+        'status-page': { title: 'Status', description: '', icon: null, publisher: KEY, versions: { '1.0.0': app({ 'hello-world': '^1.0.0' }) } },
+        'hello-world': { title: 'Hello', description: '', icon: null, publisher: KEY, versions: { '1.0.0': version(), '1.4.0': version(), '2.0.0': version() } },
+        loop: { title: 'Loop', description: '', icon: null, publisher: KEY, versions: { '1.0.0': app({ loop: '*' }) } },
+      },
+    },
+  };
+
+  test('a missing dependency comes first, in the newest version its range allows', () => {
+    expect(planInstall([index], 'status-page', '*', '0.1.0', new Map()).map((c) => `${c.id}@${c.version}`)).toEqual(['hello-world@1.4.0', 'status-page@1.0.0']);
+  });
+
+  test('an installed dependency in range is left alone; one out of range is planned', () => {
+    expect(planInstall([index], 'status-page', '*', '0.1.0', new Map([['hello-world', '1.0.0']])).map((c) => c.id)).toEqual(['status-page']);
+    expect(planInstall([index], 'status-page', '*', '0.1.0', new Map([['hello-world', '0.9.0']])).map((c) => `${c.id}@${c.version}`)).toEqual(['hello-world@1.4.0', 'status-page@1.0.0']);
+  });
+
+  test('a dependency cycle is refused with DEPENDENCY_MISSING naming it', () => {
+    expect(() => planInstall([index], 'loop', '*', '0.1.0', new Map())).toThrow(expect.objectContaining({ code: 'DEPENDENCY_MISSING', message: expect.stringContaining('loop → loop') as string }) as Error);
   });
 });

@@ -71,3 +71,30 @@ export function searchIndexes(indexes: LoadedIndex[], words: string[], installed
   }
   return out.sort((a, b) => a.id.localeCompare(b.id) || a.registry.localeCompare(b.registry));
 }
+
+/**
+ * What installing `id` takes: it and every dependency not installed in a matching version,
+ * dependencies first (post-order), each the newest version in the range that asks for it. A
+ * package asked for in two ranges must have one version in both; a cycle is refused.
+ */
+export function planInstall(indexes: LoadedIndex[], id: string, range: string, hearthVersion: string, installed: ReadonlyMap<string, string>): Candidate[] {
+  const plan: Candidate[] = [];
+  const visiting: string[] = [];
+  const visit = (want: string, wantRange: string, neededBy: string | null): void => {
+    const have = installed.get(want);
+    if (have !== undefined && neededBy !== null && satisfies(have, wantRange)) return;
+    const planned = plan.find((c) => c.id === want);
+    if (planned !== undefined) {
+      if (satisfies(planned.version, wantRange)) return;
+      throw new HearthError('DEPENDENCY_MISSING', `${neededBy ?? want} needs ${want} ${wantRange}, but ${planned.version} is planned for another package`, { hint: 'the registry offers no version of it that fits both; install them one by one' });
+    }
+    if (visiting.includes(want)) throw new HearthError('DEPENDENCY_MISSING', `the dependencies form a cycle: ${[...visiting, want].join(' → ')}`, { hint: 'a registry package is broken; tell its publisher' });
+    visiting.push(want);
+    const candidate = resolveVersion(indexes, want, wantRange, hearthVersion);
+    for (const [dep, depRange] of Object.entries(candidate.entry.dependencies)) visit(dep, depRange, want);
+    visiting.pop();
+    plan.push(candidate);
+  };
+  visit(id, range, null);
+  return plan;
+}

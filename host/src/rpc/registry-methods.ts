@@ -7,6 +7,7 @@ type RegistryMethodName = Extract<keyof HostMethods, `registry.${string}`>;
 type Implementation = { [M in RegistryMethodName]: (params: unknown) => Promise<HostMethods[M]['result']> | HostMethods[M]['result'] };
 
 const registryName = { kind: 'string', check: (v: string) => (REGISTRY_NAME.test(v) ? null : 'expected a registry name: a lowercase letter, then letters, digits and dashes (32 at most)') } as const;
+const versionRange = { kind: 'string', optional: true, check: (v: string) => (v.length <= 256 && isValidRange(v) ? null : 'expected a version range such as ^1.2.0, ~1.2, 1.x or 1.2.3') } as const;
 const MAX_URL_CHARS = 2048;
 const MAX_WORDS = 16;
 const MAX_WORD_CHARS = 64;
@@ -43,14 +44,20 @@ export function registryMethods(registries: Registries): Implementation {
       });
       return { packages: await registries.search(p.words ?? []) };
     },
+    'registry.plan': async (params) => {
+      const p = parseParams('registry.plan', params, { id: serviceId, range: versionRange, registry: { ...registryName, optional: true } });
+      return { plan: await registries.plan(p.id, p.range ?? '*', p.registry) };
+    },
     'registry.install': async (params) => {
       const p = parseParams('registry.install', params, {
         id: serviceId,
-        range: { kind: 'string', optional: true, check: (v: string) => (v.length <= 256 && isValidRange(v) ? null : 'expected a version range such as ^1.2.0, ~1.2, 1.x or 1.2.3') },
+        range: versionRange,
         registry: { ...registryName, optional: true },
         allowUntrusted: { kind: 'boolean', optional: true },
+        dependencies: { kind: 'boolean', optional: true },
       });
-      return await registries.install(p.id, p.range ?? '*', { ...(p.registry !== undefined && { registry: p.registry }), ...(p.allowUntrusted !== undefined && { allowUntrusted: p.allowUntrusted }) });
+      const { registry, allowUntrusted, dependencies } = p;
+      return await registries.install(p.id, p.range ?? '*', { ...(registry !== undefined && { registry }), ...(allowUntrusted !== undefined && { allowUntrusted }), ...(dependencies !== undefined && { dependencies }) });
     },
     'registry.updates': async (params) => {
       parseParams('registry.updates', params, {});

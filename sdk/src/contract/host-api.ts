@@ -236,6 +236,16 @@ export interface RegistryPackageInfo {
   installed: string | null;
 }
 
+/** One package an install from registries would install; dependencies come before what needs them. */
+export interface RegistryPlanItem {
+  id: string;
+  version: string;
+  registry: string;
+  size: number;
+  /** The package asked for (the others are its missing dependencies). */
+  requested: boolean;
+}
+
 /** An installed package with a newer version in a registry (same publisher). */
 export interface RegistryUpdate {
   id: string;
@@ -287,8 +297,10 @@ export interface HostMethods {
   'registry.remove': { params: { name: string }; result: { name: string } };
   /** Packages whose id, title or description contain every word (all packages without words). */
   'registry.search': { params: { words?: string[] }; result: { packages: RegistryPackageInfo[] } };
-  /** Download (resumable, `install.progress` phase `downloading`), verify against the index, install. */
-  'registry.install': { params: { id: string; range?: string; registry?: string; allowUntrusted?: boolean }; result: PackageSummary };
+  /** What `registry.install` with `dependencies: true` would install (for the user to confirm). */
+  'registry.plan': { params: { id: string; range?: string; registry?: string }; result: { plan: RegistryPlanItem[] } };
+  /** Download (resumable, `install.progress` phase `downloading`), verify against the index, install; with `dependencies`, missing ones first. */
+  'registry.install': { params: { id: string; range?: string; registry?: string; allowUntrusted?: boolean; dependencies?: boolean }; result: PackageSummary };
   'registry.updates': { params: Record<string, never>; result: { updates: RegistryUpdate[] } };
   /** Update one package, or all (`all: true`), to the newest version its registries offer. */
   'registry.update': { params: { id?: string; all?: boolean; allowUntrusted?: boolean }; result: { updated: PackageSummary[] } };
@@ -396,6 +408,7 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'registry.list',
   'registry.remove',
   'registry.search',
+  'registry.plan',
   'registry.install',
   'registry.updates',
   'registry.update',

@@ -1,4 +1,5 @@
-import { type HostNotifications, type PackageSummary } from '@hearth/sdk/contract';
+import { HearthError, type HostNotifications, type PackageSummary, type RegistryPlanItem } from '@hearth/sdk/contract';
+import { mib } from '../format.js';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { HostClient } from '../client.js';
@@ -18,13 +19,28 @@ function describe(pkg: PackageSummary): string {
   return `${pkg.updatedFrom ? `updated ${pkg.id} ${pkg.updatedFrom} → ${pkg.version}` : `installed ${pkg.id} ${pkg.version}`} (signer ${pkg.signer.slice(0, 16)})${network}`;
 }
 
+/** Dependencies are installed only when the user agrees: ask on a terminal, refuse without --yes otherwise. */
+async function confirmPlan(id: string, plan: RegistryPlanItem[]): Promise<void> {
+  const lines = plan.map((p) => `  ${p.id} ${p.version} from ${p.registry} (${mib(p.size)})${p.requested ? '' : ' — a dependency'}`);
+  const refuse = new HearthError('INVALID_PARAMS', `installing ${id} also installs what it needs:\n${lines.join('\n')}`, { hint: `add --yes to install all of them, e.g. hearth install ${id} --yes` });
+  if (!process.stdin.isTTY) throw refuse;
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    if (!/^y(es)?$/i.test((await rl.question(`This installs:\n${lines.join('\n')}\nGo ahead? [y/N] `)).trim())) throw refuse;
+  } finally {
+    rl.close();
+  }
+}
+
 export const install: Command = {
   names: ['install', 'update'],
   usage: `  install <file.hpk> [--allow-untrusted]
                               verify and install a package, or update an installed one
-  install <id>[@range] [--registry R]
+  install <id>[@range] [--registry R] [--yes]
                               the newest matching version the registries offer: downloaded
-                              (resumable), checked against the signed index, then installed
+                              (resumable), checked against the signed index, then installed;
+                              missing dependencies too, once confirmed (or --yes)
   update <id> <file.hpk>      install a new version of <id> (refuses any other package)
   update <id> | update --all  to the newest version in the registries (same publisher)`,
   async run({ command, args, values, socket, print }) {
@@ -55,8 +71,12 @@ export const install: Command = {
       const at = fileArg.indexOf('@');
       const id = at === -1 ? fileArg : fileArg.slice(0, at);
       const range = at === -1 ? undefined : fileArg.slice(at + 1);
-      mine = (path) => path.includes('/downloads/') && path.split('/').pop()?.startsWith(`${id}-`) === true;
-      const pkg = await client.call('registry.install', { id, ...(range !== undefined && { range }), ...(values.registry !== undefined && { registry: values.registry }), ...untrusted });
+      const where = { id, ...(range !== undefined && { range }), ...(values.registry !== undefined && { registry: values.registry }) };
+      const { plan } = await client.call('registry.plan', where);
+      const dependencies = plan.filter((p) => !p.requested);
+      if (dependencies.length > 0 && !values.yes) await confirmPlan(id, plan);
+      mine = (path) => path.includes('/downloads/') && plan.some((p) => path.split('/').pop()?.startsWith(`${p.id}-`) === true);
+      const pkg = await client.call('registry.install', { ...where, ...untrusted, ...(dependencies.length > 0 && { dependencies: true }) });
       print(pkg, describe(pkg));
       return;
     }
