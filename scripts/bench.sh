@@ -15,3 +15,4 @@ node bench/dist/bench/archive-throughput.js
 node bench/dist/bench/podman-compare.js
 node bench/dist/bench/network.js
 node bench/dist/bench/dashboard.js
+node bench/dist/bench/registry.js

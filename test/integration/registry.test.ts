@@ -55,6 +55,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('installing from a registry served
     otherSigned = await packVersion('hello-world', '1.1.0', await keygen(join(work, 'other.pem')), join(work, 'hello-1.1.0-other.hpk'));
     await publish(v1);
     await publish(v2);
+    await publish(await packExample('status-page', publisher, join(work, 'status-page.hpk')));
     server = await RegistryServer.start(registryDir);
     hearthd = await TestHearthd.start(PORT_BASE);
     await hearthd.trust(publisher);
@@ -71,9 +72,10 @@ describe.skipIf(skipUnless({ root: isRoot }))('installing from a registry served
 
   test('a registry is added with its key and search finds hello-world with both published versions, newest first', async () => {
     const added = await hearthd.json<RegistryInfo>('registry', 'add', 'main', server.url, '--key', join(work, 'registry.pub'));
-    expect(added).toMatchObject({ name: 'main', url: server.url, seenVersion: 2 });
+    expect(added).toMatchObject({ name: 'main', url: server.url, seenVersion: 3 });
     const found = await hearthd.json<RegistryPackageInfo[]>('search', 'hello');
     expect(found).toEqual([expect.objectContaining({ id: 'hello-world', registry: 'main', latest: '1.1.0', installed: null })]);
+    expect((await hearthd.json<RegistryPackageInfo[]>('search')).map((p) => p.id)).toEqual(['hello-world', 'status-page']);
     expect(found[0]?.versions.map((v) => v.version)).toEqual(['1.1.0', '1.0.0']);
     expect(await hearthd.json<RegistryPackageInfo[]>('search', 'no-such-words')).toEqual([]);
   });
@@ -85,6 +87,15 @@ describe.skipIf(skipUnless({ root: isRoot }))('installing from a registry served
     expect(length).toBe(1);
     expect((await hearthd.json<ServiceSummary[]>('list')).map((s) => s.version)).toEqual(['1.1.0']);
     expect(await hearthd.json<RegistryUpdate[]>('updates')).toEqual([]);
+    await hearthd.cli('uninstall', 'hello-world', '--purge', '--yes');
+  }, PACK_TIMEOUT_MS);
+
+  test('a package with a missing dependency installs only once confirmed, the dependency first', async () => {
+    expect(await refused('install', 'status-page')).toBe('INVALID_PARAMS');
+    expect(await hearthd.json<ServiceSummary[]>('list')).toEqual([]);
+    expect(await hearthd.json<PackageSummary>('install', 'status-page', '--yes')).toMatchObject({ id: 'status-page', version: '1.0.0' });
+    expect((await hearthd.json<ServiceSummary[]>('list')).map((s) => `${s.id}@${s.version}`)).toEqual(['hello-world@1.1.0', 'status-page@1.0.0']);
+    await hearthd.cli('uninstall', 'status-page', '--purge', '--yes');
     await hearthd.cli('uninstall', 'hello-world', '--purge', '--yes');
   }, PACK_TIMEOUT_MS);
 
