@@ -9,7 +9,7 @@ import { formatDescription } from './inspect/format.js';
 import { inspectTarget } from './inspect/load.js';
 import { packPackage } from './pack.js';
 import { verifyRebuild } from './rebuild.js';
-import { publishPackage } from '../registry/publish.js';
+import { publishPackage, resignRegistry } from '../registry/publish.js';
 
 const USAGE = `usage:
   hearth-pack init DIR [--template busybox|debian] [--id ID] [--no-install]
@@ -28,6 +28,8 @@ const USAGE = `usage:
                                                       add a version to a registry folder (static files)
                                                       and sign its index again (version + 1, expiry N
                                                       days on, default 30)
+  hearth-pack resign --registry DIR --key REGISTRY.pem [--expires-days N]
+                                                      sign the index again with a new expiry (cron it)
   hearth-pack inspect FILE.hpk|DIR                    what will run: each daemon and task with image,
                                                       command, user, requires, health checks, mounts;
                                                       each image's config as imported
@@ -43,6 +45,13 @@ function quote(path: string): string {
 
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function expiresDays(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const days = Number(value);
+  if (!(days >= 0 && days <= 3650)) throw usageError(`--expires-days ${value}: expected a number of days, 0 to 3650`);
+  return days;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -120,8 +129,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'publish') {
     const [file] = rest;
     if (file === undefined || rest.length !== 1 || !values.registry || !values.key) throw usageError('publish takes FILE.hpk --registry DIR --key REGISTRY.pem');
-    const days = values['expires-days'] === undefined ? undefined : Number(values['expires-days']);
-    if (days !== undefined && !(days >= 0 && days <= 3650)) throw usageError(`--expires-days ${values['expires-days']}: expected a number of days, 0 to 3650`);
+    const days = expiresDays(values['expires-days']);
     const published = await publishPackage({
       hpk: file,
       registryDir: values.registry,
@@ -131,6 +139,14 @@ async function main(argv: string[]): Promise<void> {
       ...(days !== undefined && { expiresDays: days }),
     });
     print(published, `published ${published.id} ${published.version} → ${published.file}; index version ${published.indexVersion}, expires ${published.expires}`);
+    return;
+  }
+
+  if (command === 'resign') {
+    if (rest.length !== 0 || !values.registry || !values.key) throw usageError('resign takes --registry DIR --key REGISTRY.pem');
+    const days = expiresDays(values['expires-days']);
+    const signed = await resignRegistry({ registryDir: values.registry, keyPath: values.key, ...(days !== undefined && { expiresDays: days }) });
+    print(signed, `signed the index of ${values.registry} again: version ${signed.indexVersion}, expires ${signed.expires}`);
     return;
   }
 

@@ -10,4 +10,4 @@ export {
   type RegistryPackage,
   type RegistryVersion,
 } from './index-document.js';
-export { publishPackage, DEFAULT_EXPIRES_DAYS, type PublishOptions, type PublishResult } from './publish.js';
+export { publishPackage, resignRegistry, DEFAULT_EXPIRES_DAYS, type PublishOptions, type PublishResult } from './publish.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generatePrivateKeyPem, loadPrivateKey, publicKeyOf } from '../archive/signing.js';
 import { newKey, writeValid } from '../archive/test-archives.js';
 import { openIndex } from './index-document.js';
-import { publishPackage } from './publish.js';
+import { publishPackage, resignRegistry } from './publish.js';
 
 describe('hearth-pack publish', () => {
   let dir: string;
@@ -51,5 +51,13 @@ describe('hearth-pack publish', () => {
     const other = await writeValid(dir, 'other.hpk', newKey());
     await expect(publishPackage({ hpk: other, registryDir: registry, keyPath })).rejects.toMatchObject({ code: 'SIGNER_CHANGED' });
     expect(await readFile(join(registry, 'index.json'))).toEqual(before);
+  });
+
+  test('resign raises the version and moves the expiry, keeping every package as it was', async () => {
+    const before = openIndex(await readFile(join(registry, 'index.json')), registryKey);
+    const signed = await resignRegistry({ registryDir: registry, keyPath, expiresDays: 7, now: new Date('2026-06-01T00:00:00Z') });
+    const after = openIndex(await readFile(join(registry, 'index.json')), registryKey);
+    expect(signed).toEqual({ indexVersion: before.version + 1, expires: '2026-06-08T00:00:00.000Z' });
+    expect(after.packages).toEqual(before.packages);
   });
 });

@@ -51,6 +51,21 @@ async function place(from: string, to: string): Promise<void> {
   }
 }
 
+/** Publishes to one folder take turns: an exclusive lock file beside the index (a lost update otherwise). */
+async function withIndexLock<T>(registryDir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = join(registryDir, `${INDEX_FILE}.lock`);
+  const held = await open(lock, 'wx').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+    throw new HearthError('INVALID_PARAMS', `another publish to ${registryDir} is under way (${lock} exists)`, { hint: `wait for it; if none runs, delete ${lock}` });
+  });
+  try {
+    return await fn();
+  } finally {
+    await held.close();
+    await rm(lock, { force: true });
+  }
+}
+
 async function readCurrent(registryDir: string, registryKey: string): Promise<RegistryIndex | null> {
   let bytes: Buffer;
   try {
@@ -75,12 +90,7 @@ export async function publishPackage(options: PublishOptions): Promise<PublishRe
   const key = await loadPrivateKey(options.keyPath);
   const registryKey = publicKeyOf(key);
   await mkdir(join(options.registryDir, 'packages', manifest.id), { recursive: true });
-  const lock = join(options.registryDir, `${INDEX_FILE}.lock`);
-  const held = await open(lock, 'wx').catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-    throw new HearthError('INVALID_PARAMS', `another publish to ${options.registryDir} is under way (${lock} exists)`, { hint: `wait for it; if none runs, delete ${lock}` });
-  });
-  try {
+  return await withIndexLock(options.registryDir, async () => {
     const current = await readCurrent(options.registryDir, registryKey);
     const existing = current?.packages[manifest.id];
     if (existing && existing.publisher !== archive.signer.publicKey) {
@@ -126,8 +136,24 @@ export async function publishPackage(options: PublishOptions): Promise<PublishRe
     await writeFile(tmp, envelope);
     await rename(tmp, join(options.registryDir, INDEX_FILE));
     return { id: manifest.id, version: manifest.version, indexVersion: index.version, file, sha256, expires };
-  } finally {
-    await held.close();
-    await rm(lock, { force: true });
-  }
+  });
+}
+
+/**
+ * Sign a registry's index again with a new expiry and the next version, changing nothing else:
+ * what an operator runs (from cron) so hosts keep accepting an index no publish has refreshed.
+ */
+export async function resignRegistry(options: { registryDir: string; keyPath: string; expiresDays?: number; now?: Date }): Promise<{ indexVersion: number; expires: string }> {
+  const now = options.now ?? new Date();
+  const key = await loadPrivateKey(options.keyPath);
+  return await withIndexLock(options.registryDir, async () => {
+    const current = await readCurrent(options.registryDir, publicKeyOf(key));
+    if (current === null) throw new HearthError('INVALID_PARAMS', `${options.registryDir} has no ${INDEX_FILE} yet`, { hint: 'publish a package first: hearth-pack publish FILE.hpk --registry DIR --key KEY' });
+    const expires = new Date(now.getTime() + (options.expiresDays ?? DEFAULT_EXPIRES_DAYS) * DAY_MS).toISOString();
+    const index: RegistryIndex = { ...current, version: current.version + 1, issued: now.toISOString(), expires };
+    const tmp = join(options.registryDir, `${INDEX_FILE}.tmp-${randomBytes(6).toString('hex')}`);
+    await writeFile(tmp, signIndex(index, key));
+    await rename(tmp, join(options.registryDir, INDEX_FILE));
+    return { indexVersion: index.version, expires };
+  });
 }
