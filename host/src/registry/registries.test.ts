@@ -127,6 +127,8 @@ describe('registries (against a static file server on 127.0.0.1)', () => {
     await writeFile(join(site, 'index.json'), old);
     try {
       await expect(registries.install('base', '*', {})).rejects.toMatchObject({ code: 'REGISTRY_ROLLBACK' });
+      // Nor does adding the registry again with the same key lower the floor.
+      await expect(registries.add('main', url, registryKey)).rejects.toMatchObject({ code: 'REGISTRY_ROLLBACK' });
       expect(store.get('main').seenVersion).toBe(floor);
       expect(installer.installed.size).toBe(0);
     } finally {

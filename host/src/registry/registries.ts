@@ -39,9 +39,11 @@ export class Registries {
   async add(name: string, url: string, publicKey: string): Promise<RegistryInfo> {
     const key = rawPublicKey(publicKey);
     const base = url.endsWith('/') ? url : `${url}/`;
-    const info: RegistryInfo = { name, url: base, publicKey: key, fingerprint: fingerprint(key), addedAt: new Date().toISOString(), seenVersion: 0 };
+    // Adding the same registry again (same key) keeps its floor: re-adding is no way to accept a replay.
+    const before = this.store.list().find((r) => r.name === name && r.publicKey === key);
+    const info: RegistryInfo = { name, url: base, publicKey: key, fingerprint: fingerprint(key), addedAt: new Date().toISOString(), seenVersion: before?.seenVersion ?? 0 };
     const index = await this.load(info);
-    const added = { ...info, seenVersion: index.index.version };
+    const added = { ...info, seenVersion: Math.max(info.seenVersion, index.index.version) };
     await this.store.put(added);
     return added;
   }
