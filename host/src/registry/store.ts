@@ -26,12 +26,22 @@ export class RegistryStore {
 
   static async open(file: string): Promise<RegistryStore> {
     let data: Stored = { format: 'hearth-registries-v1', registries: dict() };
+    let text: string | null = null;
     try {
-      const parsed = JSON.parse(await readFile(file, 'utf8')) as Stored;
-      if (parsed.format !== 'hearth-registries-v1') throw new HearthError('INTERNAL', `${file} is not a hearth registries file`);
-      data = { format: parsed.format, registries: Object.assign(dict(), parsed.registries) };
+      text = await readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (text !== null) {
+      // Written atomically by this class only: damage means a disk problem or a hand edit, said plainly.
+      let parsed: Stored | null = null;
+      try {
+        parsed = JSON.parse(text) as Stored;
+      } catch (error) {
+        throw new HearthError('INTERNAL', `${file} is not JSON`, { hint: 'restore it from a backup, or delete it and add the registries again', cause: error });
+      }
+      if (parsed?.format !== 'hearth-registries-v1') throw new HearthError('INTERNAL', `${file} is not a hearth registries file`, { hint: 'restore it from a backup, or delete it and add the registries again' });
+      data = { format: parsed.format, registries: Object.assign(dict(), parsed.registries) };
     }
     return new RegistryStore(file, data);
   }
