@@ -17,3 +17,4 @@ node bench/dist/bench/podman-compare.js
 node bench/dist/bench/network.js
 node bench/dist/bench/dashboard.js
 node bench/dist/bench/backup.js
+node bench/dist/bench/registry.js

@@ -20,6 +20,8 @@ import { clearStaging, recoverAtBoot } from './service/sweep.js';
 import { hostMethods } from './rpc/methods.js';
 import { ControlServer } from './rpc/control-server.js';
 import { CleanupStack } from './service/cleanup.js';
+import { Registries } from './registry/registries.js';
+import { RegistryStore } from './registry/store.js';
 import { HEARTH_VERSION } from './version.js';
 import { startWeb } from './web/start.js';
 import { SecretStore } from './secrets/store.js';
@@ -119,6 +121,12 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
   const scheduler = new BackupScheduler(backups);
   // Package files sent to the dashboard, until package.install {upload} takes one.
   const uploads = await UploadStore.open(join(config.dataDir, 'uploads'), config.maxPackageBytes);
+  // Registries: their keys and anti-rollback floors, and downloads being resumed, root-only.
+  const registries = new Registries(await RegistryStore.open(join(config.dataDir, 'registries.json')), {
+    list: () => manager.list(),
+    install: (path, options) => manager.install(path, options),
+    emit: (event) => manager.events.emit(event),
+  }, join(config.dataDir, 'downloads'), HEARTH_VERSION);
   const implementation = hostMethods(manager, new TrustedKeys(state), {
     version: HEARTH_VERSION,
     pid: process.pid,
@@ -127,7 +135,7 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
     bindAddress: config.bindAddress,
     baseImage: config.baseImage,
     startedAt: new Date().toISOString(),
-  }, backups, scheduler, uploads);
+  }, backups, scheduler, uploads, registries);
   const methods: Record<string, Handler> = {};
   for (const name of HOST_METHODS) methods[name] = implementation[name];
   const control = await ControlServer.listen(config.socketPath, methods, logger);

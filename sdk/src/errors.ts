@@ -56,6 +56,24 @@ export const ERROR_CODES = {
   SNAPSHOT_NOT_FOUND: -32084,
   /** A restore did not complete: the service's data is as it was before. */
   RESTORE_FAILED: -32085,
+  /** `hearth-pack verify --rebuild`: the sources give other bytes than the published file. */
+  REBUILD_DIFFERS: -32089,
+  /** No registry of that name (`hearth registry ls`). */
+  REGISTRY_NOT_FOUND: -32090,
+  /** The registry's server did not answer, or answered with an error status. */
+  REGISTRY_UNREACHABLE: -32091,
+  /** The index is malformed, or its signature does not verify with the registry's key. */
+  REGISTRY_BAD_SIGNATURE: -32092,
+  /** The index is older than one this host has seen from the registry (a replay). */
+  REGISTRY_ROLLBACK: -32093,
+  /** The index is past its expiry: the registry (or a mirror) stopped refreshing it. */
+  REGISTRY_EXPIRED: -32094,
+  /** A downloaded package's size or sha256 differs from the signed index. */
+  REGISTRY_HASH_MISMATCH: -32095,
+  /** The package is signed by another publisher key than the index names for it. */
+  REGISTRY_PUBLISHER_MISMATCH: -32096,
+  /** No registry offers that package, or no version in the range. */
+  REGISTRY_PACKAGE_NOT_FOUND: -32097,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -17,7 +17,7 @@ import { toYaml } from '../../host/dist/kube/write.js';
  * image configs and users named by name (which stay unresolved, a caveat).
  */
 export async function exportFolder(dir: string): Promise<ExportResult> {
-  const code = await bundlePackage(await readPackageEntry(dir));
+  const code = await bundlePackage(await readPackageEntry(dir), dir);
   const tmp = await mkdtemp(join(tmpdir(), 'hearth-kube-test-'));
   try {
     const file = join(tmp, 'index.mjs');

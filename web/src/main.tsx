@@ -7,6 +7,7 @@ import { Services } from './pages/services.js';
 import { Service } from './pages/service.js';
 import { Install } from './pages/install.js';
 import { Publishers } from './pages/publishers.js';
+import { Store } from './pages/store.js';
 import './styles.css';
 
 type Auth = 'checking' | 'signed-out' | 'signed-in';
@@ -33,6 +34,7 @@ function App() {
           <nav aria-label="Main">
             <Link href="/">Services</Link>
             <Link href="/install">Install</Link>
+            <Link href="/store">Store</Link>
             <Link href="/publishers">Publishers</Link>
             <button type="button" class="link" onClick={() => void api.signOut().catch(() => setAuth('signed-out'))}>
               Sign out
@@ -58,11 +60,12 @@ function Pages({ api }: { api: Api }) {
   const service = /^\/services\/([^/]+)\/?$/.exec(path);
   const page = path.split('?')[0];
   useEffect(() => {
-    document.title = `${service ? decodeURIComponent(service[1] ?? '') : page === '/install' ? 'Install' : page === '/publishers' ? 'Publishers' : 'Services'} · hearth`;
+    document.title = `${service ? decodeURIComponent(service[1] ?? '') : page === '/install' ? 'Install' : page === '/publishers' ? 'Publishers' : page === '/store' ? 'Store' : 'Services'} · hearth`;
   }, [path]);
   if (service) return <Service key={service[1]} api={api} id={decodeURIComponent(service[1] ?? '')} />;
   if (page === '/install') return <Install key={path} api={api} />;
   if (page === '/publishers') return <Publishers api={api} />;
+  if (page === '/store') return <Store api={api} />;
   return <Services api={api} />;
 }
 

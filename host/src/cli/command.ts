@@ -30,6 +30,7 @@ export const OPTIONS = {
   out: { type: 'string' },
   registry: { type: 'string' },
   'no-images': { type: 'boolean', default: false },
+  key: { type: 'string' },
 } as const;
 
 export interface Flags {
@@ -60,6 +61,7 @@ export interface Flags {
   out?: string;
   registry?: string;
   'no-images': boolean;
+  key?: string;
 }
 
 /** What a command gets: its name as typed, its arguments, the flags, and helpers bound to them. */

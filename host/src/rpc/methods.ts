@@ -9,6 +9,8 @@ import { MAX_LOG_LIMIT } from '../logs/read-logs.js';
 import type { Backups } from '../backup/backups.js';
 import type { BackupScheduler } from '../backup/scheduler.js';
 import { backupMethods } from './backup-methods.js';
+import type { Registries } from '../registry/registries.js';
+import { registryMethods } from './registry-methods.js';
 
 type Implementation = {
   [M in HostMethodName]: (params: unknown, caller: RpcCaller) => Promise<HostMethods[M]['result']> | HostMethods[M]['result'];
@@ -25,9 +27,10 @@ const secretName = { kind: 'string', check: (v: string) => (/^[a-z][a-z0-9-]{0,6
 const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : 'expected an absolute path as the daemon sees it');
 
 /** The control API: every method validates its params here, then calls the manager. */
-export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>, backups: Backups, scheduler: BackupScheduler, uploads: UploadStore): Implementation {
+export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>, backups: Backups, scheduler: BackupScheduler, uploads: UploadStore, registries: Registries): Implementation {
   return {
     ...backupMethods(backups, scheduler),
+    ...registryMethods(registries),
     'server.info': (params) => {
       parseParams('server.info', params, {});
       return { ...server, services: { installed: manager.list().length, running: manager.runningCount } };

@@ -257,6 +257,51 @@ export interface RestoreSummary {
 
 export type BackupPhase = 'preparing' | 'stopping' | 'hook' | 'reading' | 'restoring' | 'installing' | 'committing' | 'starting' | 'done';
 
+/** A package registry this host reads (`hearth registry add`). */
+export interface RegistryInfo {
+  name: string;
+  url: string;
+  /** The registry's raw ed25519 key, base64, and its fingerprint. */
+  publicKey: string;
+  fingerprint: string;
+  addedAt: string;
+  /** The highest index version this host has accepted: an older one is refused (REGISTRY_ROLLBACK). */
+  seenVersion: number;
+}
+
+/** One package as registries offer it: the newest version, and every version, newest first. */
+export interface RegistryPackageInfo {
+  registry: string;
+  id: string;
+  title: string;
+  description: string;
+  /** Absolute URL of the icon, or null. */
+  icon: string | null;
+  publisher: string;
+  latest: string;
+  versions: { version: string; size: number; sha256: string; minHearth: string | null; dependencies: Record<string, string> }[];
+  /** The installed version, if any. */
+  installed: string | null;
+}
+
+/** One package an install from registries would install; dependencies come before what needs them. */
+export interface RegistryPlanItem {
+  id: string;
+  version: string;
+  registry: string;
+  size: number;
+  /** The package asked for (the others are its missing dependencies). */
+  requested: boolean;
+}
+
+/** An installed package with a newer version in a registry (same publisher). */
+export interface RegistryUpdate {
+  id: string;
+  registry: string;
+  installed: string;
+  available: string;
+}
+
 export interface HostMethods {
   'server.info': { params: Record<string, never>; result: ServerInfo };
   /**
@@ -299,6 +344,19 @@ export interface HostMethods {
   'action.list': { params: { id: string }; result: { actions: ActionInfo[] } };
   /** Run an action; input values may be strings (from a CLI) and are converted by the schema. */
   'action.run': { params: { id: string; action: string; input?: Record<string, string | number | boolean> }; result: ActionResult };
+  /** Add (or replace) a registry: its index is fetched and verified with `publicKey` first. */
+  'registry.add': { params: { name: string; url: string; publicKey: string }; result: RegistryInfo };
+  'registry.list': { params: Record<string, never>; result: { registries: RegistryInfo[] } };
+  'registry.remove': { params: { name: string }; result: { name: string } };
+  /** Packages whose id, title or description contain every word (all packages without words). */
+  'registry.search': { params: { words?: string[] }; result: { packages: RegistryPackageInfo[] } };
+  /** What `registry.install` with `dependencies: true` would install (for the user to confirm). */
+  'registry.plan': { params: { id: string; range?: string; registry?: string }; result: { plan: RegistryPlanItem[] } };
+  /** Download (resumable, `install.progress` phase `downloading`), verify against the index, install; with `dependencies`, missing ones first. */
+  'registry.install': { params: { id: string; range?: string; registry?: string; allowUntrusted?: boolean; dependencies?: boolean }; result: PackageSummary };
+  'registry.updates': { params: Record<string, never>; result: { updates: RegistryUpdate[] } };
+  /** Update one package, or all (`all: true`), to the newest version its registries offer. */
+  'registry.update': { params: { id?: string; all?: boolean; allowUntrusted?: boolean }; result: { updated: PackageSummary[] } };
   'trust.add': { params: { publicKey: string; name?: string }; result: TrustedKeyInfo };
   'trust.list': { params: Record<string, never>; result: { keys: TrustedKeyInfo[] } };
   'trust.remove': { params: { fingerprint: string }; result: { fingerprint: string } };
@@ -350,7 +408,7 @@ export interface HostMethods {
 }
 
 /** `starting`: an update of a running service waits for the new version to be ready (or rolls back). */
-export type InstallPhase = 'copying' | 'verifying' | 'committing' | 'starting' | 'done';
+export type InstallPhase = 'downloading' | 'copying' | 'verifying' | 'committing' | 'starting' | 'done';
 
 /** What `events.subscribe` delivers, as `event` notifications. */
 export type HostEvent =
@@ -409,4 +467,12 @@ export const HOST_METHODS: readonly HostMethodName[] = [
   'backup.requireBeforeUpdate',
   'backup.scheduleSet',
   'backup.scheduleList',
+  'registry.add',
+  'registry.list',
+  'registry.remove',
+  'registry.search',
+  'registry.plan',
+  'registry.install',
+  'registry.updates',
+  'registry.update',
 ];

@@ -15,7 +15,7 @@ export { MAX_RUN_OUTPUT_BYTES, DEFAULT_RUN_TIMEOUT_MS } from '../context.js';
 export type { HealthCheckSpec, CheckResult, CheckFunction } from '../health.js';
 export { waves } from '../graph.js';
 export { Backoff, type RestartDecision } from '../backoff.js';
-export { satisfies, compareVersions } from '../semver.js';
+export { satisfies, compareVersions, isValidRange } from '../semver.js';
 export { dict, ownValue, parseJsonDict } from '../dict.js';
 export { DEPENDENCIES_KEY } from '../dependencies.js';
 export type { ProvidedDependencies } from '../dependencies.js';

@@ -6,9 +6,11 @@ import { build } from 'esbuild';
 import { HearthError } from '../errors.js';
 
 /** Bundle a package's entry (and the SDK it imports) into one ESM file for the container runtime. */
-export async function bundlePackage(entry: string): Promise<Buffer> {
+export async function bundlePackage(entry: string, packageDir: string): Promise<Buffer> {
   try {
     const result = await build({
+      // esbuild's `// path` comments are relative to this: the package's folder, not wherever pack ran.
+      absWorkingDir: packageDir,
       entryPoints: [entry],
       bundle: true,
       platform: 'node',

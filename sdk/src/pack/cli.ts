@@ -8,6 +8,8 @@ import { initPackage } from './init/init.js';
 import { formatDescription } from './inspect/format.js';
 import { inspectTarget } from './inspect/load.js';
 import { packPackage } from './pack.js';
+import { verifyRebuild } from './rebuild.js';
+import { publishPackage, resignRegistry } from '../registry/publish.js';
 
 const USAGE = `usage:
   hearth-pack init DIR [--template busybox|debian] [--id ID] [--no-install]
@@ -21,6 +23,13 @@ const USAGE = `usage:
   hearth-pack keygen --out KEY.pem                    make an ed25519 signing key (mode 0600)
   hearth-pack pubkey --key KEY.pem                    print its public key, for hearth trust add
   hearth-pack verify FILE.hpk                         check signature and every digest
+  hearth-pack verify --rebuild DIR FILE.hpk           also pack DIR again and compare every member
+  hearth-pack publish FILE.hpk --registry DIR --key REGISTRY.pem [--icon FILE] [--min-hearth V] [--expires-days N]
+                                                      add a version to a registry folder (static files)
+                                                      and sign its index again (version + 1, expiry N
+                                                      days on, default 30)
+  hearth-pack resign --registry DIR --key REGISTRY.pem [--expires-days N]
+                                                      sign the index again with a new expiry (cron it)
   hearth-pack inspect FILE.hpk|DIR                    what will run: each daemon and task with image,
                                                       command, user, requires, health checks, mounts;
                                                       each image's config as imported
@@ -38,6 +47,13 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+function expiresDays(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const days = Number(value);
+  if (!(days >= 0 && days <= 3650)) throw usageError(`--expires-days ${value}: expected a number of days, 0 to 3650`);
+  return days;
+}
+
 async function main(argv: string[]): Promise<void> {
   let parsed;
   try {
@@ -53,6 +69,11 @@ async function main(argv: string[]): Promise<void> {
         template: { type: 'string' },
         id: { type: 'string' },
         'no-install': { type: 'boolean', default: false },
+        rebuild: { type: 'string' },
+        registry: { type: 'string' },
+        icon: { type: 'string' },
+        'min-hearth': { type: 'string' },
+        'expires-days': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -105,6 +126,30 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
+  if (command === 'publish') {
+    const [file] = rest;
+    if (file === undefined || rest.length !== 1 || !values.registry || !values.key) throw usageError('publish takes FILE.hpk --registry DIR --key REGISTRY.pem');
+    const days = expiresDays(values['expires-days']);
+    const published = await publishPackage({
+      hpk: file,
+      registryDir: values.registry,
+      keyPath: values.key,
+      ...(values.icon !== undefined && { icon: values.icon }),
+      ...(values['min-hearth'] !== undefined && { minHearth: values['min-hearth'] }),
+      ...(days !== undefined && { expiresDays: days }),
+    });
+    print(published, `published ${published.id} ${published.version} → ${published.file}; index version ${published.indexVersion}, expires ${published.expires}`);
+    return;
+  }
+
+  if (command === 'resign') {
+    if (rest.length !== 0 || !values.registry || !values.key) throw usageError('resign takes --registry DIR --key REGISTRY.pem');
+    const days = expiresDays(values['expires-days']);
+    const signed = await resignRegistry({ registryDir: values.registry, keyPath: values.key, ...(days !== undefined && { expiresDays: days }) });
+    print(signed, `signed the index of ${values.registry} again: version ${signed.indexVersion}, expires ${signed.expires}`);
+    return;
+  }
+
   if (command === 'inspect') {
     const [target] = rest;
     if (target === undefined || rest.length !== 1) throw usageError('inspect takes one FILE.hpk or package DIR');
@@ -118,6 +163,11 @@ async function main(argv: string[]): Promise<void> {
     const [file] = rest;
     if (file === undefined || rest.length !== 1) throw usageError('verify takes one FILE.hpk');
     const archive = await verifyArchive(file);
+    if (values.rebuild !== undefined) {
+      const same = await verifyRebuild(values.rebuild, file, { cache: !values['no-cache'] });
+      print(same, `ok: ${values.rebuild} rebuilds ${file} byte for byte (${same.members.length} members; signer ${same.signer})`);
+      return;
+    }
     const m = archive.manifest;
     const summary = { id: m.id, title: m.title, version: m.version, signer: archive.signer, images: archive.images.map((i) => ({ id: i.id, size: i.size })) };
     const lines = [`ok: ${m.id} ${m.version} (${m.title})`, `signer ${archive.signer.fingerprint}`, ...archive.images.map((i) => `image ${i.id}: ${mib(i.size)}`)];

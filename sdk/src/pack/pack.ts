@@ -78,7 +78,7 @@ export async function packPackage(options: PackOptions): Promise<PackResult> {
 
   const entry = await readPackageEntry(dir);
   await timed('type-check', () => Promise.resolve(assertTypeChecks(dir, entry)), () => 0);
-  const code = await timed('bundle scripts/index.js', async () => bundlePackage(entry), (c) => c.length);
+  const code = await timed('bundle scripts/index.js', async () => bundlePackage(entry, dir), (c) => c.length);
   const mod = await importBundle(code);
   const manifest = validateManifest(mod['manifest']);
   const specs = await daemonsOf(mod, manifest);

@@ -16,6 +16,7 @@ type Step =
 /** Where each phase sits on the one bar (percent): the upload is half of the way, verifying most of the rest. */
 const PHASE_SPAN: Record<InstallPhase | 'uploading', [number, number]> = {
   uploading: [0, 50],
+  downloading: [0, 50], // a registry install (the store page): the download stands where the upload does
   copying: [50, 60],
   verifying: [60, 88],
   committing: [88, 94],
@@ -24,6 +25,7 @@ const PHASE_SPAN: Record<InstallPhase | 'uploading', [number, number]> = {
 };
 const PHASE_WORDS: Record<InstallPhase | 'uploading', string> = {
   uploading: 'Uploading',
+  downloading: 'Downloading from the registry',
   copying: 'Copying into the store',
   verifying: 'Verifying the signature and every digest',
   committing: 'Committing',

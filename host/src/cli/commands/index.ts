@@ -21,6 +21,7 @@ import { config } from './config.js';
 import { secret } from './secret.js';
 import { backup, restore } from './backup.js';
 import { kube } from './kube.js';
+import { registry, search, updates } from './registry.js';
 
 /** In the order `hearth --help` lists them. */
-export const COMMANDS: readonly Command[] = [install, trust, uninstall, list, info, server, start, stop, status, stats, restart, execCommand, cp, actions, action, logs, config, secret, backup, restore, net, ca, kube];
+export const COMMANDS: readonly Command[] = [install, trust, uninstall, list, info, server, start, stop, status, stats, restart, execCommand, cp, actions, action, logs, config, secret, backup, restore, net, ca, registry, search, updates, kube];

@@ -9,7 +9,7 @@ import { CACHE_DIR, ImageCache, type CachedBuild } from './cache.js';
 import { DEFAULT_IMAGE_CONFIG, RECIPE } from './defaults.js';
 import { InputDigest } from './digest.js';
 import { imageError, inImage } from './errors.js';
-import { mksquashfs, unsquashfs } from './squashfs.js';
+import { imageEpoch, mksquashfs, unsquashfs } from './squashfs.js';
 
 export interface BuiltImage {
   squashfs: string;
@@ -43,7 +43,7 @@ export async function buildImage(packageDir: string, id: string, decl: ImageDecl
   const cache = new ImageCache(join(packageDir, CACHE_DIR), id);
   const driver = baseSource(packageDir, source);
   const owners = process.getuid?.() === 0;
-  const baseInputs = new InputDigest(`${RECIPE}\nbase\n${JSON.stringify(source)}\n${owners}\n`);
+  const baseInputs = new InputDigest(`${RECIPE}@${imageEpoch()}\nbase\n${JSON.stringify(source)}\n${owners}\n`);
   await inImage(id, driver.field, () => driver.digest(baseInputs));
   const baseDigest = baseInputs.hex();
 
@@ -59,7 +59,7 @@ export async function buildImage(packageDir: string, id: string, decl: ImageDecl
   const adds = decl.add ?? [];
   if (adds.length === 0) return { squashfs: base.squashfs, config: base.config, cached: baseCached, baseCached };
 
-  const inputs = new InputDigest(`${RECIPE}\nimage\n${baseDigest}\n${JSON.stringify(adds)}\n`);
+  const inputs = new InputDigest(`${RECIPE}@${imageEpoch()}\nimage\n${baseDigest}\n${JSON.stringify(adds)}\n`);
   for (const [i, { from }] of adds.entries()) await inImage(id, `add[${i}].from`, () => inputs.tree(sourcePath(packageDir, from)), 'build the files the image adds first, or fix the path');
   const digest = inputs.hex();
   const cachedImage = useCache ? await cache.lookup('image', digest) : null;

@@ -11,6 +11,6 @@ export const DEFAULT_IMAGE_CONFIG: ImageConfig = {
 
 /**
  * Bumped when the way images are built changes, so cached builds are not reused.
- * 2: bases cached apart from added files.
+ * 2: bases cached apart from added files. 3: fixed times in the squashfs (see `imageEpoch`).
  */
-export const RECIPE = 'hearth-image-2';
+export const RECIPE = 'hearth-image-3';

@@ -24,7 +24,7 @@ async function inspectArchive(path: string): Promise<{ description: PackageDescr
 
 /** A package folder, without building it: its code bundled, image configs read from the sources (OCI, docker save) or their defaults. */
 async function inspectFolder(dir: string): Promise<PackageDescription> {
-  const code = await bundlePackage(await readPackageEntry(dir));
+  const code = await bundlePackage(await readPackageEntry(dir), dir);
   const evaluated = await evaluatePackage(code, dir);
   const manifest = validateManifest(evaluated.manifest);
   const configs = new Map<string, ImageConfig>();
