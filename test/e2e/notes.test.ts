@@ -3,8 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { LogEntry, PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
+import type { LogEntry, PackageSummary, RegistryUpdate, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
+import { RegistryServer, servedRegistry } from '../support/registry-server.js';
 import { keygen, packDir, packExample, packVersion } from '../support/packages.js';
 import { EXAMPLES, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
@@ -26,6 +27,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from
   let key: string;
   let archive: string;
   let hearthd: TestHearthd;
+  let registry: RegistryServer | undefined;
 
   const url = async (): Promise<string> => (await hearthd.json<ServiceStatus>('status', ID)).interfaces[0]!.url;
   const notes = async (): Promise<{ body: string; created_at?: string }[]> => (await (await fetch(`${await url()}notes`)).json()) as { body: string }[];
@@ -50,6 +52,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from
   afterAll(async () => {
     await hearthd?.cli('uninstall', ID, '--purge', '--yes');
     await hearthd?.[Symbol.asyncDispose]();
+    await registry?.[Symbol.asyncDispose]();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
@@ -132,14 +135,18 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from
     await hearthd.json('uninstall', ID, '--purge', '--yes');
   });
 
-  test('updating 1.0.0 with data to 1.1.0 runs its schema migration and keeps the data', async () => {
-    await hearthd.json('install', archive);
+  test('from a registry: notes installed by name and range, its update to 1.1.0 listed and applied, the schema migrated and the data kept', async () => {
+    const v11 = await packVersion(ID, '1.1.0', key, join(work, 'notes-1.1.0.hpk'), 'build.sh');
+    const { server, pubkey } = await servedRegistry(work, [archive, v11]);
+    registry = server;
+    await hearthd.json('registry', 'add', 'main', server.url, '--key', pubkey);
+    expect(await hearthd.json<PackageSummary>('install', `${ID}@~1.0`)).toMatchObject({ id: ID, version: '1.0.0' });
     await startReady();
     await fetch(`${await url()}notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: 'kept across the update' }) });
     expect((await notes())[0]).not.toHaveProperty('created_at');
 
-    const v11 = await packVersion(ID, '1.1.0', key, join(work, 'notes-1.1.0.hpk'), 'build.sh');
-    expect(await hearthd.json<PackageSummary>('update', ID, v11)).toMatchObject({ version: '1.1.0', updatedFrom: '1.0.0' });
+    expect(await hearthd.json<RegistryUpdate[]>('updates')).toEqual([{ id: ID, registry: 'main', installed: '1.0.0', available: '1.1.0' }]);
+    expect(await hearthd.json<PackageSummary>('update', ID)).toMatchObject({ version: '1.1.0', updatedFrom: '1.0.0' });
     await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', ID)).ready, READY).toBe(true);
     const migrated = await notes();
     expect(migrated.map((n) => n.body)).toEqual(['kept across the update']);

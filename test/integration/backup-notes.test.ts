@@ -71,5 +71,9 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: a hot backup with a Postgr
     expect(back.length).toBeLessThanOrEqual(atEnd);
     const bodies = back.slice(1).map((n) => n.body);
     expect(bodies).toEqual(bodies.map((_, i) => `written ${i}`));
+    // And PostgreSQL itself, asked directly: the table reads whole (a torn page would fail the scan), its count the app's.
+    const counted = await hearthd.cli('exec', ID, '--daemon', 'db', '--user', 'postgres', '--', '/usr/lib/postgresql/15/bin/psql', '-h', '/run/postgresql', '-At', '-c', 'SELECT count(*) FROM notes');
+    expect(counted.exitCode, counted.stderr).toBe(0);
+    expect(Number(counted.stdout.trim())).toBe(back.length);
   });
 });

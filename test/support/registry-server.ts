@@ -1,8 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
+import { execa } from 'execa';
+import { PACK_TIMEOUT_MS, keygen } from './packages.js';
+import { HEARTH_PACK } from './repo.js';
 
 /** Time for the bytes sent before a cut to reach the client, so the cut lands mid-transfer and not before. */
 const CUT_DELAY_MS = 200;
@@ -69,4 +72,16 @@ export class RegistryServer implements AsyncDisposable {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/**
+ * A registry in `dir` with `archives` published by `hearth-pack publish`, signed with a new key,
+ * served on 127.0.0.1; `pubkey` is the file `hearth registry add … --key` takes.
+ */
+export async function servedRegistry(dir: string, archives: string[]): Promise<{ server: RegistryServer; pubkey: string }> {
+  const pem = await keygen(join(dir, 'registry.pem'));
+  for (const hpk of archives) await execa('node', [HEARTH_PACK, 'publish', hpk, '--registry', join(dir, 'registry'), '--key', pem, '--json'], { timeout: PACK_TIMEOUT_MS });
+  const pubkey = join(dir, 'registry.pub');
+  await writeFile(pubkey, `${(await execa('node', [HEARTH_PACK, 'pubkey', '--key', pem])).stdout}\n`);
+  return { server: await RegistryServer.start(join(dir, 'registry')), pubkey };
 }

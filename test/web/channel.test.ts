@@ -6,16 +6,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { RpcDispatcher } from '@hearth/sdk/rpc';
 import type { ServiceStatus } from '@hearth/sdk/contract';
-import { createLogger } from '../../host/src/log.js';
-import { StaticAssets } from '../../host/src/web/assets.js';
-import { WebAuth } from '../../host/src/web/auth.js';
-import { PasswordFile } from '../../host/src/web/password.js';
-import { SetupCode } from '../../host/src/web/setup-code.js';
 import { WebServer } from '../../host/src/web/server.js';
-import { UploadStore } from '../../host/src/store/uploads.js';
-import { REPO } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 import { VIEWPORTS, hasChromium, launchChromium, setPasswordOnFirstVisit } from './browser.js';
+import { scriptedWebServer } from './scripted-host.js';
 
 const ID = 'app';
 /** How often the scripted host flips the service's state and writes a log line. */
@@ -49,11 +43,7 @@ describe.skipIf(skipUnless({ chromium: hasChromium }))('live views share one con
         notify('service.log', { entry: { daemon: 'main', stream: 'stdout', line: `line ${tick}`, time: Date.now() } });
       }
     }, TICK_MS);
-    const setup = new SetupCode(join(dir, 'setup-code'));
-    await setup.ensure();
-    const auth = new WebAuth(new PasswordFile(join(dir, 'password.json')), setup, false, () => Date.now());
-    const uploads = await UploadStore.open(join(dir, 'uploads'), 1024);
-    server = await WebServer.listen({ host: '127.0.0.1', port: 0, dispatcher, uploads, auth, assets: await StaticAssets.load(join(REPO, 'web/dist')), hostNames: new Set(), tls: null, logger: createLogger({ component: 'test' }) });
+    server = await scriptedWebServer(dir, dispatcher);
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -1,21 +1,15 @@
 // No hearthd and no registry: the dashboard's own web server with a scripted dispatcher, in a real Chromium.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RegistryPackageInfo } from '@hearth/sdk/contract';
 import { RpcDispatcher } from '@hearth/sdk/rpc';
-import { createLogger } from '../../host/src/log.js';
-import { StaticAssets } from '../../host/src/web/assets.js';
-import { WebAuth } from '../../host/src/web/auth.js';
-import { PasswordFile } from '../../host/src/web/password.js';
-import { SetupCode } from '../../host/src/web/setup-code.js';
 import { WebServer } from '../../host/src/web/server.js';
-import { UploadStore } from '../../host/src/store/uploads.js';
-import { REPO } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
-import { VIEWPORTS, hasChromium, launchChromium, seriousAxeViolations } from './browser.js';
+import { VIEWPORTS, hasChromium, launchChromium, seriousAxeViolations, setPasswordOnFirstVisit } from './browser.js';
+import { scriptedWebServer } from './scripted-host.js';
 
 const MIB = 1024 * 1024;
 const KEY = Buffer.alloc(32, 1).toString('base64');
@@ -54,19 +48,10 @@ describe.skipIf(skipUnless({ chromium: hasChromium }))('the dashboard store page
       installed.set(id, id === 'hello-world' ? '1.1.0' : '1.0.0');
       return { id, title: id, version: installed.get(id), signer: 'f'.repeat(64), ...(id === 'hello-world' && { updatedFrom: '1.0.0' }) };
     });
-    const setup = new SetupCode(join(dir, 'setup-code'));
-    await setup.ensure();
-    const auth = new WebAuth(new PasswordFile(join(dir, 'password.json')), setup, false, () => Date.now());
-    const uploads = await UploadStore.open(join(dir, 'uploads'), 1024);
-    server = await WebServer.listen({ host: '127.0.0.1', port: 0, dispatcher, uploads, auth, assets: await StaticAssets.load(join(REPO, 'web/dist')), hostNames: new Set(), tls: null, logger: createLogger({ component: 'test' }) });
+    server = await scriptedWebServer(dir, dispatcher);
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: VIEWPORTS.desktop })).newPage();
-    await page.goto(server.url);
-    await page.getByLabel('Setup code').fill((await readFile(join(dir, 'setup-code'), 'utf8')).trim());
-    await page.getByLabel('Password', { exact: true }).fill('a dashboard password');
-    await page.getByLabel('Password again').fill('a dashboard password');
-    await page.getByRole('button', { name: 'Set password and sign in' }).click();
-    await page.getByRole('heading', { name: 'Services' }).waitFor();
+    await setPasswordOnFirstVisit(page, server.url, join(dir, 'setup-code'), 'a dashboard password');
     await page.getByRole('link', { name: 'Store' }).click();
     await page.getByRole('heading', { name: 'Store' }).waitFor();
   });

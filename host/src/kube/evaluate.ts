@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runSandboxedNode } from '@hearth/sdk/system';
 import { HearthError, type DaemonSpec } from '@hearth/sdk/contract';
 import type { RenderedFile } from './model.js';
 
@@ -50,10 +50,6 @@ for (const spec of specs) {
 process.stdout.write(JSON.stringify({ specs, files }));
 `;
 
-function permissionFlag(): string {
-  return process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
-}
-
 /**
  * The daemons and rendered files of a package module, for given settings and secret values. The
  * code may come from someone else's archive, so it runs as hearth-pack inspect runs it: a child
@@ -65,15 +61,7 @@ export async function evaluateForExport(code: Buffer, settings: Record<string, u
     await writeFile(join(dir, 'index.mjs'), code);
     await writeFile(join(dir, 'evaluate.mjs'), EVALUATOR);
     await writeFile(join(dir, 'input.json'), JSON.stringify({ settings, secrets }), { mode: 0o600 });
-    const result = await execa(process.execPath, [permissionFlag(), `--allow-fs-read=${dir}`, '--no-warnings', join(dir, 'evaluate.mjs')], {
-      cwd: dir,
-      timeout: EVALUATE_TIMEOUT_MS,
-      maxBuffer: MAX_OUTPUT_BYTES,
-      reject: false,
-      env: {},
-      extendEnv: false,
-      stdin: 'ignore',
-    });
+    const result = await runSandboxedNode(dir, 'evaluate.mjs', { timeoutMs: EVALUATE_TIMEOUT_MS, maxOutputBytes: MAX_OUTPUT_BYTES });
     if (result.exitCode !== 0) {
       const missing = /NO_SECRET_VALUE (\S+) (\S+) (\S+)/.exec(result.stderr);
       if (missing !== null) {

@@ -2,3 +2,4 @@
 export * from './log.js';
 export * from './mounts.js';
 export * from './cgroup.js';
+export * from './sandboxed-node.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runSandboxedNode } from '../../system/sandboxed-node.js';
 import type { DaemonSpec } from '../../daemons.js';
 import { HearthError } from '../../errors.js';
 
@@ -25,11 +25,6 @@ function childError(stderr: string): string | null {
   return line === undefined ? null : `${line}${code ? ` (${code})` : ''}`;
 }
 
-/** Node's permission model flag: --permission from Node 22, --experimental-permission before. */
-function permissionFlag(): string {
-  return process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
-}
-
 /**
  * The daemons a package's bundled code declares, from its `main`. The code may come from an
  * archive someone else signed, so it runs in a child Node under the permission model: it reads
@@ -40,15 +35,7 @@ export async function evaluatePackage(code: Buffer, what: string): Promise<{ man
   try {
     await writeFile(join(dir, 'index.mjs'), code);
     await writeFile(join(dir, 'evaluate.mjs'), EVALUATOR);
-    const result = await execa(process.execPath, [permissionFlag(), `--allow-fs-read=${dir}`, '--no-warnings', join(dir, 'evaluate.mjs')], {
-      cwd: dir,
-      timeout: EVALUATE_TIMEOUT_MS,
-      maxBuffer: MAX_OUTPUT_BYTES,
-      reject: false,
-      env: {},
-      extendEnv: false,
-      stdin: 'ignore',
-    });
+    const result = await runSandboxedNode(dir, 'evaluate.mjs', { timeoutMs: EVALUATE_TIMEOUT_MS, maxOutputBytes: MAX_OUTPUT_BYTES });
     if (result.exitCode !== 0) {
       const why = result.timedOut ? `did not finish within ${EVALUATE_TIMEOUT_MS / 1000} s` : childError(result.stderr) ?? result.shortMessage;
       throw new HearthError('PACK_FAILED', `${what}: the package's main() failed: ${why}`, { hint: 'main must return Daemons.of(manifest).add(...) without reading files or the network' });
