@@ -166,8 +166,8 @@ describe.skipIf(skipUnless({ root: isRoot }))('hello-world end to end, through t
       expect(result.exitCode).toBe(1);
       const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; hint: string } };
       expect(error.code).toBe('UPDATE_FAILED');
-      expect(error.message).toMatch(/^hello-world 1\.3\.0 did not become ready \(.*exited with code 1.*\); rolled back to 1\.0\.0, which is starting again$/);
-      expect(error.hint).toContain('volumes were not rolled back');
+      expect(error.message).toMatch(/^hello-world 1\.3\.0 did not become ready \(.*exited with code 1.*\); rolled back to 1\.0\.0, code and data restored: the volumes are as they were before the update; it is starting again$/);
+      expect(error.hint).toBe('see `hearth logs hello-world`');
 
       await expect.poll(async () => (await hearthd.json<ServiceStatus>('status', 'hello-world')).ready, { timeout: 30_000 }).toBe(true);
       const status = await hearthd.json<ServiceStatus>('status', 'hello-world');
