@@ -89,7 +89,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('hearthd killed while restic is ba
   }, 600_000);
 
   afterEach((context) => {
-    if (context.task.result?.state === 'fail') process.stderr.write(`failed at ${step}; hearthd log:\n${hearthd.log.split('\n').slice(-40).join('\n')}\n`);
+    hearthd.reportFailure(context, step);
   });
 
   afterAll(async () => {

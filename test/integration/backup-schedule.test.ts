@@ -28,7 +28,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('scheduled backups', () => {
   }, 600_000);
 
   afterEach((context) => {
-    if (context.task.result?.state === 'fail') process.stderr.write(`failed at ${step}; hearthd log:\n${hearthd.log.split('\n').slice(-40).join('\n')}\n`);
+    hearthd.reportFailure(context, step);
   });
 
   afterAll(async () => {

@@ -36,7 +36,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('crash safety: kill -9 of hearthd 
     try {
       await expect.poll(async () => (await status()).ready, POLL).toBe(true);
     } catch (error) {
-      throw new Error(`not ready: ${JSON.stringify(await status())}\nhearthd log:\n${hearthd.log.split('\n').slice(-40).join('\n')}`, { cause: error });
+      throw new Error(`not ready: ${JSON.stringify(await status())}\nhearthd log:\n${hearthd.logTail()}`, { cause: error });
     }
   };
   const expectOneContainerRunning = async (): Promise<number> => {

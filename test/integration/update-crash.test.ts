@@ -58,7 +58,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('crash safety of updates: hearthd 
     await hearthd.launch({ HEARTH_CRASH_AT: point });
     step = 'the call';
     const hung = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the call hung at ${point}; hearthd log:\n${hearthd.log.split('\n').slice(-40).join('\n')}`)), CALL_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new Error(`the call hung at ${point}; hearthd log:\n${hearthd.logTail()}`)), CALL_TIMEOUT_MS);
     });
     const result = await Promise.race([action(), hung]).finally(() => clearTimeout(timer));
     // The CLI loses hearthd mid-call; a call that answered means the crash point was never reached.
@@ -129,7 +129,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('crash safety of updates: hearthd 
 
   // Uninstalled after each test, and nothing of it may be left: container, cgroups, mounts, files.
   afterEach(async (context) => {
-    if (context.task.result?.state === 'fail') process.stderr.write(`failed at step ${step}; hearthd log:\n${hearthd.log.split('\n').slice(-40).join('\n')}\n`);
+    hearthd.reportFailure(context, step);
     await hearthd.cli('uninstall', ID, '--purge', '--yes');
     expect(await containerRunning(join(hearthd.dataDir, 'lxc'), `hearth-${ID}`)).toBe(false);
     await expect.poll(() => containerProcesses.filter(processAlive), POLL).toEqual([]);

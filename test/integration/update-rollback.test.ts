@@ -47,7 +47,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('updates that fail roll the volume
   }, 600_000);
 
   afterEach(async (context) => {
-    if (context.task.result?.state === 'fail') process.stderr.write(`failed at ${step}; hearthd log:\n${hearthd.log.split('\n').slice(-40).join('\n')}\n`);
+    hearthd.reportFailure(context, step);
     await hearthd.cli('uninstall', ID, '--purge', '--yes');
     expect(await containerRunning(join(hearthd.dataDir, 'lxc'), `hearth-${ID}`)).toBe(false);
   });

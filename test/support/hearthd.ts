@@ -96,6 +96,16 @@ export class TestHearthd implements AsyncDisposable {
     return this.output;
   }
 
+  /** hearthd's last lines of output, for the message of a test that failed. */
+  logTail(lines = 40): string {
+    return this.output.split('\n').slice(-lines).join('\n');
+  }
+
+  /** In an afterEach: when the test failed, the step it was at and hearthd's last lines, on stderr. */
+  reportFailure(context: { task: { result?: { state: string } } }, step: string): void {
+    if (context.task.result?.state === 'fail') process.stderr.write(`failed at step ${step}; hearthd log:\n${this.logTail()}\n`);
+  }
+
   get pid(): number | undefined {
     return this.process?.pid;
   }
