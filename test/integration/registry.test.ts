@@ -2,14 +2,13 @@ import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/pro
 import { createHash, createPrivateKey } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PackageSummary, RegistryInfo, RegistryPackageInfo, RegistryUpdate, ServiceStatus, ServiceSummary } from '@hearth/sdk/contract';
 import { parseIndexPayload, signIndex, type RegistryIndex } from '@hearth/sdk/registry';
 import { TestHearthd } from '../support/hearthd.js';
 import { PACK_TIMEOUT_MS, keygen, packExample, packVersion } from '../support/packages.js';
-import { RegistryServer } from '../support/registry-server.js';
-import { HEARTH_PACK, isRoot } from '../support/repo.js';
+import { RegistryServer, servedRegistry } from '../support/registry-server.js';
+import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
 const PORT_BASE = 19_000 + Math.floor(Math.random() * 10_000);
@@ -23,7 +22,6 @@ describe.skipIf(skipUnless({ root: isRoot }))('installing from a registry served
   let server: RegistryServer;
   let hearthd: TestHearthd;
 
-  const publish = (hpk: string) => execa('node', [HEARTH_PACK, 'publish', hpk, '--registry', registryDir, '--key', registryPem, '--json'], { timeout: PACK_TIMEOUT_MS });
   const currentIndex = async (): Promise<RegistryIndex> => parseIndexPayload((JSON.parse(await readFile(join(registryDir, 'index.json'), 'utf8')) as { payload: string }).payload);
   /** What the registry's operator (or an attacker with its key) would publish: the index changed, signed again. */
   const resign = async (change: (index: RegistryIndex) => void): Promise<void> => {
@@ -47,20 +45,14 @@ describe.skipIf(skipUnless({ root: isRoot }))('installing from a registry served
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-registry-'));
-    registryDir = join(work, 'registry');
     const publisher = await keygen(join(work, 'publisher.pem'));
-    registryPem = await keygen(join(work, 'registry.pem'));
     const v1 = await packExample('hello-world', publisher, join(work, 'hello-1.0.0.hpk'));
     const v2 = await packVersion('hello-world', '1.1.0', publisher, join(work, 'hello-1.1.0.hpk'));
     otherSigned = await packVersion('hello-world', '1.1.0', await keygen(join(work, 'other.pem')), join(work, 'hello-1.1.0-other.hpk'));
-    await publish(v1);
-    await publish(v2);
-    await publish(await packExample('status-page', publisher, join(work, 'status-page.hpk')));
-    server = await RegistryServer.start(registryDir);
+    const served = await servedRegistry(work, [v1, v2, await packExample('status-page', publisher, join(work, 'status-page.hpk'))]);
+    ({ server, root: registryDir, pem: registryPem } = served);
     hearthd = await TestHearthd.start(PORT_BASE);
     await hearthd.trust(publisher);
-    const { stdout } = await execa('node', [HEARTH_PACK, 'pubkey', '--key', registryPem]);
-    await writeFile(join(work, 'registry.pub'), `${stdout}\n`);
   }, 3 * PACK_TIMEOUT_MS);
 
   afterAll(async () => {

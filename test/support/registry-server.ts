@@ -75,13 +75,14 @@ export class RegistryServer implements AsyncDisposable {
 }
 
 /**
- * A registry in `dir` with `archives` published by `hearth-pack publish`, signed with a new key,
- * served on 127.0.0.1; `pubkey` is the file `hearth registry add … --key` takes.
+ * A registry in `<dir>/registry` with `archives` published by `hearth-pack publish`, signed with a
+ * new key (`pem`), served on 127.0.0.1; `pubkey` is the file `hearth registry add … --key` takes.
  */
-export async function servedRegistry(dir: string, archives: string[]): Promise<{ server: RegistryServer; pubkey: string }> {
+export async function servedRegistry(dir: string, archives: string[]): Promise<{ server: RegistryServer; root: string; pem: string; pubkey: string }> {
+  const root = join(dir, 'registry');
   const pem = await keygen(join(dir, 'registry.pem'));
-  for (const hpk of archives) await execa('node', [HEARTH_PACK, 'publish', hpk, '--registry', join(dir, 'registry'), '--key', pem, '--json'], { timeout: PACK_TIMEOUT_MS });
+  for (const hpk of archives) await execa('node', [HEARTH_PACK, 'publish', hpk, '--registry', root, '--key', pem, '--json'], { timeout: PACK_TIMEOUT_MS });
   const pubkey = join(dir, 'registry.pub');
   await writeFile(pubkey, `${(await execa('node', [HEARTH_PACK, 'pubkey', '--key', pem])).stdout}\n`);
-  return { server: await RegistryServer.start(join(dir, 'registry')), pubkey };
+  return { server: await RegistryServer.start(root), root, pem, pubkey };
 }
