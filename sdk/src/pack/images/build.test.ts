@@ -9,10 +9,16 @@ import { buildImage } from './build.js';
 import { InputDigest } from './digest.js';
 
 let dir: string;
+const machineStore = process.env['HEARTH_PACK_CACHE'];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hearth-cache-'));
+  process.env['HEARTH_PACK_CACHE'] = join(dir, 'machine'); // never the real /var/cache/hearth-pack
 });
-afterEach(() => rm(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  if (machineStore === undefined) delete process.env['HEARTH_PACK_CACHE'];
+  else process.env['HEARTH_PACK_CACHE'] = machineStore;
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** A rootfs tarball in the package folder holding one file with `text`. */
 async function rootfs(name: string, text: string): Promise<string> {
@@ -33,6 +39,19 @@ test('rebuilding image app keeps the cached build of image app-server (ids that 
   await rootfs('app', 'two'); // app changes: its older build is superseded, app-server's is not
   expect((await buildImage(dir, 'app', app, work)).cached).toBe(false);
   expect((await buildImage(dir, 'app-server', server, work)).cached).toBe(true);
+});
+
+test('a second package folder with the same source reuses the base the first one built', async () => {
+  await mkdir(join(dir, 'one'));
+  await mkdir(join(dir, 'two'));
+  const tar = await rootfs('shared', 'shared');
+  for (const pkg of ['one', 'two']) await execa('cp', [join(dir, tar), join(dir, pkg, tar)]);
+  const decl: ImageDeclaration = { source: { type: 'tarball', path: tar } };
+  expect(await buildImage(join(dir, 'one'), 'main', decl, join(dir, 'work'))).toMatchObject({ baseCached: false });
+  const second = await buildImage(join(dir, 'two'), 'other', decl, join(dir, 'work'));
+  expect(second).toMatchObject({ baseCached: true });
+  expect(second.squashfs.startsWith(join(dir, 'machine', 'bases'))).toBe(true);
+  expect(await catIn(second.squashfs, 'etc/motd')).toBe('shared');
 });
 
 /** The content of `path` inside a squashfs. */
@@ -110,10 +129,18 @@ test('a source file that changed after it was hashed is refused, naming it', asy
   await expect(inputs.assertUnchanged()).rejects.toMatchObject({ code: 'PACK_FAILED', message: `${file} changed while it was packed` });
 });
 
-test('a debootstrap image in a folder whose path has a space is refused before debootstrap runs, naming the image', async () => {
+test('a debootstrap image in a folder whose path has a space is built in the base store, which has none', async () => {
   const spaced = join(dir, 'my package');
   await mkdir(spaced);
-  const error = await buildImage(spaced, 'db', { source: { type: 'debootstrap', suite: 'bookworm' } }, join(dir, 'work')).catch((e: unknown) => e);
+  const error = await buildImage(spaced, 'db', { source: { type: 'debootstrap', suite: 'bookworm', mirror: 'http://127.0.0.1:9/debian' } }, join(dir, 'work')).catch((e: unknown) => e);
+  // Debootstrap ran (and found no mirror on the discard port): the package folder's space did not matter.
+  expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'db', field: 'images.db.source' } });
+  expect((error as Error).message).toMatch(/debootstrap bookworm failed|debootstrap needs root/);
+});
+
+test('a base store whose path has a space is refused before debootstrap runs, naming the image', async () => {
+  process.env['HEARTH_PACK_CACHE'] = join(dir, 'my bases');
+  const error = await buildImage(dir, 'db', { source: { type: 'debootstrap', suite: 'bookworm' } }, join(dir, 'work')).catch((e: unknown) => e);
   expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'db', field: 'images.db.source' } });
   expect((error as Error).message).toMatch(/the path has whitespace|debootstrap needs root/);
 });

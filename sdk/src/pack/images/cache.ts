@@ -12,8 +12,9 @@ const LEGACY_ENTRY = /^(.+)-[0-9a-f]{32}$/;
 
 /**
  * `base`: the slow part of an image (debootstrap, an OCI or docker import, a tarball), built from
- * the source alone. `image`: the base with the image's `add`ed files on top. Editing an added
- * file builds a new `image` from the cached `base`.
+ * the source alone — now kept per machine in the BaseStore; a package folder's own `base-*`
+ * entries (made by earlier versions of hearth-pack) are still read. `image`: the base with the
+ * image's `add`ed files on top. Editing an added file builds a new `image` from the cached `base`.
  */
 export type CacheKind = 'base' | 'image';
 
@@ -24,10 +25,8 @@ export interface CachedBuild {
   owners: boolean;
 }
 
-interface Meta {
-  config: ImageConfig;
-  owners: boolean;
-}
+/** What a cached build records beside its squashfs. */
+export type BuildMeta = Omit<CachedBuild, 'squashfs'>;
 
 /** One image's builds in `<package>/.hearth-cache/images/<image id>/<kind>-<digest>/`. */
 export class ImageCache {
@@ -47,7 +46,7 @@ export class ImageCache {
   async lookup(kind: CacheKind, digest: string): Promise<CachedBuild | null> {
     const dir = this.entry(kind, digest);
     if (!existsSync(join(dir, 'meta.json'))) return null;
-    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
+    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as BuildMeta;
     return { squashfs: join(dir, 'image.squashfs'), config: meta.config, owners: meta.owners };
   }
 
@@ -64,7 +63,7 @@ export class ImageCache {
    * earlier builds of the same kind. Only this image's own folder is pruned, never another
    * image's, even one whose id starts with this one's.
    */
-  async commit(kind: CacheKind, digest: string, staging: string, meta: Meta): Promise<CachedBuild> {
+  async commit(kind: CacheKind, digest: string, staging: string, meta: BuildMeta): Promise<CachedBuild> {
     await writeFile(join(staging, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
     const target = this.entry(kind, digest);
     for (const old of await readdir(this.dir)) {
@@ -84,7 +83,7 @@ export class ImageCache {
 }
 
 /** Whether a process exists (a staging folder of a pack that crashed is left by a dead pid). */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
