@@ -80,6 +80,15 @@ test('a lookup marks the base used, so it outlives one that was not', async () =
   expect(existsSync(entryA)).toBe(true);
 });
 
+test('a base built elsewhere is adopted as a copy, found by its digest afterwards', async () => {
+  const store = new BaseStore(root);
+  const elsewhere = join(root, 'old-cache.squashfs');
+  await writeFile(elsewhere, 'old');
+  const adopted = await store.adopt(DIGEST_A, { squashfs: elsewhere, ...META });
+  expect(await readFile(adopted.squashfs, 'utf8')).toBe('old');
+  expect((await store.lookup(DIGEST_A))?.squashfs).toBe(adopted.squashfs);
+});
+
 test('the store is HEARTH_PACK_CACHE when set, /var/cache/hearth-pack for root, else the user cache', () => {
   expect(defaultBaseStoreRoot({ HEARTH_PACK_CACHE: '/srv/bases' }, 0)).toBe('/srv/bases');
   expect(defaultBaseStoreRoot({}, 0)).toBe('/var/cache/hearth-pack');

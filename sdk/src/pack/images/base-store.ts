@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, type BuildMeta, type CachedBuild } from './cache.js';
@@ -72,6 +72,18 @@ export class BaseStore {
     }
     await this.prune(target);
     return { squashfs: join(target, 'image.squashfs'), ...meta };
+  }
+
+  /** Store a copy of a base built elsewhere (a package folder's own cache, from before the store). */
+  async adopt(digest: string, built: CachedBuild): Promise<CachedBuild> {
+    const staging = await this.staging(digest);
+    try {
+      await copyFile(built.squashfs, join(staging, 'image.squashfs'));
+      return await this.commit(digest, staging, { config: built.config, owners: built.owners }, false);
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** Bases unused for BASE_UNUSED_MS, and staging folders of packs that died, except `keep`. */

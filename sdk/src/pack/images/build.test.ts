@@ -1,11 +1,12 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { HearthError } from '../../errors.js';
 import type { ImageDeclaration } from '../../manifest.js';
 import { buildImage } from './build.js';
+import { CACHE_DIR, ImageCache } from './cache.js';
 import { InputDigest } from './digest.js';
 
 let dir: string;
@@ -52,6 +53,22 @@ test('a second package folder with the same source reuses the base the first one
   expect(second).toMatchObject({ baseCached: true });
   expect(second.squashfs.startsWith(join(dir, 'machine', 'bases'))).toBe(true);
   expect(await catIn(second.squashfs, 'etc/motd')).toBe('shared');
+});
+
+test("a base in the package's own cache (from hearth-pack before the base store) is reused and moved into the store", async () => {
+  const decl: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('legacy', 'legacy') } };
+  const built = await buildImage(dir, 'main', decl, join(dir, 'work'));
+  // As an earlier hearth-pack left it: the base in .hearth-cache/images/main/base-<digest>/, none in the store.
+  const storeEntry = dirname(built.squashfs);
+  const legacy = new ImageCache(join(dir, CACHE_DIR), 'main');
+  const staging = await legacy.staging('base', basename(storeEntry));
+  await execa('cp', [built.squashfs, join(staging, 'image.squashfs')]);
+  await legacy.commit('base', basename(storeEntry), staging, { config: built.config, owners: process.getuid?.() === 0 });
+  await rm(join(dir, 'machine'), { recursive: true });
+  const again = await buildImage(dir, 'main', decl, join(dir, 'work'));
+  expect(again).toMatchObject({ baseCached: true });
+  expect(again.squashfs).toBe(built.squashfs);
+  expect(await catIn(again.squashfs, 'etc/motd')).toBe('legacy');
 });
 
 /** The content of `path` inside a squashfs. */

@@ -48,8 +48,10 @@ export async function buildImage(packageDir: string, id: string, decl: ImageDecl
   await inImage(id, driver.field, () => driver.digest(baseInputs));
   const baseDigest = baseInputs.hex();
 
-  // A package folder's own base (from hearth-pack before the BaseStore) still counts as cached.
-  let base = useCache ? ((await bases.lookup(baseDigest)) ?? (await cache.lookup('base', baseDigest))) : null;
+  let base = useCache ? await bases.lookup(baseDigest) : null;
+  // A package folder's own base, from hearth-pack before the store: moved into the store.
+  const legacy = useCache && base === null ? await cache.lookup('base', baseDigest) : null;
+  if (legacy) base = await bases.adopt(baseDigest, legacy);
   const baseCached = base !== null;
   base ??= await inImage(id, 'source', async () => {
     const staging = await bases.staging(baseDigest);
