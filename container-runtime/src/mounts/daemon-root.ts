@@ -1,11 +1,11 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { execa } from 'execa';
 import { HearthError } from '@hearth/sdk';
 import { errorMessage } from '@hearth/sdk/contract';
 import { MOUNT_TIMEOUT_MS, pointsUnder, readMountTable } from '@hearth/sdk/system';
 import { inside } from '../files/transfer.js';
 import { etcFiles, type NetworkIdentity } from './host-files.js';
+import { runCommand } from '../commands/run-command.js';
 
 /** The container's shared filesystems every daemon sees, whatever its image. */
 export const SHARED_DIRS = ['proc', 'dev', 'run', 'sys'] as const;
@@ -128,7 +128,7 @@ export class DaemonRoot {
     const sources: Record<(typeof SHARED_DIRS)[number], string> = { proc: '/proc', dev: '/dev', run: options.runDir, sys: '/sys' };
     const shared = await Promise.all(SHARED_DIRS.map(async (d) => ({ source: sources[d], target: await resolveInImage(imageDir, `/${d}`, daemonId) })));
     const resolved = await Promise.all(volumes.map(async (v) => ({ ...v, target: await resolveInImage(imageDir, v.target, daemonId) })));
-    const result = await execa('sh', ['-ec', rootMountScript(dir, imageDir, resolved, shared, files)], { timeout: MOUNT_TIMEOUT_MS, reject: false });
+    const result = await runCommand('sh', ['-ec', rootMountScript(dir, imageDir, resolved, shared, files)], { timeoutMs: MOUNT_TIMEOUT_MS });
     if (result.exitCode !== 0) {
       await handle.unmount();
       throw new HearthError('DAEMON_FAILED', `mounting the root of daemon ${daemonId} failed: ${result.stderr.trim() || result.shortMessage}`, {
@@ -145,7 +145,7 @@ export class DaemonRoot {
    */
   async unmount(): Promise<void> {
     if ((await mountsUnder(this.root)).length > 0) {
-      await execa('umount', ['-l', this.root], { timeout: MOUNT_TIMEOUT_MS, reject: false });
+      await runCommand('umount', ['-l', this.root], { timeoutMs: MOUNT_TIMEOUT_MS });
     }
     const left = await mountsUnder(this.dir);
     if (left.length > 0) throw new HearthError('INTERNAL', `cannot unmount ${left.join(', ')}`, { details: { mounts: left } });
