@@ -20,6 +20,8 @@ const POLL = { timeout: 30_000, interval: 200 };
 /** How long a dependent may take to reach its dependency again after a restart. */
 const REACH = { timeout: 15_000, interval: 500 };
 const SUBNET = /^10\.123\.0\.\d+$/;
+/** One probe from inside a service (a CLI exec running nc) may take this long on a loaded machine. */
+const ONE_PROBE_MS = 3_000;
 
 describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', () => {
   let work: string;
@@ -181,6 +183,17 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
   });
 
+  test('a restart of the dependency breaks the dependent for no longer than the restart itself', async () => {
+    await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
+    let t = Date.now();
+    expect((await hearthd.json<ServiceStatus>('restart', 'netdb')).ready).toBe(true);
+    const restartMs = Date.now() - t;
+    t = Date.now();
+    await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
+    // Down while netdb restarts, then back at once: what remains is the probe's own time.
+    expect(Date.now() - t).toBeLessThanOrEqual(Math.max(restartMs, ONE_PROBE_MS));
+  });
+
   test('stopping hearthd leaves no bridge, veth or rule behind', async () => {
     await hearthd.stop();
     expect(await host.run('nft', ['list', 'tables'])).toBe('');
@@ -188,5 +201,22 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     expect(links).not.toContain('hearth0');
     expect(links).not.toMatch(/hth[0-9a-f]{8}/);
     await hearthd.launch();
+  });
+
+  test('uninstalling the last service leaves no bridge, veth, rule or address behind; hearthd still answers', async () => {
+    await expect.poll(async () => (await status('netapp')).ready, POLL).toBe(true);
+    const uninstall = async (id: string): Promise<void> => expect((await hearthd.cli('uninstall', id, '--purge', '--yes')).exitCode).toBe(0);
+    for (const id of ['netapp', 'netweb']) await uninstall(id);
+    // One service left: its rules and pinned address stay, the others' go.
+    const left = (await status('netdb')).network?.address ?? '';
+    expect(await host.run('ip', ['-4', 'neigh', 'show', 'dev', 'hearth0', 'nud', 'permanent'])).toMatch(new RegExp(`^${left.replaceAll('.', '\\.')} `));
+    expect((await host.run('ip', ['-4', 'neigh', 'show', 'dev', 'hearth0', 'nud', 'permanent'])).trim().split('\n')).toHaveLength(1);
+    await uninstall('netdb');
+    expect(await host.run('nft', ['list', 'tables'])).toBe('');
+    const links = await host.run('ip', ['-o', 'link', 'show']);
+    expect(links).not.toContain('hearth0');
+    expect(links).not.toMatch(/hth[0-9a-f]{8}/);
+    expect(await host.run('ip', ['-4', '-o', 'addr', 'show'])).not.toContain('10.123.0.');
+    expect((await hearthd.json<NetworkRules>('net')).rules.filter((r) => r.text.includes('may connect'))).toEqual([]);
   });
 });
