@@ -9,7 +9,7 @@ const quiet = createLogger({}, () => true);
 const SUBNET = parseIpv4Net('10.123.0.0/24');
 
 /** `ip`, `nft` and `sysctl` as far as HostNetwork uses them: links, pinned neighbours and hearth's tables. */
-function fakeHost(links: string[] = []) {
+function fakeHost(links: string[] = [], routes: { dst: string; dev: string }[] = []) {
   const host = { links: new Set(links), pinned: new Set<string>(), tables: false };
   const run: NetCommand = (file, args, input) => Promise.resolve(answer(file, args, input));
   const answer = (file: string, args: readonly string[], input?: string): string => {
@@ -18,6 +18,7 @@ function fakeHost(links: string[] = []) {
       host.tables = /\bchain\b/.test(input ?? ''); // the removal script deletes the tables, a rule set defines chains
       return '';
     }
+    if (a === '-j -4 route show table all') return JSON.stringify(routes);
     if (a === '-j link show') return JSON.stringify([...host.links].map((ifname) => ({ ifname })));
     if (a === 'link add hearth0 type bridge') host.links.add('hearth0');
     if (a === 'link del hearth0') {
@@ -67,5 +68,13 @@ describe('HostNetwork: what it leaves on the host', () => {
     await net.apply([], '0.0.0.0');
     expect([...host.links]).toEqual(['lo']);
     expect(host.tables).toBe(false);
+  });
+
+  test('a subnet that overlaps a route of the host is refused at boot, naming the route; the default route and its own bridge are not overlaps', async () => {
+    const lan = fakeHost([], [{ dst: 'default', dev: 'eth0' }, { dst: '10.123.0.0/24', dev: 'hearth0' }, { dst: '10.0.0.0/8', dev: 'wg0' }]);
+    await expect(HostNetwork.open(SUBNET, quiet, lan.run)).rejects.toMatchObject({ code: 'NETWORK_FAILED', message: 'the service subnet 10.123.0.0/24 overlaps 10.0.0.0/8 on wg0' });
+    expect(lan.host.links.size).toBe(0);
+    const clear = fakeHost([], [{ dst: 'default', dev: 'eth0' }, { dst: '192.168.1.0/24', dev: 'eth0' }, { dst: '10.123.0.0/24', dev: 'hearth0' }]);
+    await expect(HostNetwork.open(SUBNET, quiet, clear.run)).resolves.toBeInstanceOf(HostNetwork);
   });
 });
