@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { NetworkRules, PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
+import type { NetworkRules, PackageSummary, ServiceStatus, ServiceSummary } from '@hearth/sdk/contract';
+import { hostResolvers } from '../../host/dist/network/resolvers.js';
 import { TestHearthd } from '../support/hearthd.js';
 import { internetBeside, networkDiagnostics, TestNetns, UPLINK } from '../support/netns.js';
 import { keygen, packDir } from '../support/packages.js';
@@ -101,6 +102,10 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     expect((await status('netdb')).ready).toBe(true);
     expect(await fetchIn('netapp', 'http://netdb.hearth:7000/')).toBe('netdb');
     expect((await status('netdb')).network?.reachableFrom).toEqual([{ id: 'netapp', interfaces: ['db'] }]);
+    // hearth ls --json says the same of every service: address, outbound access, who may reach it.
+    const listed = await hearthd.json<ServiceSummary[]>('ls');
+    expect(listed.find((s) => s.id === 'netdb')?.network).toMatchObject({ address: (await status('netdb')).network?.address, outbound: false, reachableFrom: [{ id: 'netapp', interfaces: ['db'] }] });
+    expect(listed.find((s) => s.id === 'netweb')?.network).toMatchObject({ address: installed['netweb']?.granted?.address, outbound: true, outboundRequested: true, reachableFrom: [] });
     // Its package code got the address from dependencyAddress(manifest, 'netdb', 'db').
     expect((await hearthd.cli('exec', 'netapp', '--', 'cat', '/www/db-url')).stdout.trim()).toBe('http://netdb.hearth:7000/');
   });
@@ -111,6 +116,15 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     expect(await fetchIn('netapp', 'http://netdb.hearth:7001/')).toBeNull();
     expect(await fetchIn('netweb', `http://${db}:7000/`)).toBeNull();
     expect(await fetchIn('netdb', `http://${(await status('netapp')).network?.address ?? ''}:8080/`)).toBeNull();
+  });
+
+  test("hearth's names resolve from every daemon's /etc/hosts; only the service with outbound access gets the host's DNS servers", async () => {
+    const file = async (id: string, path: string): Promise<string> => (await hearthd.cli('exec', id, '--', 'cat', path)).stdout;
+    expect(await file('netapp', '/etc/hosts')).toMatch(new RegExp(`^${((await status('netdb')).network?.address ?? '').replaceAll('.', '\\.')}\\s+netdb\\.hearth$`, 'm'));
+    expect(await file('netweb', '/etc/hosts')).not.toContain('netdb.hearth');
+    expect(await file('netdb', '/etc/resolv.conf')).not.toMatch(/nameserver/);
+    const servers = [...(await file('netweb', '/etc/resolv.conf')).matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]);
+    expect(servers).toEqual(await hostResolvers());
   });
 
   test('only the service with outbound access reaches the internet, and revoking it closes the way at once', async () => {
@@ -174,10 +188,12 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     // the services' ARP caches (a bridge left to itself takes its lowest port MAC).
     const gatewayMac = async (): Promise<string | undefined> => (JSON.parse(await host.run('ip', ['-j', 'link', 'show', 'hearth0'])) as { address?: string }[])[0]?.address;
     expect(await gatewayMac()).toBe('02:68:0a:7b:00:01');
+    const address = (await status('netdb')).network?.address;
     await hearthd.json('stop', 'netdb');
     expect((await status('netapp')).network?.waitingFor).toEqual(['netdb']);
     expect(await gatewayMac()).toBe('02:68:0a:7b:00:01');
     await hearthd.json('start', 'netdb');
+    expect((await status('netdb')).network?.address).toBe(address);
     expect((await status('netapp')).network?.waitingFor).toEqual([]);
     expect(await gatewayMac()).toBe('02:68:0a:7b:00:01');
     await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
