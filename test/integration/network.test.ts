@@ -183,6 +183,27 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
   });
 
+  test('a planned restart (hearth server restart) keeps services answering on their host ports; the next hearthd adopts them at their addresses', async () => {
+    const web = (await status('netweb')).interfaces[0];
+    const url = `http://127.0.0.1:${web?.hostPort ?? 0}/`;
+    const before = new Map<string, string | undefined>();
+    for (const id of ['netdb', 'netapp', 'netweb']) before.set(id, (await status(id)).network?.address);
+    expect(await hearthd.json<{ exitCode: number }>('server', 'restart')).toMatchObject({ exitCode: 75 });
+    expect(await hearthd.exited()).toBe(75);
+    expect(await host.httpStatus(url)).toBe(200);
+    expect(await host.run('ip', ['-o', 'link', 'show', 'hearth0'])).toContain('hearth0');
+    const adopted = (): number => hearthd.log.split('adopted a running container').length - 1;
+    const adoptedBefore = adopted();
+    await hearthd.launch();
+    for (const id of ['netdb', 'netapp', 'netweb']) {
+      await expect.poll(async () => (await status(id)).ready, POLL).toBe(true);
+      expect((await status(id)).network?.address).toBe(before.get(id));
+    }
+    // Adopted, not started again: the three containers ran on through the restart.
+    expect(adopted() - adoptedBefore).toBe(3);
+    await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
+  });
+
   test('a dependent shows it waits while its dependency is down, and reaches it again once it is back at the same address', async () => {
     // The gateway's MAC is hearth's own, so no port leaving or joining the bridge changes it under
     // the services' ARP caches (a bridge left to itself takes its lowest port MAC).
