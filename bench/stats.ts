@@ -36,3 +36,13 @@ export function printSteps(title: string, starts: Record<string, number>[]): voi
   process.stdout.write(`\n${title}\n| step | median ms | min ms | max ms |\n|---|---|---|---|\n`);
   for (const r of [...rows, total]) process.stdout.write(`| ${r.name} | ${r.medianMs.toFixed(0)} | ${r.minMs.toFixed(0)} | ${r.maxMs.toFixed(0)} |\n`);
 }
+
+/** One scenario measured in hearth and in Podman in the same run; Podman null where it has no counterpart. */
+export type Pair = [name: string, hearth: Summary, podman: Summary | null];
+
+/** A table of hearth beside Podman, row by row, with the ratio of the medians (below 1: hearth is faster). */
+export function printPairs(title: string, unit: string, rows: Pair[]): void {
+  const cell = (s: Summary | null): string => (s ? `${s.medianMs.toFixed(1)} (${s.minMs.toFixed(1)}–${s.maxMs.toFixed(1)})` : 'n/a');
+  process.stdout.write(`\n${title}\n| scenario | hearth median (min–max) ${unit} | podman median (min–max) ${unit} | hearth / podman |\n|---|---|---|---|\n`);
+  for (const [name, h, p] of rows) process.stdout.write(`| ${name} | ${cell(h)} | ${cell(p)} | ${p ? (h.medianMs / p.medianMs).toFixed(2) : 'n/a'} |\n`);
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { HOST_METHODS, HearthError, errorMessage, installProcessPolicy } from '@hearth/sdk/contract';
+import { HEARTHD_RESTART_EXIT_CODE, HOST_METHODS, HearthError, errorMessage, installProcessPolicy } from '@hearth/sdk/contract';
 import { RpcDispatcher, type Handler } from '@hearth/sdk/rpc';
 import { HttpRpcServer } from './rpc/http-server.js';
 import { loadOrCreateToken } from './rpc/token.js';
@@ -135,7 +135,7 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
     bindAddress: config.bindAddress,
     baseImage: config.baseImage,
     startedAt: new Date().toISOString(),
-  }, backups, scheduler, uploads, registries);
+  }, backups, scheduler, uploads, registries, () => restartLeavingServices(logger));
   const methods: Record<string, Handler> = {};
   for (const name of HOST_METHODS) methods[name] = implementation[name];
   const control = await ControlServer.listen(config.socketPath, methods, logger);
@@ -159,6 +159,20 @@ async function boot(config: HostConfig, layout: Layout, logger: Logger, acquired
   // Scheduled backups once services are back (a cold one would find them stopped); missed runs run now.
   scheduler.start();
   acquired.push(() => Promise.resolve(scheduler.stop()));
+}
+
+/** Time for the answer to `server.restart` to reach its caller before hearthd exits. */
+const RESTART_REPLY_MS = 200;
+
+/**
+ * Exits without releasing anything: services keep running with their addresses, rules and host
+ * ports (DNAT answers on), mounts stay, and the next hearthd adopts all of it, as after a crash.
+ */
+function restartLeavingServices(logger: Logger): void {
+  setTimeout(() => {
+    logger.info('restarting: services keep running; the next hearthd adopts them', { exitCode: HEARTHD_RESTART_EXIT_CODE });
+    process.exit(HEARTHD_RESTART_EXIT_CODE);
+  }, RESTART_REPLY_MS);
 }
 
 main().catch((error: unknown) => {

@@ -126,4 +126,13 @@ describe.skipIf(skipUnless({ root: isRoot }))('the network examples', () => {
     expect(refused.stderr).toContain('only http:// URLs can be fetched, not https://example.com/');
     expect(await page('mirror')).toBe('upstream v2');
   });
+
+  test('mirror, which declares no dependency on hello-world, is refused at its address even with outbound access; the copy is kept', async () => {
+    expect((await status('hello-world')).ready).toBe(true);
+    const address = (await status('hello-world')).network?.address ?? '';
+    const refused = await hearthd.cli('action', 'mirror', 'fetch', '--input', `url=http://${address}/`);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain(`the connection failed: no answer from ${address}:80`);
+    expect(await page('mirror')).toBe('upstream v2');
+  });
 });

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { NetworkRules, PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
+import type { NetworkRules, PackageSummary, ServiceStatus, ServiceSummary } from '@hearth/sdk/contract';
+import { hostResolvers } from '../../host/dist/network/resolvers.js';
 import { TestHearthd } from '../support/hearthd.js';
 import { internetBeside, networkDiagnostics, TestNetns, UPLINK } from '../support/netns.js';
 import { keygen, packDir } from '../support/packages.js';
@@ -20,6 +21,8 @@ const POLL = { timeout: 30_000, interval: 200 };
 /** How long a dependent may take to reach its dependency again after a restart. */
 const REACH = { timeout: 15_000, interval: 500 };
 const SUBNET = /^10\.123\.0\.\d+$/;
+/** One probe from inside a service (a CLI exec running nc) may take this long on a loaded machine. */
+const ONE_PROBE_MS = 3_000;
 
 describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', () => {
   let work: string;
@@ -99,6 +102,10 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     expect((await status('netdb')).ready).toBe(true);
     expect(await fetchIn('netapp', 'http://netdb.hearth:7000/')).toBe('netdb');
     expect((await status('netdb')).network?.reachableFrom).toEqual([{ id: 'netapp', interfaces: ['db'] }]);
+    // hearth ls --json says the same of every service: address, outbound access, who may reach it.
+    const listed = await hearthd.json<ServiceSummary[]>('ls');
+    expect(listed.find((s) => s.id === 'netdb')?.network).toMatchObject({ address: (await status('netdb')).network?.address, outbound: false, reachableFrom: [{ id: 'netapp', interfaces: ['db'] }] });
+    expect(listed.find((s) => s.id === 'netweb')?.network).toMatchObject({ address: installed['netweb']?.granted?.address, outbound: true, outboundRequested: true, reachableFrom: [] });
     // Its package code got the address from dependencyAddress(manifest, 'netdb', 'db').
     expect((await hearthd.cli('exec', 'netapp', '--', 'cat', '/www/db-url')).stdout.trim()).toBe('http://netdb.hearth:7000/');
   });
@@ -109,6 +116,15 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     expect(await fetchIn('netapp', 'http://netdb.hearth:7001/')).toBeNull();
     expect(await fetchIn('netweb', `http://${db}:7000/`)).toBeNull();
     expect(await fetchIn('netdb', `http://${(await status('netapp')).network?.address ?? ''}:8080/`)).toBeNull();
+  });
+
+  test("hearth's names resolve from every daemon's /etc/hosts; only the service with outbound access gets the host's DNS servers", async () => {
+    const file = async (id: string, path: string): Promise<string> => (await hearthd.cli('exec', id, '--', 'cat', path)).stdout;
+    expect(await file('netapp', '/etc/hosts')).toMatch(new RegExp(`^${((await status('netdb')).network?.address ?? '').replaceAll('.', '\\.')}\\s+netdb\\.hearth$`, 'm'));
+    expect(await file('netweb', '/etc/hosts')).not.toContain('netdb.hearth');
+    expect(await file('netdb', '/etc/resolv.conf')).not.toMatch(/nameserver/);
+    const servers = [...(await file('netweb', '/etc/resolv.conf')).matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]);
+    expect(servers).toEqual(await hostResolvers());
   });
 
   test('only the service with outbound access reaches the internet, and revoking it closes the way at once', async () => {
@@ -167,18 +183,52 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
   });
 
+  test('a planned restart (hearth server restart) keeps services answering on their host ports; the next hearthd adopts them at their addresses', async () => {
+    const web = (await status('netweb')).interfaces[0];
+    const url = `http://127.0.0.1:${web?.hostPort ?? 0}/`;
+    const before = new Map<string, string | undefined>();
+    for (const id of ['netdb', 'netapp', 'netweb']) before.set(id, (await status(id)).network?.address);
+    expect(await hearthd.json<{ exitCode: number }>('server', 'restart')).toMatchObject({ exitCode: 75 });
+    expect(await hearthd.exited()).toBe(75);
+    expect(await host.httpStatus(url)).toBe(200);
+    expect(await host.run('ip', ['-o', 'link', 'show', 'hearth0'])).toContain('hearth0');
+    const adopted = (): number => hearthd.log.split('adopted a running container').length - 1;
+    const adoptedBefore = adopted();
+    await hearthd.launch();
+    for (const id of ['netdb', 'netapp', 'netweb']) {
+      await expect.poll(async () => (await status(id)).ready, POLL).toBe(true);
+      expect((await status(id)).network?.address).toBe(before.get(id));
+    }
+    // Adopted, not started again: the three containers ran on through the restart.
+    expect(adopted() - adoptedBefore).toBe(3);
+    await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
+  });
+
   test('a dependent shows it waits while its dependency is down, and reaches it again once it is back at the same address', async () => {
     // The gateway's MAC is hearth's own, so no port leaving or joining the bridge changes it under
     // the services' ARP caches (a bridge left to itself takes its lowest port MAC).
     const gatewayMac = async (): Promise<string | undefined> => (JSON.parse(await host.run('ip', ['-j', 'link', 'show', 'hearth0'])) as { address?: string }[])[0]?.address;
     expect(await gatewayMac()).toBe('02:68:0a:7b:00:01');
+    const address = (await status('netdb')).network?.address;
     await hearthd.json('stop', 'netdb');
     expect((await status('netapp')).network?.waitingFor).toEqual(['netdb']);
     expect(await gatewayMac()).toBe('02:68:0a:7b:00:01');
     await hearthd.json('start', 'netdb');
+    expect((await status('netdb')).network?.address).toBe(address);
     expect((await status('netapp')).network?.waitingFor).toEqual([]);
     expect(await gatewayMac()).toBe('02:68:0a:7b:00:01');
     await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
+  });
+
+  test('a restart of the dependency breaks the dependent for no longer than the restart itself', async () => {
+    await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
+    let t = Date.now();
+    expect((await hearthd.json<ServiceStatus>('restart', 'netdb')).ready).toBe(true);
+    const restartMs = Date.now() - t;
+    t = Date.now();
+    await expectReaches('netapp', 'http://netdb.hearth:7000/', 'netdb');
+    // Down while netdb restarts, then back at once: what remains is the probe's own time.
+    expect(Date.now() - t).toBeLessThanOrEqual(Math.max(restartMs, ONE_PROBE_MS));
   });
 
   test('stopping hearthd leaves no bridge, veth or rule behind', async () => {
@@ -188,5 +238,22 @@ describe.skipIf(skipUnless({ root: isRoot }))('services on hearth’s bridge', (
     expect(links).not.toContain('hearth0');
     expect(links).not.toMatch(/hth[0-9a-f]{8}/);
     await hearthd.launch();
+  });
+
+  test('uninstalling the last service leaves no bridge, veth, rule or address behind; hearthd still answers', async () => {
+    await expect.poll(async () => (await status('netapp')).ready, POLL).toBe(true);
+    const uninstall = async (id: string): Promise<void> => expect((await hearthd.cli('uninstall', id, '--purge', '--yes')).exitCode).toBe(0);
+    for (const id of ['netapp', 'netweb']) await uninstall(id);
+    // One service left: its rules and pinned address stay, the others' go.
+    const left = (await status('netdb')).network?.address ?? '';
+    expect(await host.run('ip', ['-4', 'neigh', 'show', 'dev', 'hearth0', 'nud', 'permanent'])).toMatch(new RegExp(`^${left.replaceAll('.', '\\.')} `));
+    expect((await host.run('ip', ['-4', 'neigh', 'show', 'dev', 'hearth0', 'nud', 'permanent'])).trim().split('\n')).toHaveLength(1);
+    await uninstall('netdb');
+    expect(await host.run('nft', ['list', 'tables'])).toBe('');
+    const links = await host.run('ip', ['-o', 'link', 'show']);
+    expect(links).not.toContain('hearth0');
+    expect(links).not.toMatch(/hth[0-9a-f]{8}/);
+    expect(await host.run('ip', ['-4', '-o', 'addr', 'show'])).not.toContain('10.123.0.');
+    expect((await hearthd.json<NetworkRules>('net')).rules.filter((r) => r.text.includes('may connect'))).toEqual([]);
   });
 });

@@ -110,10 +110,11 @@ export class TestHearthd implements AsyncDisposable {
     return this.process?.pid;
   }
 
-  /** Wait for hearthd to exit by itself (a crash point), then forget it. */
-  async exited(): Promise<void> {
-    await this.process;
+  /** Wait for hearthd to exit by itself (a crash point, a restart), then forget it: its exit code. */
+  async exited(): Promise<number | undefined> {
+    const result = await this.process;
     this.process = null;
+    return result?.exitCode;
   }
 
   /** SIGKILL, as a crash would. */

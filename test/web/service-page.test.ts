@@ -25,12 +25,21 @@ describe.skipIf(skipUnless({ chromium: hasChromium }))('a service page: dependen
   let page: Page;
   let cpuSeconds = 0;
   const rotated: string[] = [];
+  const outboundCalls: string[] = [];
+  const network = { address: '10.123.0.5', hostname: 'app.hearth', outboundRequested: true, outbound: true, reachableFrom: [{ id: 'blog', interfaces: ['api'] }], waitingFor: [] as string[] };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hearth-web-service-'));
     const dispatcher = new RpcDispatcher();
     dispatcher.addMethod('server.info', () => ({ version: 'test' }));
-    dispatcher.addMethod('service.status', () => ({ id: ID, version: '1.0.0', state: 'running', ready: true, interfaces: [], daemons }));
+    const status = () => ({ id: ID, version: '1.0.0', state: 'running', ready: true, interfaces: [], daemons, network: { ...network } });
+    dispatcher.addMethod('service.status', status);
+    dispatcher.addMethod('service.setOutbound', (params) => {
+      const p = params as { id: string; outbound: boolean };
+      outboundCalls.push(`${p.id}:${String(p.outbound)}`);
+      network.outbound = p.outbound;
+      return status();
+    });
     dispatcher.addMethod('events.subscribe', () => ({ subscribed: true }));
     dispatcher.addMethod('service.logs', () => ({ entries: [] }));
     dispatcher.addMethod('service.stats', () => ({ services: [{ id: ID, memoryBytes: 48 * MIB, memoryLimitBytes: 256 * MIB, pids: 7, pidsLimit: 512, cpuSeconds: (cpuSeconds += 1.5), daemons: [], volumes: [] }] }));
@@ -73,6 +82,19 @@ describe.skipIf(skipUnless({ chromium: hasChromium }))('a service page: dependen
     await secret.getByRole('button', { name: 'Rotate db-password', exact: true }).click();
     await secret.getByRole('status').filter({ hasText: 'Rotated and applied: restarted db, web.' }).waitFor();
     expect(rotated).toEqual(['db-password']);
+  });
+
+  test('the network section shows the address, who may reach it and the internet access, revoked and granted again from the page', async () => {
+    const section = page.getByRole('region', { name: 'Network' });
+    await section.getByText('Address 10.123.0.5, name app.hearth.').waitFor();
+    await section.getByText('May reach it: blog (api).').waitFor();
+    await section.getByText('It may connect to the internet and the LAN, as its package asks.').waitFor();
+    await section.getByRole('button', { name: 'Revoke internet access' }).click();
+    await section.getByText('Its package asks to connect to the internet and the LAN: not allowed now.').waitFor();
+    expect(outboundCalls).toEqual([`${ID}:false`]);
+    await section.getByRole('button', { name: 'Allow internet access' }).click();
+    await section.getByRole('button', { name: 'Revoke internet access' }).waitFor();
+    expect(outboundCalls).toEqual([`${ID}:false`, `${ID}:true`]);
   });
 
   test('the page passes axe at desktop and phone width, light and dark', async () => {

@@ -5,7 +5,7 @@ import { lxcNetworkLines } from './lxc-net.js';
 import { firewallModel, type NetworkedService } from './model.js';
 import { macAddress, portName, serviceHostname } from './names.js';
 import { hostResolvers } from './resolvers.js';
-import { assertSubnetFree, attachPort, enableHostForwarding, ensureBridge, loadFirewall, pinNeighbour, removeBridge, runNetCommand, type NetCommand } from './system.js';
+import { assertSubnetFree, attachPort, enableHostForwarding, ensureBridge, loadFirewall, pinNeighbour, pinnedNeighbours, removeBridge, runNetCommand, unpinNeighbour, type NetCommand } from './system.js';
 import { HearthError, dict, type ProvidedDependencies } from '@hearth/sdk/contract';
 
 /** What a service's daemons see of the network: written for the runtime before each start. */
@@ -27,6 +27,8 @@ export interface ContainerNetwork {
 export class HostNetwork {
   private chain: Promise<unknown> = Promise.resolve();
   private forwarding = false;
+  /** Whether the bridge and tables are there; unknown until the first `apply` (a dead hearthd may have left them). */
+  private presence: 'unknown' | 'up' | 'down' = 'unknown';
 
   private constructor(
     readonly subnet: Ipv4Net,
@@ -34,11 +36,12 @@ export class HostNetwork {
     private readonly logger: Logger,
   ) {}
 
-  /** Checks the subnet against the host's routes, then brings up the bridge. */
+  /**
+   * Checks the subnet against the host's routes. The bridge and tables come with the first
+   * `apply` that has a service installed (one a hearthd that died left behind is reused).
+   */
   static async open(subnet: Ipv4Net, logger: Logger, run: NetCommand = runNetCommand): Promise<HostNetwork> {
     await assertSubnetFree(subnet, run);
-    await ensureBridge(subnet, gatewayOf(subnet), run);
-    logger.info('service network up', { subnet: formatIpv4Net(subnet), gateway: formatIpv4(gatewayOf(subnet)) });
     return new HostNetwork(subnet, run, logger);
   }
 
@@ -76,15 +79,32 @@ export class HostNetwork {
     await attachPort(portName(parseIpv4(address)), this.run);
   }
 
-  /** Replaces hearth's tables with the rules for these services; pins each one's MAC. */
+  /**
+   * Replaces hearth's tables with the rules for these (installed) services and pins each one's MAC,
+   * bringing up the bridge first when needed. With none installed, the bridge and tables go: as
+   * netavark removes Podman's bridge when its last container leaves, nothing of hearth's stays on
+   * the host's network while it has nothing to run.
+   */
   async apply(services: readonly NetworkedService[], bindAddress: string): Promise<void> {
     await this.serialized(async () => {
+      if (services.length === 0) {
+        if (this.presence !== 'down') await this.remove('no service installed');
+        return;
+      }
+      if (this.presence !== 'up') {
+        await ensureBridge(this.subnet, gatewayOf(this.subnet), this.run);
+        this.presence = 'up';
+        this.logger.info('service network up', { subnet: formatIpv4Net(this.subnet), gateway: this.gateway });
+      }
       const model = this.model(services, bindAddress);
       if (!this.forwarding && model.services.some((s) => s.outbound)) {
         await enableHostForwarding(this.run);
         this.forwarding = true;
       }
       await loadFirewall(renderFirewall(model), this.run);
+      const addresses = new Set(model.services.map((s) => formatIpv4(s.address)));
+      // An uninstalled service's pinned address goes with it.
+      for (const pinned of await pinnedNeighbours(this.run)) if (!addresses.has(pinned)) await unpinNeighbour(pinned, this.run);
       for (const s of model.services) await pinNeighbour(s.address, macAddress(s.address), this.run);
     });
   }
@@ -109,11 +129,14 @@ export class HostNetwork {
 
   /** Removes hearth's tables and the bridge (its veths are gone with their containers). */
   async close(): Promise<void> {
-    await this.serialized(async () => {
-      await loadFirewall(renderFirewallRemoval(), this.run);
-      await removeBridge(this.run);
-      this.logger.info('service network removed');
-    });
+    await this.serialized(async () => await this.remove('hearthd stopping'));
+  }
+
+  private async remove(reason: string): Promise<void> {
+    await loadFirewall(renderFirewallRemoval(), this.run);
+    await removeBridge(this.run);
+    this.presence = 'down';
+    this.logger.info('service network removed', { reason });
   }
 
   private async serialized<T>(work: () => Promise<T>): Promise<T> {

@@ -105,6 +105,16 @@ export async function pinNeighbour(address: number, mac: string, run: NetCommand
   await run('ip', ['neigh', 'replace', formatIpv4(address), 'lladdr', mac, 'dev', BRIDGE_NAME, 'nud', 'permanent']);
 }
 
+/** The addresses pinned on hearth's bridge (which must be up). */
+export async function pinnedNeighbours(run: NetCommand): Promise<string[]> {
+  const entries = JSON.parse((await run('ip', ['-j', '-4', 'neigh', 'show', 'dev', BRIDGE_NAME, 'nud', 'permanent'])) || '[]') as { dst?: string }[];
+  return entries.flatMap((e) => (e.dst === undefined ? [] : [e.dst]));
+}
+
+export async function unpinNeighbour(address: string, run: NetCommand): Promise<void> {
+  await run('ip', ['neigh', 'del', address, 'dev', BRIDGE_NAME]);
+}
+
 /** Puts a service's host-side veth on hearth's bridge, up (idempotent). */
 export async function attachPort(port: string, run: NetCommand): Promise<void> {
   await run('ip', ['link', 'set', 'dev', port, 'master', BRIDGE_NAME, 'up']);

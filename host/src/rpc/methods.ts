@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { HearthError, type HostMethodName, type HostMethods, type HostNotifications, type ServerInfo } from '@hearth/sdk/contract';
+import { HEARTHD_RESTART_EXIT_CODE, HearthError, type HostMethodName, type HostMethods, type HostNotifications, type ServerInfo } from '@hearth/sdk/contract';
 import type { RpcCaller } from '@hearth/sdk/rpc';
 import type { ServiceManager } from '../service/manager.js';
 import type { TrustedKeys } from '../store/trusted-keys.js';
@@ -27,13 +27,27 @@ const secretName = { kind: 'string', check: (v: string) => (/^[a-z][a-z0-9-]{0,6
 const absolutePath = (v: string): string | null => (v.startsWith('/') ? null : 'expected an absolute path as the daemon sees it');
 
 /** The control API: every method validates its params here, then calls the manager. */
-export function hostMethods(manager: ServiceManager, trust: TrustedKeys, server: Omit<ServerInfo, 'services'>, backups: Backups, scheduler: BackupScheduler, uploads: UploadStore, registries: Registries): Implementation {
+export function hostMethods(
+  manager: ServiceManager,
+  trust: TrustedKeys,
+  server: Omit<ServerInfo, 'services'>,
+  backups: Backups,
+  scheduler: BackupScheduler,
+  uploads: UploadStore,
+  registries: Registries,
+  restart: () => void,
+): Implementation {
   return {
     ...backupMethods(backups, scheduler),
     ...registryMethods(registries),
     'server.info': (params) => {
       parseParams('server.info', params, {});
       return { ...server, services: { installed: manager.list().length, running: manager.runningCount } };
+    },
+    'server.restart': (params) => {
+      parseParams('server.restart', params, {});
+      restart();
+      return { pid: server.pid, exitCode: HEARTHD_RESTART_EXIT_CODE };
     },
     'package.info': (params) => {
       const p = parseParams('package.info', params, { id: serviceId });

@@ -305,6 +305,13 @@ export interface RegistryUpdate {
 export interface HostMethods {
   'server.info': { params: Record<string, never>; result: ServerInfo };
   /**
+   * hearthd exits (code `HEARTHD_RESTART_EXIT_CODE`) right after answering, leaving every service, its
+   * address, firewall rules and host ports in place, as a crash would: the supervisor starts it again
+   * and the new one adopts them (an upgrade of hearth without stopping services). SIGTERM, instead,
+   * stops every service and removes the network.
+   */
+  'server.restart': { params: Record<string, never>; result: { pid: number; exitCode: number } };
+  /**
    * Install, or update an installed package to another version (same signer required). A signer
    * the host does not trust is refused unless `allowUntrusted`; `expectId` refuses any other package.
    * The file is `path` on the host, or `upload`: a file sent to the dashboard's `POST /api/upload`.
@@ -427,8 +434,12 @@ export interface HostNotifications {
 }
 
 export type HostMethodName = keyof HostMethods;
+/** hearthd's exit code after `server.restart` (EX_TEMPFAIL): a supervisor restarts it (systemd `Restart=on-failure`). */
+export const HEARTHD_RESTART_EXIT_CODE = 75;
+
 export const HOST_METHODS: readonly HostMethodName[] = [
   'server.info',
+  'server.restart',
   'package.install',
   'package.uninstall',
   'package.list',

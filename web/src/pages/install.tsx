@@ -4,6 +4,7 @@ import { ApiError, type Api, type Upload } from '../api.js';
 import { ErrorNote } from '../components/state.js';
 import { Link } from '../router.js';
 import { asError } from '../task.js';
+import { grantedWords } from '../network-words.js';
 
 type Step =
   | { kind: 'idle' }
@@ -148,7 +149,7 @@ export function Install({ api }: { api: Api }) {
       {step.kind === 'done' ? (
         <p class="card done">
           {step.pkg.updatedFrom ? `Updated ${step.pkg.title} from ${step.pkg.updatedFrom} to ${step.pkg.version}.` : `Installed ${step.pkg.title} ${step.pkg.version}.`}{' '}
-          <Link href={`/services/${encodeURIComponent(step.pkg.id)}`}>Open {step.pkg.title}</Link>
+          {grantedWords(step.pkg) ?? ''} <Link href={`/services/${encodeURIComponent(step.pkg.id)}`}>Open {step.pkg.title}</Link>
         </p>
       ) : null}
     </main>

@@ -14,6 +14,7 @@ import { useServiceStatus } from '../live.js';
 import { Link } from '../router.js';
 import { DependencyGraph } from '../components/graph.js';
 import { Usage } from '../components/usage.js';
+import { NetworkPanel } from '../components/network.js';
 
 /** One service: its daemons and tasks (state, health, restarts, last exit), interfaces, controls and live logs. */
 export function Service({ api, id }: { api: Api; id: string }) {
@@ -37,6 +38,9 @@ export function Service({ api, id }: { api: Api; id: string }) {
           <ServiceControls api={api} id={id} title={id} state={status.state} onStatus={setStatus} />
           <Section id="interfaces" title="Interfaces">
             {status.state === 'running' ? <InterfaceLinks interfaces={status.interfaces} /> : <p class="muted">Its interfaces open while it runs.</p>}
+          </Section>
+          <Section id="network" title="Network">
+            <NetworkPanel api={api} id={id} network={status.network} onStatus={setStatus} />
           </Section>
           <Section id="usage" title="Usage">
             <Usage api={api} id={id} />

@@ -11,7 +11,8 @@ async function isFile(arg: string): Promise<boolean> {
   return arg.endsWith('.hpk') || arg.includes('/') || (await stat(arg).then((s) => s.isFile(), () => false));
 }
 
-function describe(pkg: PackageSummary): string {
+/** What `hearth install` prints: the package, its signer, and what it was granted on the network (revocable outbound access). */
+export function installedText(pkg: PackageSummary): string {
   const g = pkg.granted;
   const network = !g
     ? ''
@@ -60,7 +61,7 @@ export const install: Command = {
       // Downloads are named <id>-<version>-<digest>.hpk under the host's downloads folder.
       mine = (path) => path.includes('/downloads/') && (id === undefined || path.split('/').pop()?.startsWith(`${id}-`) === true);
       const { updated } = await client.call('registry.update', { ...(id === undefined ? { all: true } : { id }), ...untrusted });
-      print(updated, updated.length === 0 ? 'everything is up to date' : updated.map(describe).join('\n'));
+      print(updated, updated.length === 0 ? 'everything is up to date' : updated.map((p) => installedText(p)).join('\n'));
       return;
     }
     const [expectId, fileArg] = command === 'update' ? args : [undefined, ...args];
@@ -77,12 +78,12 @@ export const install: Command = {
       if (dependencies.length > 0 && !values.yes) await confirmPlan(id, plan);
       mine = (path) => path.includes('/downloads/') && plan.some((p) => path.split('/').pop()?.startsWith(`${p.id}-`) === true);
       const pkg = await client.call('registry.install', { ...where, ...untrusted, ...(dependencies.length > 0 && { dependencies: true }) });
-      print(pkg, describe(pkg));
+      print(pkg, installedText(pkg));
       return;
     }
     const file = resolve(fileArg);
     mine = (path) => path === file;
     const pkg = await client.call('package.install', { path: file, ...untrusted, ...(expectId !== undefined && { expectId }) });
-    print(pkg, describe(pkg));
+    print(pkg, installedText(pkg));
   },
 };
