@@ -72,7 +72,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('settings, secrets, files, hooks a
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  test('the secret is a 0400 file of the daemon that names it, on its own tmpfs; the other daemon has none', async () => {
+  test('the secret is a 0400 file of the daemon that names it, on its own tmpfs; the other daemon has none, and another uid cannot reach it through /proc', async () => {
     const secret = token();
     expect(secret).toMatch(/^[A-Za-z0-9]{24}$/);
     expect(await inDaemon('web', 'cat /run/secrets/token')).toBe(secret);
@@ -81,6 +81,13 @@ describe.skipIf(skipUnless({ root: isRoot }))('settings, secrets, files, hooks a
     expect(await inDaemon('web', 'cat /etc/app/token.conf')).toBe(`token=${secret}`);
     expect(await inDaemon('web', 'cat /www/index.html')).toBe('<h1>First title</h1>');
     expect(await inDaemon('side', 'ls /run/secrets 2>&1; cat /run/secrets/token 2>&1')).not.toContain(secret);
+    // Nor through web's /proc/<pid>/root as another uid. Container root can (one trust domain, SECURITY.md §6):
+    // that it can shows the path is right.
+    const web = (await status()).daemons.find((d) => d.id === 'web')?.pid ?? 0;
+    const through = (user: string) => hearthd.cli('exec', ID, '--daemon', 'side', '--user', user, '--', 'cat', `/proc/${web}/root/run/secrets/token`);
+    const other = await through('1000');
+    expect([other.exitCode === 0, other.stdout + other.stderr]).toEqual([false, expect.not.stringContaining(secret)]);
+    expect((await through('root')).stdout).toBe(secret);
   });
 
   test('the secret is in the environment of no process of the container, in no file hearth keeps (runtime.log with what package code printed included), and in no status, log or action output', async () => {
@@ -111,7 +118,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('settings, secrets, files, hooks a
     expect(readFileSync(join(hearthd.dataDir, 'logs', ID, 'runtime.log'), 'utf8')).toContain('rendered /etc/app/token.conf: token=[secret:token]');
   });
 
-  test('a setting that only web uses re-renders its file and restarts web alone; another adds a daemon and touches nothing else', async () => {
+  test('a setting that only web uses re-renders its file and restarts web alone; another adds a daemon (whose failing ready hook is reported in status) and touches nothing else', async () => {
     const before = await pids();
     const change = await hearthd.json<ConfigChange>('config', 'set', ID, 'title=Second title');
     expect(change.applied).toBe('reconfigured');
@@ -124,6 +131,8 @@ describe.skipIf(skipUnless({ root: isRoot }))('settings, secrets, files, hooks a
     const more = await hearthd.json<ConfigChange>('config', 'set', ID, 'workers=2');
     expect(more.reconfigured).toEqual({ restarted: [], added: ['worker-1'], removed: [] });
     await expect.poll(async () => (await status()).daemons.find((d) => d.id === 'worker-1')?.state, POLL).toBe('ready');
+    // Its ready hook throws: reported in status, and nothing else changes.
+    await expect.poll(async () => (await hearthd.cli('status', ID)).stdout, POLL).toMatch(/hook daemonReady: failed: .*the ready hook of worker-1 fails on purpose/);
     const now = await pids();
     expect([now['web'], now['side'], now['worker-0']]).toEqual([after['web'], after['side'], after['worker-0']]);
     expect((await hearthd.json<{ settings: Record<string, unknown> }>('config', 'get', ID)).settings).toMatchObject({ title: 'Second title', workers: 2 });
