@@ -87,6 +87,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('settings, secrets, files, hooks a
     const through = (user: string) => hearthd.cli('exec', ID, '--daemon', 'side', '--user', user, '--', 'cat', `/proc/${web}/root/run/secrets/token`);
     const other = await through('1000');
     expect([other.exitCode === 0, other.stdout + other.stderr]).toEqual([false, expect.not.stringContaining(secret)]);
+    expect(other.stderr).toMatch(/Permission denied/); // refused by the kernel, not a failed exec
     expect((await through('root')).stdout).toBe(secret);
   });
 
