@@ -10,6 +10,7 @@ import { realDaemonDeps } from './daemons/deps.js';
 import { serviceNetwork } from './mounts/network-identity.js';
 import { openRunDir } from './mounts/ownership.js';
 import { secretsMountPoint } from './secrets/tmpfs.js';
+import { ConsoleRedaction } from './secrets/console-redaction.js';
 import { InterfaceSockets } from './relay/interfaces.js';
 import { runChecked } from './commands/run-command.js';
 
@@ -22,15 +23,18 @@ export const IP_TIMEOUT_MS = 5_000;
  * so the snapshot holds the evaluated modules and no process state.
  */
 export function runRuntime(): void {
+  // Before anything can print: the console is runtime.log on the host.
+  const redaction = new ConsoleRedaction();
+  redaction.install([process.stdout, process.stderr]);
   const logger = createLogger({ component: 'runtime' });
   installProcessPolicy(logger);
-  main(logger).catch((error: unknown) => {
+  main(logger, redaction).catch((error: unknown) => {
     logger.error('runtime failed', { error: errorMessage(error) });
     process.exit(1);
   });
 }
 
-async function main(logger: Logger): Promise<void> {
+async function main(logger: Logger, redaction: ConsoleRedaction): Promise<void> {
   const paths = runtimePaths();
   // The container's only network is loopback, and it starts down. Up by the time daemons start;
   // meanwhile the host connection opens and the package loads.
@@ -73,6 +77,7 @@ async function main(logger: Logger): Promise<void> {
         events,
         onHookReport: (report) => host.notify('runtime.hookReport', report),
         onMessage: (text) => host.notify('runtime.message', { text }),
+        onSecrets: (secrets) => redaction.learn(secrets),
         logger,
       });
       sockets = await InterfaceSockets.listen(paths.socketsDir, pkg.manifest.interfaces);

@@ -20,6 +20,8 @@ export interface HostDouble {
   outputs: ExecOutput[];
   reports: HookReport[];
   messages: (string | null)[];
+  /** What the runtime wrote to its stdout and stderr so far (hearthd's runtime.log). */
+  console(): string;
   call<M extends keyof RuntimeMethods>(method: M, params?: RuntimeMethods[M]['params'] | Record<string, never>): Promise<RuntimeMethods[M]['result']>;
   /** Run a command in a daemon and collect what it wrote. */
   exec(params: Omit<RuntimeMethods['runtime.exec']['params'], 'execId'>): Promise<RuntimeMethods['runtime.exec']['result'] & { stdout: string; stderr: string }>;
@@ -66,6 +68,8 @@ export async function startRuntime(media: string, options: { sharedRun?: boolean
     all: true,
   });
   const runtimePid = runtime.pid ?? -1;
+  let consoleText = '';
+  runtime.all?.on('data', (chunk: Buffer) => (consoleText += chunk.toString('utf8')));
   const deadline = Date.now() + HELLO_TIMEOUT_MS;
   while (hellos.length === 0 && Date.now() < deadline && alive(runtimePid)) await sleep(50);
   if (hellos.length === 0) throw new Error(`the runtime did not say hello: ${(await Promise.race([runtime, sleep(1_000)]))?.all ?? 'still running'}`);
@@ -76,6 +80,7 @@ export async function startRuntime(media: string, options: { sharedRun?: boolean
   return {
     runtimePid,
     ...double,
+    console: () => consoleText,
     call,
     exec: async (params) => {
       const execId = `x${Math.random()}`;

@@ -27,7 +27,15 @@ export const main = ({ settings }) => {
     daemon('web', { files: [{ path: '/etc/web.conf', mode: 0o600, owner: 'app', ref: 'web:/etc/web.conf' }] }),
     ...Array.from({ length: settings.workers }, (_, i) => daemon('worker' + i, { user: 'app' })),
   ];
-  const renderers = { 'db:/etc/db.conf': ({ secrets }) => 'password=' + secrets.password + '\\n', 'web:/etc/web.conf': ({ settings }) => 'title=' + settings.title + '\\n' };
+  const renderers = {
+    'db:/etc/db.conf': ({ secrets }) => {
+      const content = 'password=' + secrets.password + '\\n';
+      // Package code printing what it rendered: the console is runtime.log on the host.
+      console.log('rendered /etc/db.conf: ' + content);
+      return content;
+    },
+    'web:/etc/web.conf': ({ settings }) => 'title=' + settings.title + '\\n',
+  };
   return { toSpec: () => structuredClone(specs), checkFunction: () => undefined, fileRenderer: (ref) => renderers[ref] };
 };
 export const hooks = {

@@ -71,6 +71,11 @@ describe.skipIf(!canRun)('secrets, files, settings, hooks and one-off processes 
     expect([grep.exitCode, grep.stdout]).toEqual([1, '']);
   });
 
+  test('what package code prints with a secret reaches the runtime’s console (runtime.log) redacted', () => {
+    expect(host.console()).toContain('rendered /etc/db.conf: password=[secret:password]');
+    expect(host.console()).not.toContain(PASSWORD);
+  });
+
   test('a file that read a secret is bound read-only from the tmpfs, in no peer group; its placeholder on disk is empty', async () => {
     expect((await sh('db', 'cat /etc/db.conf')).stdout).toBe(`password=${PASSWORD}\n`);
     const conf = join(media, 'scratch', 'db', 'root', 'etc', 'db.conf');

@@ -81,3 +81,21 @@ export async function packVersion(name: string, version: string, key: string, ou
   await writeFile(entry, changed);
   return await packDir(dir, buildScript, key, out);
 }
+
+/**
+ * Pack a copy of a test fixture with another version in its manifest (an update to install). The
+ * copy lives one level deeper, under test/fixtures/.work, so the source's paths to sibling
+ * fixtures (`'../supervision/...'`) and `buildScript` (relative to the fixture) gain a `../`.
+ */
+export async function packFixtureVersion(fixture: string, version: string, key: string, out: string, buildScript: string): Promise<string> {
+  const dir = join(FIXTURES, '.work', `${fixture}-${version}`);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (const entry of ['package.json', 'src']) await cp(join(FIXTURES, fixture, entry), join(dir, entry), { recursive: true });
+  const entry = join(dir, 'src/index.ts');
+  const source = await readFile(entry, 'utf8');
+  const versioned = source.replace(/version: '[^']+'/, `version: '${version}'`).replaceAll("'../", "'../../");
+  if (!/version: '/.test(source)) throw new Error(`no version to change in ${entry}`);
+  await writeFile(entry, versioned);
+  return await packDir(dir, join('..', buildScript), key, out);
+}

@@ -22,6 +22,8 @@ export interface ServiceContext {
   /** A hook's end and its status message, to hearthd. */
   onHookReport(report: HookReport): void;
   onMessage(text: string | null): void;
+  /** The secret values of a new config, before package code (a render function) sees them. */
+  onSecrets?(secrets: Readonly<Record<string, string>>): void;
   logger: Logger;
 }
 
@@ -121,6 +123,7 @@ export class Service {
     if (params.config !== undefined) {
       const daemons = await this.daemonsFor(params.config);
       const config = this.configFrom(params.config);
+      this.context.onSecrets?.(config.secrets);
       await this.manager.reconfigure(daemons, config);
       this.config = config;
     }
@@ -145,6 +148,7 @@ export class Service {
   async reconfigure(config: ServiceConfig): Promise<ReconfigureResult> {
     const daemons = await this.daemonsFor(config);
     const next = this.configFrom(config);
+    this.context.onSecrets?.(next.secrets);
     const result = await this.manager.reconfigure(daemons, next);
     this.config = next;
     return result;

@@ -1,5 +1,4 @@
-import type { ActionResult, DaemonStatus, HookReport, LogEntry, ServiceConfig } from '@hearth/sdk/contract';
-import { Redactor } from '../secrets/redact.js';
+import { Redactor, type ActionResult, type DaemonStatus, type HookReport, type LogEntry, type ServiceConfig } from '@hearth/sdk/contract';
 import { MARKER_DAEMON } from '../logs/start-marker.js';
 
 /**

@@ -21,3 +21,4 @@ export { DEPENDENCIES_KEY } from '../dependencies.js';
 export type { ProvidedDependencies } from '../dependencies.js';
 export type { ActionInfo, ActionResult, ActionTools, InputField, InputSchema } from '../actions.js';
 export { installProcessPolicy, type PolicyLogger } from '../process-policy.js';
+export { Redactor, redacted } from '../redact.js';

@@ -1,4 +1,5 @@
-import { HearthError, MIN_SECRET_LENGTH } from '@hearth/sdk/contract';
+import { HearthError } from './errors.js';
+import { MIN_SECRET_LENGTH } from './manifest-validation.js';
 
 /** What stands in for a secret's value in what hearthd stores or returns. */
 export const redacted = (name: string): string => `[secret:${name}]`;
@@ -8,7 +9,8 @@ const MAX_WALK_DEPTH = 64;
 
 /**
  * Replaces every secret value with `[secret:<name>]` in text hearthd keeps or passes on (log lines,
- * action results, errors and messages from the runtime). Values shorter than MIN_SECRET_LENGTH are
+ * action results, errors and messages from the runtime), and in what the runtime writes to its
+ * console (runtime.log on the host). Values shorter than MIN_SECRET_LENGTH are
  * never stored, so an ordinary word is never hidden. Longest values first: one that contains
  * another is replaced whole.
  */

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { HearthError } from '@hearth/sdk/contract';
+import { HearthError } from './errors.js';
 import { Redactor } from './redact.js';
 
 const r = Redactor.of({ 'db-password': 'hunter2hunter2', token: 'tok-123456789' });
