@@ -17,22 +17,50 @@ const POLL = { timeout: 60_000, interval: 100 };
 const WEB = 'hello-world';
 const QUOTA = 'quota';
 /** hearthd restarts (each re-creating host.sock for the adopted container) while the container attacks it. */
-const ADOPTIONS = 6;
+const ADOPTIONS = 15;
 /** A command run as container root lasts at most this long (the host.sock attack runs across the restarts). */
 const ATTACK_TIMEOUT_MS = 300_000;
 /** The container's root as a daemon reaches it (exec runs chrooted into the daemon's root). */
 const MEDIA = '/proc/1/root/media/hearth';
 
+/** Connections made to an interface while the container swaps its socket (the relay's race, run this many times). */
+const RACE_CONNECTIONS = 300;
+const EXCHANGE_TIMEOUT_MS = 10_000;
+
+/**
+ * Send `text` on a new TCP connection; everything received until it closes. A refused relay
+ * connection gives '' (a reset when the request was still unread as hearthd dropped it).
+ */
+async function exchangeOnce(host: string, port: number, text: string): Promise<string> {
+  return await new Promise<string>((resolve, reject) => {
+    let received = '';
+    const client = connect({ host, port }, () => client.write(text));
+    client.setTimeout(EXCHANGE_TIMEOUT_MS, () => client.destroy(new Error(`no end of the reply within ${EXCHANGE_TIMEOUT_MS} ms: ${received.slice(0, 200)}`)));
+    client.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    client.on('close', () => resolve(received));
+    client.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve(received) : reject(error)));
+  });
+}
+
 const sha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
+
+/** Per-mount options (and the filesystem's own, after the ` - `) of every mount a process sees, by mount point. */
+function mountTable(pid: number | 'self'): Map<string, { options: string[]; superOptions: string[] }> {
+  const mounts = new Map<string, { options: string[]; superOptions: string[] }>();
+  for (const line of readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').filter(Boolean)) {
+    const [own = '', fs = ''] = line.split(' - ');
+    const fields = own.split(' ');
+    mounts.set(fields[4] ?? '', { options: (fields[5] ?? '').split(','), superOptions: (fs.split(' ')[2] ?? '').split(',') });
+  }
+  return mounts;
+}
 
 /** Per-mount options of every mount under /media/hearth in a container, from its init's mountinfo. */
 function mediaMountOptions(initPid: number): Map<string, string[]> {
   const mounts = new Map<string, string[]>();
-  for (const line of readFileSync(`/proc/${initPid}/mountinfo`, 'utf8').split('\n')) {
-    const fields = line.split(' ');
-    const point = fields[4] ?? '';
+  for (const [point, { options }] of mountTable(initPid)) {
     // What the host bound in; the daemons' roots on scratch are the runtime's own mounts.
-    if (point.startsWith('/media/hearth/') && !point.startsWith('/media/hearth/scratch/')) mounts.set(point, (fields[5] ?? '').split(','));
+    if (point.startsWith('/media/hearth/') && !point.startsWith('/media/hearth/scratch/')) mounts.set(point, options);
   }
   return mounts;
 }
@@ -77,6 +105,10 @@ describe.skipIf(skipUnless({ root: isRoot }))('containment: container root never
       ['/media/hearth/host', '/media/hearth/images/main', '/media/hearth/package', '/media/hearth/scratch', '/media/hearth/sockets', '/media/hearth/volumes/data'],
     );
     for (const [point, options] of mounts) expect({ point, nosuid: options.includes('nosuid'), nodev: options.includes('nodev') }).toEqual({ point, nosuid: true, nodev: true });
+    // On the host too: the data dir over itself, each service's scratch filesystem and image mounts.
+    const hostMounts = [...mountTable('self')].filter(([point]) => point === hearthd.dataDir || point.startsWith(`${hearthd.dataDir}/`));
+    expect(hostMounts.map(([point]) => point)).toEqual(expect.arrayContaining([hearthd.dataDir, join(hearthd.dataDir, 'run', WEB, 'scratch'), join(hearthd.dataDir, 'run', WEB, 'images', 'main')]));
+    for (const [point, { options }] of hostMounts) expect({ point, nosuid: options.includes('nosuid'), nodev: options.includes('nodev') }).toEqual({ point, nosuid: true, nodev: true });
   });
 
   test('an interface socket the container swapped for a link to the control socket is refused: the TCP port never reaches the root-only API', async () => {
@@ -84,23 +116,45 @@ describe.skipIf(skipUnless({ root: isRoot }))('containment: container root never
     const planted = await asContainerRoot(WEB, `rm -f ${MEDIA}/sockets/iface-web.sock && ln -s ${hearthd.socket} ${MEDIA}/sockets/iface-web.sock`);
     expect(planted.exitCode).toBe(0); // its own directory: it may; the host must not follow
     const iface = (await status(WEB)).interfaces[0];
-    const reply = await new Promise<string>((resolve, reject) => {
-      let received = '';
-      const client = connect({ host: iface?.hostAddress, port: iface?.hostPort ?? 0 }, () => {
-        const request = { jsonrpc: '2.0', id: 1, method: 'trust.add', params: { publicKey: Buffer.alloc(32, 7).toString('base64'), name: 'planted' } };
-        client.write(`${JSON.stringify(request)}\n`);
-      });
-      client.on('data', (chunk: Buffer) => (received += chunk.toString()));
-      client.on('close', () => resolve(received));
-      // Refused: hearthd drops the connection, a reset when our request was still unread.
-      client.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? resolve(received) : reject(error)));
-    });
-    expect(reply).toBe('');
+    const request = { jsonrpc: '2.0', id: 1, method: 'trust.add', params: { publicKey: Buffer.alloc(32, 7).toString('base64'), name: 'planted' } };
+    expect(await exchangeOnce(iface?.hostAddress ?? '', iface?.hostPort ?? 0, `${JSON.stringify(request)}\n`)).toBe('');
     expect(await hearthd.json<unknown>('trust', 'list')).toEqual(trustedBefore);
     expect(hearthd.log).toMatch(/refused to relay a connection.*is a symlink/);
     // A restart makes the socket again; the page is served as before.
     const restarted = await hearthd.json<ServiceStatus>('restart', WEB);
     expect((await fetch(restarted.interfaces[0]?.url ?? 'no interface')).status).toBe(200);
+  });
+
+  test(`an interface socket swapped back and forth with a link to the control socket, across ${RACE_CONNECTIONS} connections: each is the page or refused, never the API`, async () => {
+    const trustedBefore = await hearthd.json<unknown>('trust', 'list');
+    const sockets = join(hearthd.dataDir, 'run', WEB, 'sockets');
+    // As container root, in its own dir: rename(2) a link to the control socket, then the socket itself (a hard link kept aside), over the interface's name, until told to stop.
+    const attack = asContainerRoot(
+      WEB,
+      `cd ${MEDIA}/sockets && ln iface-web.sock own && n=0 && while [ ! -e stop ]; do
+        ln -sfn ${hearthd.socket} a && mv -f a iface-web.sock; ln -f own b && mv -f b iface-web.sock; n=$((n + 2)); echo $n > swaps;
+      done; mv -f own iface-web.sock`,
+    );
+    await expect.poll(() => existsSync(join(sockets, 'swaps')), POLL).toBe(true);
+    const iface = (await status(WEB)).interfaces[0];
+    const request = `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'trust.add', params: { publicKey: Buffer.alloc(32, 9).toString('base64'), name: 'raced' } })}\n\r\n`;
+    const outcomes = { page: 0, refused: 0, other: [] as string[] };
+    for (let i = 0; i < RACE_CONNECTIONS; i += 1) {
+      const reply = await exchangeOnce(iface?.hostAddress ?? '', iface?.hostPort ?? 0, request);
+      if (reply.startsWith('HTTP/')) outcomes.page += 1; // httpd answered the line it cannot parse
+      else if (reply === '') outcomes.refused += 1;
+      else outcomes.other.push(reply.slice(0, 200));
+    }
+    await writeFile(join(sockets, 'stop'), '');
+    expect((await attack).exitCode).toBe(0);
+    await rm(join(sockets, 'stop'));
+    expect(outcomes.other).toEqual([]);
+    expect(await hearthd.json<unknown>('trust', 'list')).toEqual(trustedBefore);
+    // Both ways out were taken many times: the race was run, not missed.
+    expect(outcomes.page).toBeGreaterThan(RACE_CONNECTIONS / 20);
+    expect(outcomes.refused).toBeGreaterThan(RACE_CONNECTIONS / 20);
+    expect(Number((await readFile(join(sockets, 'swaps'), 'utf8')).trim())).toBeGreaterThan(100);
+    expect((await fetch(iface?.url ?? 'no interface')).status).toBe(200);
   });
 
   test('container root cannot replace host.sock or make hearthd touch a host file, while hearthd re-creates it at every adoption', async () => {
@@ -156,6 +210,18 @@ describe.skipIf(skipUnless({ root: isRoot }))('containment: container root never
     expect(usage).toMatchObject({ id: QUOTA, memoryLimitBytes: 1024 * 1024 * 1024, pidsLimit: 1024 });
     expect(usage?.volumes).toEqual([{ id: 'data', bytes: expect.any(Number) as number }]);
     expect(usage?.volumes?.[0]?.bytes).toBeGreaterThanOrEqual(3 * 1024 * 1024);
+    expect((await hearthd.cli('stats', QUOTA)).stdout).toMatch(/^quota .* 1024\.0 MiB .* 1024 .* [3-9]\.\d MiB$/m);
+  });
+
+  test('a service with no `resources` at all gets the default memory, pids and scratch limits; its /run, /tmp and /dev/shm are sized tmpfs', async () => {
+    const [usage] = await hearthd.json<ServiceUsage[]>('stats', WEB);
+    expect(usage).toMatchObject({ id: WEB, memoryLimitBytes: 1024 * 1024 * 1024, pidsLimit: 1024 });
+    expect((await stat(join(hearthd.dataDir, 'run', WEB, 'scratch.img'))).size).toBe(2048 * 1024 * 1024);
+    const table = mountTable((await status(WEB)).container?.initPid ?? 0);
+    const tmpfsSizes = ['/run', '/tmp', '/dev/shm'].map((point) => [point, table.get(point)?.superOptions.find((o) => o.startsWith('size='))]);
+    expect(tmpfsSizes).toEqual([['/run', 'size=65536k'], ['/tmp', 'size=16384k'], ['/dev/shm', 'size=65536k']]);
+    const run = await asContainerRoot(WEB, 'dd if=/dev/zero of=/run/big bs=1M count=100; rm -f /run/big');
+    expect(run.stdout + run.stderr).toMatch(/No space left on device/);
   });
 
   test('a volume’s mode and owner are the container’s: what it set survives a restart (PostgreSQL wants its data dir 0700)', async () => {

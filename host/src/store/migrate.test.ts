@@ -1,8 +1,11 @@
-import { chmod, chown, lchown, lstat, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { shiftOwnership } from './migrate.js';
+import { createLogger } from '../log.js';
+import { layoutOf } from '../layout.js';
+import { FORMAT_FILE, migrateDataDir, shiftOwnership } from './migrate.js';
 
 const isRoot = process.getuid?.() === 0;
 // npm test (HEARTH_REQUIRE_ALL=1) fails instead of skipping; a developer without root skips (test/support/require.ts).
@@ -47,4 +50,45 @@ test.skipIf(!isRoot)('shifting again changes nothing (an interrupted migration r
   await shiftOwnership(join(dir, 'volume'), -100_000, 100_000);
   expect(await owner('setuid')).toBe('0:0:4755');
   expect(await owner('sub', 'owned-by-1000')).toBe('1000:1000:644');
+});
+
+test.skipIf(!isRoot)('a migration that fails part way leaves every volume in format 1 and says why; started again once fixed, it completes', async () => {
+  // A format 1 data dir: a state file, two services' volumes with host-root files, one of them
+  // holding a file that cannot change owner (immutable: as on a filesystem that refuses chown).
+  const data = join(dir, 'data');
+  const layout = layoutOf(data);
+  await mkdir(data);
+  await writeFile(layout.stateFile, `${JSON.stringify({ format: 'hearth-state-v1', services: {}, trusted: {} })}\n`);
+  for (const service of ['a', 'b']) {
+    await mkdir(join(layout.volumesDir, service, 'data', 'sub'), { recursive: true });
+    await writeFile(join(layout.volumesDir, service, 'data', 'setuid'), 'x');
+    await chmod(join(layout.volumesDir, service, 'data', 'setuid'), 0o4755);
+    await writeFile(join(layout.volumesDir, service, 'data', 'sub', 'stuck'), 'x');
+  }
+  const stuck = join(layout.volumesDir, 'b', 'data', 'sub', 'stuck');
+  await execa('chattr', ['+i', stuck]);
+  const ownersOf = async (): Promise<string[]> =>
+    await Promise.all(
+      ['a', 'b'].flatMap((service) => ['', 'setuid', 'sub', 'sub/stuck'].map((name) => join(layout.volumesDir, service, 'data', name))).map(async (path) => {
+        const info = await lstat(path);
+        return `${path.slice(data.length)} ${info.uid}:${info.gid}:${(info.mode & 0o7777).toString(8)}`;
+      }),
+    );
+  const before = await ownersOf();
+  const lines: string[] = [];
+  const logger = createLogger({}, (line) => lines.push(line));
+  try {
+    await expect(migrateDataDir(layout, logger)).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/^migrating .* from format 1 to 2 failed: .*EPERM.*; it is left in format 1$/) as unknown,
+      hint: expect.stringContaining('start hearthd again: it resumes') as unknown,
+    });
+    expect(await ownersOf()).toEqual(before);
+    await expect(readFile(join(data, FORMAT_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
+  } finally {
+    await execa('chattr', ['-i', stuck]);
+  }
+  await migrateDataDir(layout, logger);
+  expect(JSON.parse(await readFile(join(data, FORMAT_FILE), 'utf8'))).toEqual({ format: 2 });
+  expect((await ownersOf()).map((line) => line.split(' ')[1])).toEqual(before.map((line) => `100000:100000:${line.split(':').at(-1) ?? ''}`));
 });
