@@ -93,6 +93,13 @@ test('an OCI layout without the tag asked for names images.<id>.source.tag and t
   expect((error as Error).message).toContain('no image tagged v2 in index.json (tags: v1)');
 });
 
+test('a docker save archive that does not exist names images.<id>.source.path with a hint, not INTERNAL: ENOENT', async () => {
+  const error = await buildImage(dir, 'web', { source: { type: 'docker-archive', path: 'saved.tar', tag: 'demo/web:1.0' } }, join(dir, 'work')).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'web', field: 'images.web.source.path' } });
+  expect((error as HearthError).message).toBe(`image web (images.web.source.path): ${join(dir, 'saved.tar')} does not exist`);
+  expect((error as HearthError).hint).toMatch(/\S/);
+});
+
 test('a file an image adds that does not exist names images.<id>.add[i].from', async () => {
   const decl: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('base', 'base') }, add: [{ from: 'build/app', to: '/opt/app' }] };
   const error = await buildImage(dir, 'app', decl, join(dir, 'work')).catch((e: unknown) => e);
