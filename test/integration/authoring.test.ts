@@ -8,13 +8,14 @@ import type { ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { PACK_TIMEOUT_MS } from '../support/packages.js';
 import { HEARTH_PACK, REPO, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const PORT_BASE = 19_000 + Math.floor(Math.random() * 10_000);
 
 /** `hearth-pack` as the guide runs it, from the package's own folder. */
 const hearthPack = (cwd: string, ...args: string[]) => execa('node', [HEARTH_PACK, ...args], { cwd, timeout: PACK_TIMEOUT_MS });
 
-describe.skipIf(!isRoot)('writing a package outside the checkout, as sdk/README.md tells', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('writing a package outside the checkout, as sdk/README.md tells', () => {
   let work: string;
   let hearthd: TestHearthd;
 
