@@ -93,6 +93,18 @@ test('an OCI layout without the tag asked for names images.<id>.source.tag and t
   expect((error as Error).message).toContain('no image tagged v2 in index.json (tags: v1)');
 });
 
+test('a cached build whose meta.json is damaged is built again, not an INTERNAL JSON error', async () => {
+  const work = join(dir, 'work');
+  const decl: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('base', 'base') } };
+  expect(await buildImage(dir, 'main', decl, work)).toMatchObject({ cached: false });
+  const entries = join(dir, '.hearth-cache/images/main');
+  for (const entry of await readdir(entries)) await writeFile(join(entries, entry, 'meta.json'), '{"config": {"entry');
+  const again = await buildImage(dir, 'main', decl, work);
+  expect(again).toMatchObject({ cached: false, baseCached: false });
+  expect(await catIn(again.squashfs, 'etc/motd')).toBe('base');
+  expect(await buildImage(dir, 'main', decl, work)).toMatchObject({ cached: true });
+});
+
 test('a docker save archive that does not exist names images.<id>.source.path with a hint, not INTERNAL: ENOENT', async () => {
   const error = await buildImage(dir, 'web', { source: { type: 'docker-archive', path: 'saved.tar', tag: 'demo/web:1.0' } }, join(dir, 'work')).catch((e: unknown) => e);
   expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'web', field: 'images.web.source.path' } });

@@ -44,10 +44,17 @@ export class ImageCache {
     return join(this.dir, `${kind}-${digest.slice(0, DIGEST_CHARS)}`);
   }
 
+  /** The cached build, or null; an entry whose meta.json is damaged (a full disk, a hand edit) is a miss and is built again. */
   async lookup(kind: CacheKind, digest: string): Promise<CachedBuild | null> {
     const dir = this.entry(kind, digest);
-    if (!existsSync(join(dir, 'meta.json'))) return null;
-    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
+    if (!existsSync(join(dir, 'meta.json')) || !existsSync(join(dir, 'image.squashfs'))) return null;
+    let meta: Partial<Meta>;
+    try {
+      meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Partial<Meta>;
+    } catch {
+      return null; // not JSON: rebuilt, and commit replaces the entry
+    }
+    if (typeof meta.config !== 'object' || meta.config === null || typeof meta.owners !== 'boolean') return null;
     return { squashfs: join(dir, 'image.squashfs'), config: meta.config, owners: meta.owners };
   }
 
