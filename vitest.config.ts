@@ -6,6 +6,7 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '**/dist/**'],
     // Integration tests start real containers and mount real filesystems: one file at a time.
     fileParallelism: false,
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
   },

@@ -56,8 +56,9 @@ async function startsOn(side: Side, archive: string, key: string): Promise<void>
   await client.call('package.uninstall', { id: 'hello-world', purge: true });
 }
 
+/** With an empty environment, as the runtime has one: NODE_EXTRA_CA_CERTS on a host would add ~1 MiB of certificates. */
 async function bareNode(nodeBin: string): Promise<Memory> {
-  const bare = execa(nodeBin, ['--max-old-space-size=256', '-e', 'setInterval(() => {}, 1e6)'], { reject: false });
+  const bare = execa(nodeBin, ['--max-old-space-size=256', '-e', 'setInterval(() => {}, 1e6)'], { reject: false, env: {}, extendEnv: false });
   await sleep(SETTLE_MS);
   const memory = memoryOf(bare.pid ?? 0);
   bare.kill();

@@ -9,6 +9,7 @@ if ! command -v podman >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get i
 npx tsc -b
 node scripts/build-base.mjs
 node bench/dist/bench/start-to-ready.js
+node bench/dist/bench/start-profile.js
 node bench/dist/bench/runtime-start.js
 node bench/dist/bench/daemons-scale.js
 node bench/dist/bench/host-overhead.js

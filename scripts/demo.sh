@@ -10,13 +10,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 bash scripts/setup.sh
 npx tsc -b
+node scripts/build-cli.mjs
+node web/build.mjs
 node scripts/build-base.mjs
 
 SOCKET=${HEARTH_SOCKET:-/run/hearth/hearthd.sock}
 PIDFILE=/run/hearth/hearthd.pid
 LOG=/var/log/hearth/hearthd.log
 KEY=.hearth-keys/dev.pem
-hearth() { node host/dist/cli/main.js --socket "$SOCKET" "$@"; }
+hearth() { node host/dist/cli/bundle/hearth.js --socket "$SOCKET" "$@"; }
 
 mkdir -p .hearth-keys build/packages /run/hearth /var/log/hearth
 [ -f "$KEY" ] || node sdk/dist/pack/cli.js keygen --out "$KEY"

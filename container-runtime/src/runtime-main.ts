@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { DEPENDENCIES_KEY, HearthError, errorMessage, installProcessPolicy, type DaemonStatus, type LogEntry } from '@hearth/sdk/contract';
 import { createLogger, type Logger } from '@hearth/sdk/system';
 import type { Handler } from '@hearth/sdk/rpc';
@@ -12,6 +11,7 @@ import { serviceNetwork } from './mounts/network-identity.js';
 import { openRunDir } from './mounts/ownership.js';
 import { secretsMountPoint } from './secrets/tmpfs.js';
 import { InterfaceSockets } from './relay/interfaces.js';
+import { runChecked } from './commands/run-command.js';
 
 export const RUNTIME_VERSION = '0.1.0';
 export const IP_TIMEOUT_MS = 5_000;
@@ -34,7 +34,7 @@ async function main(logger: Logger): Promise<void> {
   const paths = runtimePaths();
   // The container's only network is loopback, and it starts down. Up by the time daemons start;
   // meanwhile the host connection opens and the package loads.
-  const loopbackUp = execa('ip', ['link', 'set', 'lo', 'up'], { timeout: IP_TIMEOUT_MS }).then(
+  const loopbackUp = runChecked('ip', ['link', 'set', 'lo', 'up'], { timeoutMs: IP_TIMEOUT_MS }).then(
     () => undefined,
     (error: unknown) => {
       throw new HearthError('CONTAINER_FAILED', `cannot bring the container's loopback up: ${errorMessage(error)}`);

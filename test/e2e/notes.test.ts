@@ -20,7 +20,8 @@ const WEB = `http://127.0.0.1:${PORT_BASE + 900}/`;
 /**
  * The use case of the whole design: PostgreSQL and a web app from different images (both built
  * from debootstrap recipes) plus a busybox task image, in one container, driven through the CLI.
- * The first run builds the Debian images (about a minute each); later runs reuse the cache.
+ * The first pack on a machine builds the Debian bases (about two minutes of CPU each); later packs,
+ * in any checkout, reuse them from the base store (/var/cache/hearth-pack).
  */
 describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from different images in one container', () => {
   let work: string;

@@ -14,7 +14,8 @@ function findRepo(from: string): string {
 /** Absolute paths of the programs the tests drive, as a user would run them. */
 export const REPO = findRepo(dirname(fileURLToPath(import.meta.url)));
 export const HEARTHD = `${REPO}/host/dist/hearthd.js`;
-export const HEARTH_CLI = `${REPO}/host/dist/cli/main.js`;
+/** The CLI as installed: bundled by scripts/build-cli.mjs (vitest's global setup bundles it again first). */
+export const HEARTH_CLI = `${REPO}/host/dist/cli/bundle/hearth.js`;
 export const HEARTH_PACK = `${REPO}/sdk/dist/pack/cli.js`;
 export const EXAMPLES = `${REPO}/packages-examples`;
 export const FIXTURES = `${REPO}/test/fixtures`;

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runChecked } from '../commands/run-command.js';
 
 export const MKFIFO_TIMEOUT_MS = 5_000;
 
@@ -25,7 +25,7 @@ export async function outputPipes(dir: string, owner: { uid: number; gid: number
   // Unique: execs of one daemon make theirs in the same dir at the same time.
   const tag = randomBytes(6).toString('hex');
   const paths = [join(dir, `stdout-${tag}.fifo`), join(dir, `stderr-${tag}.fifo`)] as const;
-  await execa('mkfifo', ['-m', '600', ...paths], { timeout: MKFIFO_TIMEOUT_MS });
+  await runChecked('mkfifo', ['-m', '600', ...paths], { timeoutMs: MKFIFO_TIMEOUT_MS });
   const made: OutputPipe[] = [];
   const pipe = (path: string): OutputPipe => {
     const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);

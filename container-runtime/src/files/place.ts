@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execa } from 'execa';
+import { runCommand } from '../commands/run-command.js';
 import { HearthError, errorMessage } from '@hearth/sdk/contract';
 import { MOUNT_TIMEOUT_MS } from '@hearth/sdk/system';
 import { inside } from './transfer.js';
@@ -36,7 +36,7 @@ export async function writeNewFile(target: string, content: string, mode: number
 
 async function bindReadonly(source: string, target: string): Promise<void> {
   for (const args of [['--bind', source, target], ['-o', 'remount,bind,ro', target]]) {
-    const result = await execa('mount', args, { timeout: MOUNT_TIMEOUT_MS, reject: false });
+    const result = await runCommand('mount', args, { timeoutMs: MOUNT_TIMEOUT_MS });
     if (result.exitCode !== 0) {
       throw new HearthError('DAEMON_FAILED', `mount ${args.join(' ')} failed: ${result.stderr.trim() || result.shortMessage}`, { hint: 'see runtime.log in the service’s log folder' });
     }

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
-import { execa } from 'execa';
 import { errorMessage, type CheckFunction, type HealthCheckSpec } from '@hearth/sdk/contract';
 import { tcpPortAnswers } from './tcp.js';
 import { chrootArgv } from '../daemons/command.js';
 import { SETUP_SHELL, setupArgv } from '../daemons/process.js';
+import { runCommand } from '../commands/run-command.js';
 
 export interface CheckContext {
   /** The daemon's root and user: command checks run in its image, as its user (as Kubernetes exec probes do). */
@@ -92,19 +92,17 @@ export async function runCheck(check: HealthCheckSpec, ctx: CheckContext): Promi
         return ok ? { ok: true } : { ok: false, message: `GET ${check.path} on port ${check.port} answered ${status}` };
       }
       case 'command': {
-        const result = await execa(SETUP_SHELL, setupArgv(ctx.cgroupProcs, chrootArgv(ctx.root, ctx.userspec, check.command)), {
+        const result = await runCommand(SETUP_SHELL, setupArgv(ctx.cgroupProcs, chrootArgv(ctx.root, ctx.userspec, check.command)), {
           env: ctx.env,
-          extendEnv: false,
-          timeout: check.timeoutMs,
-          cancelSignal: ctx.signal,
+          timeoutMs: check.timeoutMs,
+          signal: ctx.signal,
           killSignal: 'SIGKILL', // a check that ignores SIGTERM must not outlive its attempt
-          reject: false,
         });
-        if (result.isCanceled) return { ok: false, message: 'cancelled: the daemon stopped' };
+        if (result.canceled) return { ok: false, message: 'cancelled: the daemon stopped' };
         if (result.timedOut) return { ok: false, message: `${check.command.join(' ')} timed out after ${check.timeoutMs} ms` };
         if (result.exitCode === 0) return { ok: true };
         const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-1)[0] ?? '';
-        if (result.exitCode !== undefined && CANNOT_EXECUTE_EXIT_CODES.includes(result.exitCode)) {
+        if (result.exitCode !== null && CANNOT_EXECUTE_EXIT_CODES.includes(result.exitCode)) {
           return { ok: false, cannotRun: true, message: `${check.command.join(' ')} cannot be executed in the daemon's image (exit ${result.exitCode})${output ? `: ${output}` : ''}` };
         }
         return { ok: false, message: `${check.command.join(' ')} exited ${result.exitCode ?? result.signal}${output ? `: ${output}` : ''}` };

@@ -1,11 +1,11 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { execa } from 'execa';
+import { basename, dirname, join, relative } from 'node:path';
 import { HearthError } from '@hearth/sdk';
 import { errorMessage } from '@hearth/sdk/contract';
 import { MOUNT_TIMEOUT_MS, pointsUnder, readMountTable } from '@hearth/sdk/system';
 import { inside } from '../files/transfer.js';
 import { etcFiles, type NetworkIdentity } from './host-files.js';
+import { runCommand } from '../commands/run-command.js';
 
 /** The container's shared filesystems every daemon sees, whatever its image. */
 export const SHARED_DIRS = ['proc', 'dev', 'run', 'sys'] as const;
@@ -31,9 +31,12 @@ export interface RootFile {
 
 /**
  * The mounts that make a daemon's root, as one shell script: one process per daemon instead of
- * one per mount (five or more), which is most of a daemon's start time. `set -e` stops at the
- * first failure, whose message mount prints. Files go in before anything is bound in: nothing runs
- * in the root yet, and `rm` then `cp` never writes through a link of the image.
+ * one per mount (five or more), which is most of a daemon's start time. Inside, every command is
+ * a process too (about 10 ms of CPU each on a small machine), so they are batched where the order
+ * allows: one `mkdir`, `rm` and `cp` for hearth's files, one `mkdir` for the shared dirs and one
+ * recursive `--make-rslave` after their binds. `set -e` stops at the first failure, whose message
+ * mount prints. Files go in before anything is bound in: nothing runs in the root yet, and `rm`
+ * then `cp` never writes through a link of the image.
  */
 export function rootMountScript(
   dir: string,
@@ -49,19 +52,44 @@ export function rootMountScript(
   // Under a shared scratch the overlay joins a peer group: private, what is bound into it later (a
   // rendered file from the secrets tmpfs) shows nowhere else.
   lines.push(`mount --make-private ${q(root)}`);
-  for (const { source, target } of files) {
-    const at = join(root, target);
-    lines.push(`mkdir -p ${q(join(at, '..'))}`, `rm -f ${q(at)}`, `cp ${q(source)} ${q(at)}`);
-  }
+  lines.push(...fileLines(root, files));
   // A slave of the container's: what is mounted under it later (a daemon's secrets tmpfs on /run)
   // never propagates back to the container's /run, nor to the other daemons' binds of it.
-  for (const { source, target } of shared) lines.push(`mkdir -p ${q(join(root, target))}`, `mount -o rbind ${q(source)} ${q(join(root, target))}`, `mount --make-rslave ${q(join(root, target))}`);
+  const targets = shared.map((b) => join(root, b.target));
+  if (targets.some((a) => targets.some((b) => a.startsWith(`${b}/`)))) {
+    // One inside another (an image's odd links): each is a slave before the next is bound into it.
+    for (const [i, { source }] of shared.entries()) lines.push(`mkdir -p ${q(targets[i] ?? '')}`, `mount -o rbind ${q(source)} ${q(targets[i] ?? '')}`, `mount --make-rslave ${q(targets[i] ?? '')}`);
+  } else if (shared.length > 0) {
+    lines.push(`mkdir -p ${targets.map(q).join(' ')}`);
+    for (const [i, { source }] of shared.entries()) lines.push(`mount -o rbind ${q(source)} ${q(targets[i] ?? '')}`);
+    // Recursive from the private overlay (which stays private): each bind tree becomes a slave at once.
+    lines.push(`mount --make-rslave ${q(root)}`);
+  }
   for (const volume of volumes) {
     const target = join(root, volume.target);
     lines.push(`mkdir -p ${q(target)}`, `mount -o bind ${q(volume.source)} ${q(target)}`);
     if (volume.readonly) lines.push(`mount -o remount,bind,ro ${q(target)}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * hearth's files into the root: their dirs made, whatever the image has at their paths removed
+ * (a link included), then copied, one `cp` per directory where the names match.
+ */
+function fileLines(root: string, files: RootFile[]): string[] {
+  if (files.length === 0) return [];
+  const q = shellQuote;
+  const at = files.map((f) => ({ source: f.source, to: join(root, f.target) }));
+  const dirs = [...new Set(at.map((f) => dirname(f.to)))];
+  const lines = [`mkdir -p ${dirs.map(q).join(' ')}`, `rm -f ${at.map((f) => q(f.to)).join(' ')}`];
+  for (const dir of dirs) {
+    const here = at.filter((f) => dirname(f.to) === dir);
+    const sameNames = here.every((f) => basename(f.source) === basename(f.to));
+    if (sameNames) lines.push(`cp ${here.map((f) => q(f.source)).join(' ')} ${q(`${dir}/`)}`);
+    else for (const f of here) lines.push(`cp ${q(f.source)} ${q(f.to)}`);
+  }
+  return lines;
 }
 
 export interface SharedBind {
@@ -128,7 +156,7 @@ export class DaemonRoot {
     const sources: Record<(typeof SHARED_DIRS)[number], string> = { proc: '/proc', dev: '/dev', run: options.runDir, sys: '/sys' };
     const shared = await Promise.all(SHARED_DIRS.map(async (d) => ({ source: sources[d], target: await resolveInImage(imageDir, `/${d}`, daemonId) })));
     const resolved = await Promise.all(volumes.map(async (v) => ({ ...v, target: await resolveInImage(imageDir, v.target, daemonId) })));
-    const result = await execa('sh', ['-ec', rootMountScript(dir, imageDir, resolved, shared, files)], { timeout: MOUNT_TIMEOUT_MS, reject: false });
+    const result = await runCommand('sh', ['-ec', rootMountScript(dir, imageDir, resolved, shared, files)], { timeoutMs: MOUNT_TIMEOUT_MS });
     if (result.exitCode !== 0) {
       await handle.unmount();
       throw new HearthError('DAEMON_FAILED', `mounting the root of daemon ${daemonId} failed: ${result.stderr.trim() || result.shortMessage}`, {
@@ -145,7 +173,7 @@ export class DaemonRoot {
    */
   async unmount(): Promise<void> {
     if ((await mountsUnder(this.root)).length > 0) {
-      await execa('umount', ['-l', this.root], { timeout: MOUNT_TIMEOUT_MS, reject: false });
+      await runCommand('umount', ['-l', this.root], { timeoutMs: MOUNT_TIMEOUT_MS });
     }
     const left = await mountsUnder(this.dir);
     if (left.length > 0) throw new HearthError('INTERNAL', `cannot unmount ${left.join(', ')}`, { details: { mounts: left } });

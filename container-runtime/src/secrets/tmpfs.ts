@@ -1,6 +1,6 @@
 import { lstat, mkdir, rm, writeFile, chown, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runCommand } from '../commands/run-command.js';
 import { HearthError, SECRETS_DIR } from '@hearth/sdk/contract';
 import { MOUNT_TIMEOUT_MS } from '@hearth/sdk/system';
 import { inside } from '../files/transfer.js';
@@ -57,7 +57,7 @@ export interface TmpfsFile {
 export async function mountSecrets(root: string, user: UserIds, secrets: Readonly<Record<string, string>>, files: readonly TmpfsFile[]): Promise<string> {
   const dir = await mountPoint(root);
   const options = `size=${SECRETS_TMPFS_SIZE},mode=0700,nosuid,nodev,noexec`;
-  const mounted = await execa('mount', ['-t', 'tmpfs', '-o', options, 'hearth-secrets', dir], { timeout: MOUNT_TIMEOUT_MS, reject: false });
+  const mounted = await runCommand('mount', ['-t', 'tmpfs', '-o', options, 'hearth-secrets', dir], { timeoutMs: MOUNT_TIMEOUT_MS });
   if (mounted.exitCode !== 0) throw new HearthError('DAEMON_FAILED', `cannot mount the secrets tmpfs at ${SECRETS_DIR}: ${mounted.stderr.trim() || mounted.shortMessage}`);
   for (const [name, value] of Object.entries(secrets)) {
     const file = join(dir, name);

@@ -5,7 +5,7 @@ import { CONTAINER_ROOT_ID, ensureDir } from '../layout.js';
 import { DEFAULT_IDMAP, type ContainerSpec } from '../system/lxc-config.js';
 import { makeScratch } from '../system/scratch.js';
 import { mountPoints, mountSquashfs, unmount } from '../system/mounts.js';
-import type { CleanupStack } from './cleanup.js';
+import { together, type CleanupStack } from './cleanup.js';
 import type { InstalledImage, RunnerContext } from './runner.js';
 
 /**
@@ -38,8 +38,9 @@ export async function prepareScratch(ctx: Pick<RunnerContext, 'paths' | 'manifes
 export async function mountImages(ctx: Pick<RunnerContext, 'paths' | 'images'>, cleanup: CleanupStack, mount: boolean): Promise<void> {
   const mounted = mount ? [] : await mountPoints();
   const mountPointOf = (image: InstalledImage): string => join(ctx.paths.imagesDir, image.id);
-  // Each is undone whatever happens to the others; unmounting what is not mounted is a no-op.
-  for (const image of ctx.images) cleanup.push(() => unmount(mountPointOf(image)));
+  // Each is undone whatever happens to the others, all at once (each is its own umount(8), and
+  // stop waits for them); unmounting what is not mounted is a no-op.
+  cleanup.push(() => together(ctx.images.map((image) => unmount(mountPointOf(image)))));
   if (!mount) {
     const gone = ctx.images.find((image) => !mounted.includes(mountPointOf(image)));
     if (gone) throw new HearthError('CONTAINER_FAILED', `image ${gone.id} is no longer mounted at ${mountPointOf(gone)}`, { hint: 'the service is restarted instead' });

@@ -18,8 +18,10 @@ const USAGE = `usage:
   hearth-pack [DIR] --key KEY.pem [--out FILE.hpk] [--no-cache]
                                                       pack the package in DIR (default .); image bases
                                                       (tarballs, OCI layouts, docker save, debootstrap)
-                                                      and the files added on top are cached apart in
-                                                      DIR/.hearth-cache by input digest
+                                                      are cached per machine ($HEARTH_PACK_CACHE, else
+                                                      /var/cache/hearth-pack as root, ~/.cache/hearth-pack
+                                                      otherwise), images with files added on top in
+                                                      DIR/.hearth-cache, both by input digest
   hearth-pack keygen --out KEY.pem                    make an ed25519 signing key (mode 0600)
   hearth-pack pubkey --key KEY.pem                    print its public key, for hearth trust add
   hearth-pack verify FILE.hpk                         check signature and every digest

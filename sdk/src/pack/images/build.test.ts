@@ -1,18 +1,25 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { HearthError } from '../../errors.js';
 import type { ImageDeclaration } from '../../manifest.js';
 import { buildImage } from './build.js';
+import { CACHE_DIR, ImageCache } from './cache.js';
 import { InputDigest } from './digest.js';
 
 let dir: string;
+const machineStore = process.env['HEARTH_PACK_CACHE'];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hearth-cache-'));
+  process.env['HEARTH_PACK_CACHE'] = join(dir, 'machine'); // never the real /var/cache/hearth-pack
 });
-afterEach(() => rm(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  if (machineStore === undefined) delete process.env['HEARTH_PACK_CACHE'];
+  else process.env['HEARTH_PACK_CACHE'] = machineStore;
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** A rootfs tarball in the package folder holding one file with `text`. */
 async function rootfs(name: string, text: string): Promise<string> {
@@ -33,6 +40,35 @@ test('rebuilding image app keeps the cached build of image app-server (ids that 
   await rootfs('app', 'two'); // app changes: its older build is superseded, app-server's is not
   expect((await buildImage(dir, 'app', app, work)).cached).toBe(false);
   expect((await buildImage(dir, 'app-server', server, work)).cached).toBe(true);
+});
+
+test('a second package folder with the same source reuses the base the first one built', async () => {
+  await mkdir(join(dir, 'one'));
+  await mkdir(join(dir, 'two'));
+  const tar = await rootfs('shared', 'shared');
+  for (const pkg of ['one', 'two']) await execa('cp', [join(dir, tar), join(dir, pkg, tar)]);
+  const decl: ImageDeclaration = { source: { type: 'tarball', path: tar } };
+  expect(await buildImage(join(dir, 'one'), 'main', decl, join(dir, 'work'))).toMatchObject({ baseCached: false });
+  const second = await buildImage(join(dir, 'two'), 'other', decl, join(dir, 'work'));
+  expect(second).toMatchObject({ baseCached: true });
+  expect(second.squashfs.startsWith(join(dir, 'machine', 'bases'))).toBe(true);
+  expect(await catIn(second.squashfs, 'etc/motd')).toBe('shared');
+});
+
+test("a base in the package's own cache (from hearth-pack before the base store) is reused and moved into the store", async () => {
+  const decl: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('legacy', 'legacy') } };
+  const built = await buildImage(dir, 'main', decl, join(dir, 'work'));
+  // As an earlier hearth-pack left it: the base in .hearth-cache/images/main/base-<digest>/, none in the store.
+  const storeEntry = dirname(built.squashfs);
+  const legacy = new ImageCache(join(dir, CACHE_DIR), 'main');
+  const staging = await legacy.staging('base', basename(storeEntry));
+  await execa('cp', [built.squashfs, join(staging, 'image.squashfs')]);
+  await legacy.commit('base', basename(storeEntry), staging, { config: built.config, owners: process.getuid?.() === 0 });
+  await rm(join(dir, 'machine'), { recursive: true });
+  const again = await buildImage(dir, 'main', decl, join(dir, 'work'));
+  expect(again).toMatchObject({ baseCached: true });
+  expect(again.squashfs).toBe(built.squashfs);
+  expect(await catIn(again.squashfs, 'etc/motd')).toBe('legacy');
 });
 
 /** The content of `path` inside a squashfs. */
@@ -93,16 +129,20 @@ test('an OCI layout without the tag asked for names images.<id>.source.tag and t
   expect((error as Error).message).toContain('no image tagged v2 in index.json (tags: v1)');
 });
 
-test('a cached build whose meta.json is damaged is built again, not an INTERNAL JSON error', async () => {
+test('cached builds whose meta.json is damaged (the base in the machine store, the image in the package) are built again, not an INTERNAL JSON error', async () => {
   const work = join(dir, 'work');
-  const decl: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('base', 'base') } };
-  expect(await buildImage(dir, 'main', decl, work)).toMatchObject({ cached: false });
-  const entries = join(dir, '.hearth-cache/images/main');
-  for (const entry of await readdir(entries)) await writeFile(join(entries, entry, 'meta.json'), '{"config": {"entry');
+  await mkdir(join(dir, 'app'));
+  await writeFile(join(dir, 'app/config'), 'one');
+  const decl: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('base', 'base') }, add: [{ from: 'app', to: '/opt/app' }] };
+  expect(await buildImage(dir, 'main', decl, work)).toMatchObject({ cached: false, baseCached: false });
+  const metas = (await readdir(dir, { recursive: true })).filter((path) => basename(path) === 'meta.json');
+  expect(metas.length).toBe(2);
+  for (const meta of metas) await writeFile(join(dir, meta), '{"config": {"entry');
   const again = await buildImage(dir, 'main', decl, work);
   expect(again).toMatchObject({ cached: false, baseCached: false });
   expect(await catIn(again.squashfs, 'etc/motd')).toBe('base');
-  expect(await buildImage(dir, 'main', decl, work)).toMatchObject({ cached: true });
+  expect(await catIn(again.squashfs, 'opt/app/config')).toBe('one');
+  expect(await buildImage(dir, 'main', decl, work)).toMatchObject({ cached: true, baseCached: true });
 });
 
 test('a docker save archive that does not exist names images.<id>.source.path with a hint, not INTERNAL: ENOENT', async () => {
@@ -129,10 +169,18 @@ test('a source file that changed after it was hashed is refused, naming it', asy
   await expect(inputs.assertUnchanged()).rejects.toMatchObject({ code: 'PACK_FAILED', message: `${file} changed while it was packed` });
 });
 
-test('a debootstrap image in a folder whose path has a space is refused before debootstrap runs, naming the image', async () => {
+test('a debootstrap image in a folder whose path has a space is built in the base store, which has none', async () => {
   const spaced = join(dir, 'my package');
   await mkdir(spaced);
-  const error = await buildImage(spaced, 'db', { source: { type: 'debootstrap', suite: 'bookworm' } }, join(dir, 'work')).catch((e: unknown) => e);
+  const error = await buildImage(spaced, 'db', { source: { type: 'debootstrap', suite: 'bookworm', mirror: 'http://127.0.0.1:9/debian' } }, join(dir, 'work')).catch((e: unknown) => e);
+  // Debootstrap ran (and found no mirror on the discard port): the package folder's space did not matter.
+  expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'db', field: 'images.db.source' } });
+  expect((error as Error).message).toMatch(/debootstrap bookworm failed|debootstrap needs root/);
+});
+
+test('a base store whose path has a space is refused before debootstrap runs, naming the image', async () => {
+  process.env['HEARTH_PACK_CACHE'] = join(dir, 'my bases');
+  const error = await buildImage(dir, 'db', { source: { type: 'debootstrap', suite: 'bookworm' } }, join(dir, 'work')).catch((e: unknown) => e);
   expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'db', field: 'images.db.source' } });
   expect((error as Error).message).toMatch(/the path has whitespace|debootstrap needs root/);
 });

@@ -5,7 +5,8 @@ import type { ImageConfig } from '../../contract/paths.js';
 import type { ImageDeclaration } from '../../manifest.js';
 import { baseSource, sourcePath } from '../sources/index.js';
 import { addToImage } from './add.js';
-import { CACHE_DIR, ImageCache, type CachedBuild } from './cache.js';
+import { BaseStore } from './base-store.js';
+import { CACHE_DIR, ImageCache, type BuildMeta, type CachedBuild } from './cache.js';
 import { DEFAULT_IMAGE_CONFIG, RECIPE } from './defaults.js';
 import { InputDigest } from './digest.js';
 import { imageError, inImage } from './errors.js';
@@ -22,11 +23,11 @@ export interface BuiltImage {
 
 /**
  * Build one image into a squashfs. A directory is packed as it is. Other sources are built in two
- * cached steps, each keyed by the digest of its inputs in the package's `.hearth-cache/`: the base
- * (the source alone, the slow part) and the image (the base plus the files it `add`s), so editing
- * an added file reuses the base.
+ * cached steps, each keyed by the digest of its inputs: the base (the source alone, the slow part)
+ * in the machine's BaseStore, shared by every package folder, and the image (the base plus the
+ * files it `add`s) in the package's `.hearth-cache/`, so editing an added file reuses the base.
  */
-export async function buildImage(packageDir: string, id: string, decl: ImageDeclaration, workDir: string, useCache = true): Promise<BuiltImage> {
+export async function buildImage(packageDir: string, id: string, decl: ImageDeclaration, workDir: string, useCache = true, bases = new BaseStore()): Promise<BuiltImage> {
   const { source } = decl;
   if (source.type === 'directory') {
     const path = sourcePath(packageDir, source.path);
@@ -47,11 +48,15 @@ export async function buildImage(packageDir: string, id: string, decl: ImageDecl
   await inImage(id, driver.field, () => driver.digest(baseInputs));
   const baseDigest = baseInputs.hex();
 
-  let base = useCache ? await cache.lookup('base', baseDigest) : null;
+  let base = useCache ? await bases.lookup(baseDigest) : null;
+  // A package folder's own base, from hearth-pack before the store: moved into the store.
+  const legacy = useCache && base === null ? await cache.lookup('base', baseDigest) : null;
+  if (legacy) base = await bases.adopt(baseDigest, legacy);
   const baseCached = base !== null;
   base ??= await inImage(id, 'source', async () => {
-    const staging = await cache.staging('base', baseDigest);
-    return await commitBuilt(cache, 'base', baseDigest, staging, baseInputs, async (root) => {
+    const staging = await bases.staging(baseDigest);
+    const store = (meta: BuildMeta): Promise<CachedBuild> => bases.commit(baseDigest, staging, meta, !useCache);
+    return await commitBuilt(staging, baseInputs, store, async (root) => {
       await mkdir(root);
       return { config: await driver.materialize(root, owners), owners };
     });
@@ -67,7 +72,8 @@ export async function buildImage(packageDir: string, id: string, decl: ImageDecl
   const fromBase = base;
   const image = await inImage(id, 'add', async () => {
     const staging = await cache.staging('image', digest);
-    return await commitBuilt(cache, 'image', digest, staging, inputs, async (root) => {
+    const store = (meta: BuildMeta): Promise<CachedBuild> => cache.commit('image', digest, staging, meta);
+    return await commitBuilt(staging, inputs, store, async (root) => {
       await unsquashfs(fromBase.squashfs, root);
       for (const { from, to } of adds) await addToImage(root, sourcePath(packageDir, from), to);
       return { config: fromBase.config, owners: fromBase.owners };
@@ -76,22 +82,15 @@ export async function buildImage(packageDir: string, id: string, decl: ImageDecl
   return { squashfs: image.squashfs, config: image.config, cached: false, baseCached };
 }
 
-/** Fill `staging/root`, squash it, check the inputs did not change meanwhile, and cache it; the staging dir goes either way. */
-async function commitBuilt(
-  cache: ImageCache,
-  kind: 'base' | 'image',
-  digest: string,
-  staging: string,
-  inputs: InputDigest,
-  fill: (root: string) => Promise<{ config: ImageConfig; owners: boolean }>,
-): Promise<CachedBuild> {
+/** Fill `staging/root`, squash it, check the inputs did not change meanwhile, and `store` it; the staging dir goes either way. */
+async function commitBuilt(staging: string, inputs: InputDigest, store: (meta: BuildMeta) => Promise<CachedBuild>, fill: (root: string) => Promise<BuildMeta>): Promise<CachedBuild> {
   try {
     const root = join(staging, 'root');
     const meta = await fill(root);
     await mksquashfs(root, join(staging, 'image.squashfs'), !meta.owners);
     await rm(root, { recursive: true, force: true });
     await inputs.assertUnchanged();
-    return await cache.commit(kind, digest, staging, meta);
+    return await store(meta);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;

@@ -12,8 +12,9 @@ const LEGACY_ENTRY = /^(.+)-[0-9a-f]{32}$/;
 
 /**
  * `base`: the slow part of an image (debootstrap, an OCI or docker import, a tarball), built from
- * the source alone. `image`: the base with the image's `add`ed files on top. Editing an added
- * file builds a new `image` from the cached `base`.
+ * the source alone — now kept per machine in the BaseStore; a package folder's own `base-*`
+ * entries (made by earlier versions of hearth-pack) are still read. `image`: the base with the
+ * image's `add`ed files on top. Editing an added file builds a new `image` from the cached `base`.
  */
 export type CacheKind = 'base' | 'image';
 
@@ -24,9 +25,19 @@ export interface CachedBuild {
   owners: boolean;
 }
 
-interface Meta {
-  config: ImageConfig;
-  owners: boolean;
+/** What a cached build records beside its squashfs. */
+export type BuildMeta = Omit<CachedBuild, 'squashfs'>;
+
+/** A cache entry's meta.json, or null when it is damaged (a full disk, a hand edit): the build is made again. */
+export function parseBuildMeta(text: string): BuildMeta | null {
+  let meta: Partial<BuildMeta>;
+  try {
+    meta = JSON.parse(text) as Partial<BuildMeta>;
+  } catch {
+    return null;
+  }
+  if (typeof meta?.config !== 'object' || meta.config === null || typeof meta.owners !== 'boolean') return null;
+  return { config: meta.config, owners: meta.owners };
 }
 
 /** One image's builds in `<package>/.hearth-cache/images/<image id>/<kind>-<digest>/`. */
@@ -48,14 +59,8 @@ export class ImageCache {
   async lookup(kind: CacheKind, digest: string): Promise<CachedBuild | null> {
     const dir = this.entry(kind, digest);
     if (!existsSync(join(dir, 'meta.json')) || !existsSync(join(dir, 'image.squashfs'))) return null;
-    let meta: Partial<Meta>;
-    try {
-      meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Partial<Meta>;
-    } catch {
-      return null; // not JSON: rebuilt, and commit replaces the entry
-    }
-    if (typeof meta.config !== 'object' || meta.config === null || typeof meta.owners !== 'boolean') return null;
-    return { squashfs: join(dir, 'image.squashfs'), config: meta.config, owners: meta.owners };
+    const meta = parseBuildMeta(await readFile(join(dir, 'meta.json'), 'utf8'));
+    return meta === null ? null : { squashfs: join(dir, 'image.squashfs'), ...meta }; // damaged: rebuilt, and commit replaces the entry
   }
 
   /** A fresh folder to build in, beside where the build will live (so committing it is a rename). */
@@ -71,7 +76,7 @@ export class ImageCache {
    * earlier builds of the same kind. Only this image's own folder is pruned, never another
    * image's, even one whose id starts with this one's.
    */
-  async commit(kind: CacheKind, digest: string, staging: string, meta: Meta): Promise<CachedBuild> {
+  async commit(kind: CacheKind, digest: string, staging: string, meta: BuildMeta): Promise<CachedBuild> {
     await writeFile(join(staging, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
     const target = this.entry(kind, digest);
     for (const old of await readdir(this.dir)) {
@@ -91,7 +96,7 @@ export class ImageCache {
 }
 
 /** Whether a process exists (a staging folder of a pack that crashed is left by a dead pid). */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

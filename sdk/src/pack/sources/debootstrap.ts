@@ -14,7 +14,7 @@ export async function debootstrap(source: Extract<ImageSource, { type: 'debootst
   // debootstrap is a shell script that splits its target path on whitespace.
   if (/\s/.test(target)) {
     throw new HearthError('PACK_FAILED', `debootstrap cannot build into ${JSON.stringify(target)}: the path has whitespace`, {
-      hint: 'move the package folder to a path without spaces (the build happens in its .hearth-cache/)',
+      hint: 'set HEARTH_PACK_CACHE to a folder without spaces (debootstrap builds there), or unset it for the default',
       details: { path: target },
     });
   }
