@@ -12,6 +12,20 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  // Errors of hearthd, the runtime and the pack tool carry a stable code and a hint (HearthError, STYLE.md 3), never a bare Error.
+  {
+    files: ['host/src/**/*.ts', 'container-runtime/src/**/*.ts', 'sdk/src/pack/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/fake-*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['ThrowStatement > NewExpression', "CallExpression[callee.object.name='Promise'][callee.property.name='reject'] > NewExpression"].map((parent) => ({
+          selector: `${parent}[callee.name=/^(Error|TypeError|RangeError|SyntaxError)$/]`,
+          message: 'throw a HearthError(code, message, { hint }) from @hearth/sdk: a bare Error reaches the user as INTERNAL with no hint',
+        })),
+      ],
+    },
+  },
   // Layering (ARCHITECTURE.md): sdk depends on nothing of ours; host and container-runtime only on sdk.
   ...[
     ['sdk/**', ['@hearth/host', '@hearth/container-runtime']],

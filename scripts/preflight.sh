@@ -20,6 +20,10 @@ elif ! file -L /bin/busybox | grep -q 'statically linked'; then
 fi
 # gcc -static needs the static libc (libc6-dev).
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(find /usr/lib -name libc.a -print -quit 2>/dev/null)" ] || problems+=("missing static libc (libc.a, package libc6-dev)")
+# Limits and each daemon's own cgroup use the cgroup v1 controllers (ARCHITECTURE.md: State, logs, limits).
+for controller in memory pids cpuacct; do
+  [ -f "/sys/fs/cgroup/$controller/cgroup.procs" ] || problems+=("no cgroup v1 $controller hierarchy at /sys/fs/cgroup/$controller")
+done
 grep -q '^root:100000:65536$' /etc/subuid 2>/dev/null || problems+=("/etc/subuid has no line root:100000:65536 (scripts/setup.sh adds it)")
 
 if [ ${#problems[@]} -gt 0 ]; then

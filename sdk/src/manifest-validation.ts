@@ -3,6 +3,7 @@ import { HearthError } from './errors.js';
 import type { ImageDeclaration, ImageSource, Manifest, SecretAlphabet } from './manifest.js';
 import { fieldProblem, type InputField, type InputSchema } from './input.js';
 import { validateBackup } from './backup-policy.js';
+import { isValidRange } from './semver.js';
 
 /** Checking untrusted manifest data (from a package module or an archive) and filling its defaults. */
 
@@ -43,12 +44,15 @@ function checkId(value: unknown, path: string): string {
   return value;
 }
 
-const RANGE_PART_RE = /^(\*|x|(\^|~|>=|<=|>|<|=)?v?\d+(\.(\d+|x|\*))?(\.(\d+|x|\*))?(-[0-9A-Za-z.-]+)?)$/;
+/** Longer ranges are refused before parsing (npm's semver refuses over 256 characters too). */
+const MAX_RANGE_CHARS = 256;
 
-/** npm-style ranges: `*`, `^1.2.0`, `~1.2`, `>=1.0.0 <2.0.0`, alternatives with `||`. */
+/**
+ * A range as npm reads it (the `semver` package, as `satisfies` reads it at install):
+ * `*`, `^1.2.0`, `~1.2`, `>= 1.0.0 < 2`, `1.2.3 - 2.0.0`, `1.x`, alternatives with `||`.
+ */
 export function isSemverRange(range: string): boolean {
-  const alternatives = range.split('||').map((a) => a.trim());
-  return alternatives.every((a) => a.length > 0 && a.split(/\s+/).every((part) => RANGE_PART_RE.test(part)));
+  return range.length <= MAX_RANGE_CHARS && isValidRange(range);
 }
 
 const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]*$/;
@@ -158,7 +162,7 @@ export function validateManifest(input: unknown): Manifest {
     checkId(depId, `dependencies.${depId}`);
     if (depId === id) fail(`dependencies.${depId}`, depId, 'a package cannot depend on itself');
     const range = isRecord(dep) ? dep['version'] : undefined;
-    if (typeof range !== 'string' || !isSemverRange(range)) fail(`dependencies.${depId}.version`, range, 'expected a semver range like ^1.2.0, ~1.2, >=1.0.0 <2.0.0 or *');
+    if (typeof range !== 'string' || !isSemverRange(range)) fail(`dependencies.${depId}.version`, range, 'expected a semver range as npm reads it, like ^1.2.0, ~1.2, >=1.0.0 <2.0.0, 1.2.3 - 2.0.0 or *');
     const usesIn = (dep as Record<string, unknown>)['interfaces'] ?? [];
     if (!Array.isArray(usesIn)) fail(`dependencies.${depId}.interfaces`, usesIn, 'expected an array of interface ids of that package');
     const uses = usesIn.map((u, i) => checkId(u, `dependencies.${depId}.interfaces[${i}]`));

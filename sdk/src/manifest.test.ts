@@ -29,7 +29,8 @@ describe('validateManifest', () => {
   });
 
   test('accepts semver ranges as npm writes them', () => {
-    for (const range of ['*', '^1.2.0', '~1.2', '>=1.0.0 <2.0.0', '1.x', '^1.0.0 || ^2.0.0', '16']) {
+    // Hyphen ranges and an operator followed by a space are npm's too (the hand-written check refused them).
+    for (const range of ['*', '^1.2.0', '~1.2', '>=1.0.0 <2.0.0', '1.x', '^1.0.0 || ^2.0.0', '16', '1.2.3 - 2.0.0', '>= 1.2.0 < 2', '^1.2.0-rc.1', 'x || 1.2.*']) {
       expect(validateManifest({ ...minimal, dependencies: { postgres: { version: range } } }).dependencies).toEqual({ postgres: { version: range, interfaces: [] } });
     }
   });
@@ -53,6 +54,8 @@ describe('validateManifest', () => {
     [{ ...minimal, interfaces: { web: { name: 'Web', port: 80, protocol: 'udp' } } }, `manifest.interfaces.web.protocol is "udp": expected 'http' or 'tcp'`],
     [{ ...minimal, resources: { memoryMiB: 8 } }, 'manifest.resources.memoryMiB is 8: expected an integer from 16 to 1048576'],
     [{ ...minimal, dependencies: { postgres: { version: 'latest' } } }, 'manifest.dependencies.postgres.version is "latest": expected a semver range'],
+    [{ ...minimal, dependencies: { postgres: { version: '^1.2.0 ~' } } }, 'manifest.dependencies.postgres.version is "^1.2.0 ~": expected a semver range'],
+    [{ ...minimal, dependencies: { postgres: { version: `^${'1'.repeat(300)}` } } }, 'manifest.dependencies.postgres.version is'],
     [{ ...minimal, dependencies: { demo: { version: '*' } } }, 'manifest.dependencies.demo is "demo": a package cannot depend on itself'],
     [{ ...minimal, upstreamUrl: 'ftp://x' }, 'manifest.upstreamUrl is "ftp://x": expected an http(s) URL'],
     [{ ...minimal, images: { main: { source: { type: 'debootstrap', suite: 'bookworm', packages: ['ok', 'not ok'] } } } }, 'manifest.images.main.source.packages'],

@@ -144,6 +144,27 @@ describe.skipIf(skipUnless({ root: isRoot }))('the hearth CLI keeps the promises
     expect((await hearthd.cli('exec', ID, '--timeout', 'soon', '--', 'true')).exitCode).toBe(2);
   });
 
+  test('Ctrl-C on hearth exec ends the command in the container too, with what it started', async () => {
+    // Distinct durations, so only this test's processes are counted.
+    const sleepers = (): number[] =>
+      processTree(status.container!.initPid).filter((pid) => {
+        try {
+          return /sleep\x00?(4111|4112)/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+        } catch {
+          return false; // ended as we looked
+        }
+      });
+    const exec = execa('node', [HEARTH_CLI, '--socket', hearthd.socket, 'exec', ID, '--timeout', String(SLEEP_WITHOUT_TIMEOUT_S * 1000), '--', 'sh', '-c', 'busybox sleep 4111 & busybox sleep 4112'], { reject: false });
+    try {
+      await expect.poll(() => sleepers().length, POLL).toBe(2);
+      exec.kill('SIGINT');
+      await exec;
+      await expect.poll(() => sleepers().length, POLL).toBe(0);
+    } finally {
+      exec.kill('SIGKILL');
+    }
+  });
+
   test('cp copies exactly 4 MiB in and out, and refuses one byte more either way, writing nothing', async () => {
     const limit = join(work, 'limit.bin');
     await writeFile(limit, Buffer.alloc(MAX_TRANSFER_BYTES, 1));

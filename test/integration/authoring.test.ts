@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -8,13 +8,16 @@ import type { ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { PACK_TIMEOUT_MS } from '../support/packages.js';
 import { HEARTH_PACK, REPO, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const PORT_BASE = 19_000 + Math.floor(Math.random() * 10_000);
+/** Longer than a failing check needs to say so; the outcome, not the time, is asserted. */
+const CHECK_WAIT_TIMEOUT_MS = 90_000;
 
 /** `hearth-pack` as the guide runs it, from the package's own folder. */
 const hearthPack = (cwd: string, ...args: string[]) => execa('node', [HEARTH_PACK, ...args], { cwd, timeout: PACK_TIMEOUT_MS });
 
-describe.skipIf(!isRoot)('writing a package outside the checkout, as sdk/README.md tells', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('writing a package outside the checkout, as sdk/README.md tells', () => {
   let work: string;
   let hearthd: TestHearthd;
 
@@ -58,4 +61,23 @@ describe.skipIf(!isRoot)('writing a package outside the checkout, as sdk/README.
     expect(ps.exitCode, ps.stderr).toBe(0);
     expect(ps.stdout).toMatch(/www-data\s.*httpd -f -v -p 8080/);
   });
+
+  test('a readiness command the image does not have: start stops waiting and says why, instead of running into its timeout', async () => {
+    const dir = join(work, 'my-site');
+    const source = readFileSync(join(dir, 'src/index.ts'), 'utf8');
+    expect(source).toContain("ready: healthChecks.http(8080, '/')");
+    await writeFile(join(dir, 'src/index.ts'), source.replace("id: 'my-site'", "id: 'my-site-check'").replace("ready: healthChecks.http(8080, '/')", "ready: healthChecks.command(['pg_isready'])"));
+    await hearthPack(dir, '.', '--key', join(work, 'publisher.pem'), '--out', 'my-site-check.hpk');
+    await hearthd.json('install', join(dir, 'my-site-check.hpk'));
+    // A timeout the wait must not reach: without the check failing at once, the error would be TIMEOUT.
+    const start = await hearthd.cli('--json', 'start', 'my-site-check', '--timeout', String(CHECK_WAIT_TIMEOUT_MS));
+    expect(start.exitCode).not.toBe(0);
+    const { error } = JSON.parse(start.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe('DAEMON_FAILED');
+    expect(error.message).toContain("daemon web failed: its readiness check cannot run: pg_isready cannot be executed in the daemon's image (exit 127)");
+    const status = await hearthd.json<ServiceStatus>('status', 'my-site-check');
+    expect(status.daemons).toEqual([expect.objectContaining({ id: 'web', state: 'failed' })]);
+    await hearthd.cli('stop', 'my-site-check');
+    await hearthd.cli('uninstall', 'my-site-check', '--purge', '--yes');
+  }, CHECK_WAIT_TIMEOUT_MS + PACK_TIMEOUT_MS);
 });

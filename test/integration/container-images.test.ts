@@ -8,6 +8,7 @@ import { TestHearthd } from '../support/hearthd.js';
 import { imageConfig, staticBusybox, tarOf, writeDockerSave, writeOciLayout } from '../support/image-archives.js';
 import { PACK_TIMEOUT_MS } from '../support/packages.js';
 import { HEARTH_PACK, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const PORT_BASE = 19_000 + Math.floor(Math.random() * 10_000);
 const APP_UID = 1000;
@@ -62,7 +63,7 @@ const CONFIG = {
   WorkingDir: '/www',
 };
 
-describe.skipIf(!isRoot)('images from an OCI layout and a docker save archive, with a non-root user and a whiteout', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('images from an OCI layout and a docker save archive, with a non-root user and a whiteout', () => {
   let work: string;
   let hearthd: TestHearthd;
   let status: ServiceStatus;

@@ -9,13 +9,14 @@ import { TestHearthd } from '../support/hearthd.js';
 import { containerRunning, mountsUnder } from '../support/leftovers.js';
 import { keygen, packExample } from '../support/packages.js';
 import { HEARTHD, HEARTH_CLI, isRoot } from '../support/repo.js';
+import { skipUnless } from '../support/require.js';
 
 const PORT_BASE = 21_000 + Math.floor(Math.random() * 900);
 const ID = 'hello-world';
 /** Far below TestHearthd's own SIGKILL fallback, so a shutdown that hangs fails here. */
 const SHUTDOWN_WITHIN_MS = 30_000;
 
-describe.skipIf(!isRoot)('hearthd stops cleanly', () => {
+describe.skipIf(skipUnless({ root: isRoot }))('hearthd stops cleanly', () => {
   let work: string;
   let archive: string;
   let key: string;

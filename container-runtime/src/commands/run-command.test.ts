@@ -13,7 +13,7 @@ describe('runCommand', () => {
     const result = await runCommand('sh', ['-c', 'echo nope >&2; exit 3'], { timeoutMs: LONG_MS });
     expect(result.exitCode).toBe(3);
     expect(result.shortMessage).toBe('Command failed with exit code 3: sh -c echo nope >&2; exit 3');
-    await expect(runChecked('sh', ['-c', 'echo nope >&2; exit 3'], { timeoutMs: LONG_MS })).rejects.toThrow(/exit code 3[^]*nope/);
+    await expect(runChecked('sh', ['-c', 'echo nope >&2; exit 3'], { timeoutMs: LONG_MS })).rejects.toMatchObject({ code: 'CONTAINER_FAILED', message: expect.stringMatching(/exit code 3[^]*nope/) as string });
   });
 
   it('kills a command that outlives its timeout and says it timed out', async () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { HearthError } from '@hearth/sdk/contract';
 
 /** Output kept per stream; more is dropped (a hostile health check may print without end). */
 export const COMMAND_OUTPUT_MAX_BYTES = 64 * 1024;
@@ -89,6 +90,11 @@ export function runCommand(file: string, args: readonly string[], options: Comma
 /** runCommand, failing with its shortMessage and stderr unless it exited 0. */
 export async function runChecked(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
   const result = await runCommand(file, args, options);
-  if (result.shortMessage !== '') throw new Error(result.stderr.trim() === '' ? result.shortMessage : `${result.shortMessage}\n${result.stderr.trim()}`);
+  if (result.shortMessage !== '') {
+    throw new HearthError('CONTAINER_FAILED', result.stderr.trim() === '' ? result.shortMessage : `${result.shortMessage}\n${result.stderr.trim()}`, {
+      hint: 'see runtime.log in the service’s log folder',
+      details: { command: file },
+    });
+  }
   return result;
 }

@@ -47,6 +47,19 @@ describe('a daemon’s life, on fakes', () => {
     await manager.stop();
   });
 
+  test('a readiness check that cannot run (its function is not in the package) fails the daemon at once and stops it, saying why', async () => {
+    const ready = { kind: 'function' as const, ref: 'missing', intervalMs: 60_000, timeoutMs: 100, failureThreshold: 3, gracePeriodMs: 60_000 };
+    const daemon = new Daemon(spec('web', { ready }), image, { ...context(), checkFunction: () => undefined }, { onStatus: (s) => statuses.push(s), onLog: () => undefined }, quiet);
+    await daemon.start();
+    // Within the grace period and before a second attempt: the first one says it can never pass.
+    await expect.poll(() => statuses.at(-1)?.state, { timeout: 2_000 }).toBe('failed');
+    expect(statuses.at(-1)?.message).toBe('its readiness check cannot run: the package has no check function missing');
+    expect(statuses.map((s) => s.state)).toEqual(['starting', 'stopping', 'failed']);
+    expect(daemon.active).toBe(false);
+    await daemon.stop();
+    expect(statuses.at(-1)?.state).toBe('stopped');
+  });
+
   test('its own dir under /run is made for it', async () => {
     const daemon = new Daemon(spec('web'), image, { ...context(), checkFunction: () => undefined }, { onStatus: () => undefined, onLog: () => undefined }, quiet);
     await daemon.start();

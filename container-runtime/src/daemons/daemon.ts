@@ -5,7 +5,7 @@ import { prepareOwnership } from '../mounts/ownership.js';
 import { chrootArgv, daemonArgv, daemonEnv } from './command.js';
 import { killLeftovers, type DaemonContext, type DaemonEvents, type ExecRequest, type MountedRoot, type OwnCgroup } from './deps.js';
 import { runExec } from './exec.js';
-import { exitFailed, exitReport, type StatusUpdate } from './exit-report.js';
+import { QUOTED_LINES, exitFailed, exitReport, type StatusUpdate } from './exit-report.js';
 import { HealthLoop, readinessUpdate } from './health-loop.js';
 import { MEMORY_CGROUP, oomProbe } from './oom.js';
 import type { Exit, RunningProcess } from './process.js';
@@ -200,7 +200,10 @@ export class Daemon {
       onResult: (health, result, tracker) => {
         const proc = this.proc;
         if (proc === null) return;
-        if (role === 'ready') {
+        if (!result.ok && result.cannotRun === true) {
+          loop.stop();
+          this.failUncheckable(role, result.message);
+        } else if (role === 'ready') {
           const update = readinessUpdate(health, result.ok, tracker.message, this.status.state);
           if (update !== null) this.set({ ...update, pid: proc.pid, restarts: this.backoff.crashes });
         } else if (health === 'not-ready') {
@@ -212,6 +215,25 @@ export class Daemon {
       },
     });
     this.loops.push(loop.start());
+  }
+
+  /**
+   * A check that cannot run (its command is not in the image, its function not in the package) can
+   * never pass: the daemon is stopped and `failed` with why, so a start waiting for it ends now
+   * instead of at its timeout, and a liveness check does not restart it for ever.
+   */
+  private failUncheckable(role: 'ready' | 'live', why: string): void {
+    const message = `its ${role === 'ready' ? 'readiness' : 'liveness'} check cannot run: ${why}`;
+    this.logger.error('a health check cannot run; the daemon is stopped as failed', { daemon: this.spec.id, reason: message });
+    const ending = this.terminate();
+    const generation = this.generation; // a stop or start after this one wins over this failure
+    ending
+      .then(() => {
+        if (generation !== this.generation || this.wanted) return;
+        const tail = this.lastLines.slice(-QUOTED_LINES);
+        this.set({ state: 'failed', message, restarts: this.backoff.crashes, ...(tail.length > 0 && { lastLines: tail }) });
+      })
+      .catch((error: unknown) => this.logger.error('stopping a daemon whose check cannot run failed', { daemon: this.spec.id, error: errorMessage(error) }));
   }
 
   /** `oomLimitMiB` is set (null: limit unknown) when the kernel killed it for memory. */

@@ -37,7 +37,9 @@ export async function writeNewFile(target: string, content: string, mode: number
 async function bindReadonly(source: string, target: string): Promise<void> {
   for (const args of [['--bind', source, target], ['-o', 'remount,bind,ro', target]]) {
     const result = await runCommand('mount', args, { timeoutMs: MOUNT_TIMEOUT_MS });
-    if (result.exitCode !== 0) throw new Error(result.stderr.trim() || result.shortMessage);
+    if (result.exitCode !== 0) {
+      throw new HearthError('DAEMON_FAILED', `mount ${args.join(' ')} failed: ${result.stderr.trim() || result.shortMessage}`, { hint: 'see runtime.log in the service’s log folder' });
+    }
   }
 }
 

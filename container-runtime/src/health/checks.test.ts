@@ -49,3 +49,15 @@ describe('a function health check', () => {
     expect(await runCheck(check, context(() => false))).toEqual({ ok: false, message: 'the check function returned false' });
   });
 });
+
+describe.skipIf(process.getuid?.() !== 0)('a command health check (chroot needs root)', () => {
+  const command = (argv: string[]): HealthCheckSpec => ({ kind: 'command', command: argv, intervalMs: 10, timeoutMs: 5_000, failureThreshold: 3, gracePeriodMs: 0 });
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+
+  test('that is not in the image cannot run, and says so; one that exits non-zero just fails', async () => {
+    const missing = await runCheck(command(['/no/such/pg_isready']), { ...context(() => true), env });
+    expect(missing).toMatchObject({ ok: false, cannotRun: true, message: expect.stringMatching(/^\/no\/such\/pg_isready cannot be executed in the daemon's image \(exit 127\): .*No such file/) as string });
+    expect(await runCheck(command(['sh', '-c', 'echo down; exit 1']), { ...context(() => true), env })).toEqual({ ok: false, message: 'sh -c echo down; exit 1 exited 1: down' });
+    expect(await runCheck(command(['true']), { ...context(() => true), env })).toEqual({ ok: true });
+  });
+});

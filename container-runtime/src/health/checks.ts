@@ -22,7 +22,14 @@ export interface CheckContext {
   inFlight: { call: Promise<unknown> | null };
 }
 
-export type Attempt = { ok: true } | { ok: false; message: string };
+/**
+ * `cannotRun`: the check itself cannot run (its command is missing or not executable in the
+ * daemon's image, its function is not in the package), so no later attempt can pass either.
+ */
+export type Attempt = { ok: true } | { ok: false; message: string; cannotRun?: true };
+
+/** Exit codes POSIX reserves for a command that was found but cannot be executed (126) or was not found (127); chroot and sh use them. */
+const CANNOT_EXECUTE_EXIT_CODES: readonly number[] = [126, 127];
 
 function httpStatus(port: number, path: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -95,11 +102,14 @@ export async function runCheck(check: HealthCheckSpec, ctx: CheckContext): Promi
         if (result.timedOut) return { ok: false, message: `${check.command.join(' ')} timed out after ${check.timeoutMs} ms` };
         if (result.exitCode === 0) return { ok: true };
         const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-1)[0] ?? '';
+        if (result.exitCode !== null && CANNOT_EXECUTE_EXIT_CODES.includes(result.exitCode)) {
+          return { ok: false, cannotRun: true, message: `${check.command.join(' ')} cannot be executed in the daemon's image (exit ${result.exitCode})${output ? `: ${output}` : ''}` };
+        }
         return { ok: false, message: `${check.command.join(' ')} exited ${result.exitCode ?? result.signal}${output ? `: ${output}` : ''}` };
       }
       case 'function': {
         const fn = ctx.checkFunction(check.ref);
-        if (!fn) return { ok: false, message: `the package has no check function ${check.ref}` };
+        if (!fn) return { ok: false, cannotRun: true, message: `the package has no check function ${check.ref}` };
         return await callFunction(fn, check.timeoutMs, ctx);
       }
     }

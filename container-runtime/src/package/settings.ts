@@ -45,7 +45,9 @@ export async function readSettingsFile(file: string): Promise<Record<string, unk
     const text = await handle.readFile('utf8');
     const parsed: unknown = JSON.parse(text);
     const settings: unknown = isObject(parsed) ? parsed['settings'] : undefined;
-    if (!isObject(settings)) throw new Error('not a JSON object with an object of settings');
+    if (!isObject(settings)) {
+      throw new HearthError('CONTAINER_FAILED', `${file} is not a JSON object with an object of settings`, { hint: 'start the service again: hearthd writes it before each start' });
+    }
     return settings;
   } catch (error) {
     if (error instanceof HearthError) throw error;

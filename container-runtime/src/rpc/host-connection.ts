@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage, type HostMethodsForRuntime } from '@hearth/sdk/contract';
+import { HearthError, errorMessage, type HostMethodsForRuntime } from '@hearth/sdk/contract';
 import { createRpcPeer, type Handler, type RpcPeer } from '@hearth/sdk/rpc';
 import type { Logger } from '@hearth/sdk/system';
 
@@ -49,7 +49,7 @@ export class HostConnection {
           socket.once('error', reject);
         });
       } catch {
-        if (this.closing) throw new Error('closing');
+        if (this.closing) throw new HearthError('RUNTIME_UNREACHABLE', 'the runtime is shutting down: it no longer connects to hearthd', { hint: 'nothing to do: the container is stopping' });
         await sleep(RECONNECT_INTERVAL_MS);
       }
     }

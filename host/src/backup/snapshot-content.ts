@@ -65,7 +65,7 @@ async function readBounded(path: string, max: number): Promise<string> {
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw damaged('one of its files is not a JSON object');
   return value as Record<string, unknown>;
 }
 

@@ -1,10 +1,11 @@
+import { DEFAULT_READY_TIMEOUT_MS } from '../../service/wait-ready.js';
 import { formatStatus } from '../format.js';
 import { type Command, timeoutFlag } from '../command.js';
 
 export const restart: Command = {
   names: ['restart'],
   usage: `  restart <id> [--no-wait] [--timeout MS]
-                              stop and start again, waiting as start does`,
+                              stop and start again, waiting as start does (at most MS, default ${DEFAULT_READY_TIMEOUT_MS})`,
   async run({ values, print, run, oneArg }) {
     const id = oneArg('the package id');
     const timeoutMs = timeoutFlag(values.timeout);

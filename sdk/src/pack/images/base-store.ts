@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isAlive, type BuildMeta, type CachedBuild } from './cache.js';
+import { isAlive, parseBuildMeta, type BuildMeta, type CachedBuild } from './cache.js';
 
 /** Digest characters in an entry's name: 128 bits, enough to never collide by chance. */
 const DIGEST_CHARS = 32;
@@ -39,12 +39,17 @@ export class BaseStore {
 
   async lookup(digest: string): Promise<CachedBuild | null> {
     const dir = this.entry(digest);
-    const meta = await readFile(join(dir, 'meta.json'), 'utf8').catch(() => null);
-    if (meta === null || !existsSync(join(dir, 'image.squashfs'))) return null;
+    const text = await readFile(join(dir, 'meta.json'), 'utf8').catch(() => null);
+    if (text === null || !existsSync(join(dir, 'image.squashfs'))) return null;
+    const meta = parseBuildMeta(text);
+    if (meta === null) {
+      // Damaged: removed, so the base built instead can take its place (commit keeps an existing entry).
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      return null;
+    }
     const now = new Date();
     await utimes(dir, now, now).catch(() => undefined); // last use, for pruning; a read-only store still serves
-    const parsed = JSON.parse(meta) as BuildMeta;
-    return { squashfs: join(dir, 'image.squashfs'), config: parsed.config, owners: parsed.owners };
+    return { squashfs: join(dir, 'image.squashfs'), ...meta };
   }
 
   /** A fresh folder to build in, beside where the base will live (so storing it is a rename). */

@@ -129,6 +129,29 @@ test('an OCI layout without the tag asked for names images.<id>.source.tag and t
   expect((error as Error).message).toContain('no image tagged v2 in index.json (tags: v1)');
 });
 
+test('cached builds whose meta.json is damaged (the base in the machine store, the image in the package) are built again, not an INTERNAL JSON error', async () => {
+  const work = join(dir, 'work');
+  await mkdir(join(dir, 'app'));
+  await writeFile(join(dir, 'app/config'), 'one');
+  const decl: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('base', 'base') }, add: [{ from: 'app', to: '/opt/app' }] };
+  expect(await buildImage(dir, 'main', decl, work)).toMatchObject({ cached: false, baseCached: false });
+  const metas = (await readdir(dir, { recursive: true })).filter((path) => basename(path) === 'meta.json');
+  expect(metas.length).toBe(2);
+  for (const meta of metas) await writeFile(join(dir, meta), '{"config": {"entry');
+  const again = await buildImage(dir, 'main', decl, work);
+  expect(again).toMatchObject({ cached: false, baseCached: false });
+  expect(await catIn(again.squashfs, 'etc/motd')).toBe('base');
+  expect(await catIn(again.squashfs, 'opt/app/config')).toBe('one');
+  expect(await buildImage(dir, 'main', decl, work)).toMatchObject({ cached: true, baseCached: true });
+});
+
+test('a docker save archive that does not exist names images.<id>.source.path with a hint, not INTERNAL: ENOENT', async () => {
+  const error = await buildImage(dir, 'web', { source: { type: 'docker-archive', path: 'saved.tar', tag: 'demo/web:1.0' } }, join(dir, 'work')).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'PACK_FAILED', details: { image: 'web', field: 'images.web.source.path' } });
+  expect((error as HearthError).message).toBe(`image web (images.web.source.path): ${join(dir, 'saved.tar')} does not exist`);
+  expect((error as HearthError).hint).toMatch(/\S/);
+});
+
 test('a file an image adds that does not exist names images.<id>.add[i].from', async () => {
   const decl: ImageDeclaration = { source: { type: 'tarball', path: await rootfs('base', 'base') }, add: [{ from: 'build/app', to: '/opt/app' }] };
   const error = await buildImage(dir, 'app', decl, join(dir, 'work')).catch((e: unknown) => e);

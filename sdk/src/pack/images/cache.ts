@@ -28,6 +28,18 @@ export interface CachedBuild {
 /** What a cached build records beside its squashfs. */
 export type BuildMeta = Omit<CachedBuild, 'squashfs'>;
 
+/** A cache entry's meta.json, or null when it is damaged (a full disk, a hand edit): the build is made again. */
+export function parseBuildMeta(text: string): BuildMeta | null {
+  let meta: Partial<BuildMeta>;
+  try {
+    meta = JSON.parse(text) as Partial<BuildMeta>;
+  } catch {
+    return null;
+  }
+  if (typeof meta?.config !== 'object' || meta.config === null || typeof meta.owners !== 'boolean') return null;
+  return { config: meta.config, owners: meta.owners };
+}
+
 /** One image's builds in `<package>/.hearth-cache/images/<image id>/<kind>-<digest>/`. */
 export class ImageCache {
   private readonly dir: string;
@@ -43,11 +55,12 @@ export class ImageCache {
     return join(this.dir, `${kind}-${digest.slice(0, DIGEST_CHARS)}`);
   }
 
+  /** The cached build, or null; an entry whose meta.json is damaged (a full disk, a hand edit) is a miss and is built again. */
   async lookup(kind: CacheKind, digest: string): Promise<CachedBuild | null> {
     const dir = this.entry(kind, digest);
-    if (!existsSync(join(dir, 'meta.json'))) return null;
-    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as BuildMeta;
-    return { squashfs: join(dir, 'image.squashfs'), config: meta.config, owners: meta.owners };
+    if (!existsSync(join(dir, 'meta.json')) || !existsSync(join(dir, 'image.squashfs'))) return null;
+    const meta = parseBuildMeta(await readFile(join(dir, 'meta.json'), 'utf8'));
+    return meta === null ? null : { squashfs: join(dir, 'image.squashfs'), ...meta }; // damaged: rebuilt, and commit replaces the entry
   }
 
   /** A fresh folder to build in, beside where the build will live (so committing it is a rename). */

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { typeCheckPackage } from '../typecheck.js';
 import { idFromName, initPackage } from './init.js';
@@ -28,6 +29,9 @@ test.each(['busybox', 'debian'] as const)('the %s template, outside the checkout
   expect(existsSync(join(pkg, 'node_modules/@hearth/sdk/dist/index.d.ts'))).toBe(true);
   expect(existsSync(join(pkg, 'node_modules/@hearth/sdk/dist/pack'))).toBe(false);
   expect(typeCheckPackage(pkg, join(pkg, 'src/index.ts'))).toEqual([]);
+  // The installed library runs: its manifest validation reads ranges with the semver bundled in the tarball.
+  const run = await execa('node', ['--input-type=module', '-e', "import { validateManifest } from '@hearth/sdk'; const m = validateManifest({ id: 'a', title: 'a', version: '1.0.0', images: { main: { source: { type: 'directory', path: 'i' } } }, dependencies: { b: { version: '1.2.3 - 2.0.0' } } }); console.log(m.dependencies.b.version);"], { cwd: pkg });
+  expect(run.stdout).toBe('1.2.3 - 2.0.0');
 }, 120_000);
 
 test('init refuses a folder that is not empty and writes nothing into it', async () => {

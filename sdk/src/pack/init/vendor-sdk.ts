@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -50,10 +51,23 @@ async function npm(args: string[], cwd: string, what: string): Promise<string> {
   return result.stdout;
 }
 
+/** Packages the library imports (manifest validation reads ranges with npm's `semver`): bundled into the tarball. */
+const LIBRARY_DEPENDENCIES = ['semver'] as const;
+
+/** The installed copy of a dependency of the SDK, as Node resolves it from the SDK's folder. */
+function installedDependency(sdk: SdkPackage, name: string): { dir: string; version: string } {
+  try {
+    const file = createRequire(join(sdk.root, 'package.json')).resolve(`${name}/package.json`);
+    return { dir: dirname(file), version: (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version };
+  } catch (error) {
+    throw new HearthError('PACK_FAILED', `${name}, which @hearth/sdk needs, is not installed beside ${sdk.root}`, { hint: 'run npm ci in the hearth checkout', cause: error });
+  }
+}
+
 /**
  * `@hearth/sdk` as an npm tarball in `destDir`: the library (manifest, daemons, health checks,
- * actions, errors) with its types, made from the installed hearth. It has no dependencies, so
- * installing it needs no registry; the pack tool itself stays with hearth.
+ * actions, errors) with its types, made from the installed hearth. Its one dependency (`semver`)
+ * is bundled inside, so installing it needs no registry; the pack tool itself stays with hearth.
  */
 export async function packSdkTarball(sdk: SdkPackage, destDir: string): Promise<string> {
   const dist = join(sdk.root, 'dist');
@@ -66,6 +80,12 @@ export async function packSdkTarball(sdk: SdkPackage, destDir: string): Promise<
       await mkdir(dirname(join(staging, 'dist', rel)), { recursive: true });
       await cp(join(dist, rel), join(staging, 'dist', rel));
     }
+    const dependencies: Record<string, string> = {};
+    for (const name of LIBRARY_DEPENDENCIES) {
+      const installed = installedDependency(sdk, name);
+      await cp(installed.dir, join(staging, 'node_modules', name), { recursive: true });
+      dependencies[name] = installed.version;
+    }
     const manifest = {
       name: '@hearth/sdk',
       version: sdk.version,
@@ -74,6 +94,8 @@ export async function packSdkTarball(sdk: SdkPackage, destDir: string): Promise<
       license: 'MIT',
       exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
       types: './dist/index.d.ts',
+      dependencies,
+      bundleDependencies: [...LIBRARY_DEPENDENCIES],
     };
     await writeFile(join(staging, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     await mkdir(destDir, { recursive: true });
