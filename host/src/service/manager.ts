@@ -135,7 +135,7 @@ export class ServiceManager implements ManagerCore {
       logger: this.options.logger.child({ service: id }),
       onChange: () => this.announce(id),
       onLog: (entry) => this.events.log(id, entry),
-      onRuntimeLost: () => this.recoverLater(id, 'the container runtime disconnected'),
+      onRuntimeLost: (reason) => this.recoverLater(id, reason),
       config,
       ...(record.afterUpdateFrom !== undefined && { updatedFrom: record.afterUpdateFrom }),
     });

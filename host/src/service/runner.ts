@@ -1,5 +1,5 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import type { RpcPeer } from '@hearth/sdk/rpc';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS, type RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
 import {
   BACKUP_HOOK_TIMEOUT_MS,
@@ -24,7 +24,7 @@ import {
 import type { Logger } from '../log.js';
 import { CONTAINER_ROOT_ID, containerName, type Layout, type ServicePaths } from '../layout.js';
 import { renderContainerConfig } from '../system/lxc-config.js';
-import { lxcInitPid, type LxcTarget } from '../system/lxc.js';
+import { lxcInitPid, lxcKill, type LxcTarget } from '../system/lxc.js';
 import { pushContainerStop, startContainer, watchExit } from './container-steps.js';
 import { mountPoints, mountsUnder, unmount } from '../system/mounts.js';
 import { InterfaceRelay } from './relay.js';
@@ -51,6 +51,7 @@ import { HEARTH_VERSION } from '../version.js';
 import { ServiceFeedback } from './service-feedback.js';
 import { writeSettingsFile } from './settings-file.js';
 import { StartTimings } from './start-timings.js';
+import { unresponsiveMessage, watchRuntimeLiveness } from './runtime-liveness.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
@@ -85,8 +86,8 @@ export interface RunnerContext {
   onChange: () => void;
   /** Called for every line a daemon writes, after it is persisted. */
   onLog: (entry: LogEntry) => void;
-  /** The runtime went away while the service should be running (it crashed, or the container died). */
-  onRuntimeLost: () => void;
+  /** The runtime went away (it crashed, the container died) or stopped answering while the service should be running; `reason` in words. */
+  onRuntimeLost: (reason: string) => void;
   /** Settings and secret values for runtime.start (service-config.ts). */
   config: ServiceConfig;
   /** The version this start follows an update from (the afterUpdate hook), if it is the first since. */
@@ -114,6 +115,12 @@ export class ServiceRunner {
   /** Set once the start's own steps are done (not on adoption): the `ready` step may end after. */
   private started = false;
   private timings: StartTimings | null = null;
+  /** Stops the liveness probe on the runtime (runtime-liveness.ts), while it runs. */
+  private stopLiveness: (() => void) | null = null;
+  /** Set when the runtime stopped answering: its stop skips asking it (runtime.stop could never be answered). */
+  private unresponsive = false;
+  /** Requests of ours the runtime has not answered yet: at its bound, it reads nothing more by design. */
+  private inFlight = 0;
 
   constructor(private readonly ctx: RunnerContext) {
     this.feedback = new ServiceFeedback(ctx.config);
@@ -199,6 +206,7 @@ export class ServiceRunner {
     this.started = true;
     this.markReadyIfSo();
     this.ctx.logger.info('started', { initPid: this.initPid, stepsMs: timings.snapshot() });
+    this.watchLiveness(runtime);
   }
 
   /** The runtime's socket, then what the container reads at start: hearth's network file, settings, LXC config. */
@@ -236,6 +244,7 @@ export class ServiceRunner {
     this.fillDaemons(daemons);
     await this.offerInterfaces();
     this.ctx.logger.info('adopted a running container', { initPid, phase, daemons: daemons.map((d) => `${d.id}:${d.state}`) });
+    this.watchLiveness(runtime);
   }
 
   private openLog(): void {
@@ -261,10 +270,43 @@ export class ServiceRunner {
   /** A request whose result is checked and whose error is redacted before anyone logs or returns it. */
   private async request<M extends keyof RuntimeMethods>(runtime: RpcPeer, method: M, params: RuntimeMethods[M]['params'], timeoutMs?: number): Promise<RuntimeMethods[M]['result']> {
     try {
-      return await requestRuntime(runtime, method, params, timeoutMs);
+      return await this.counted(requestRuntime(runtime, method, params, timeoutMs));
     } catch (error) {
       throw this.feedback.error(error);
     }
+  }
+
+  private async counted<T>(request: Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    try {
+      return await request;
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  /**
+   * Once the service runs: ask the runtime runtime.status every 10 s; three unanswered asks in a row
+   * (package code blocking its only thread) fail the service, saying so, and recover it as a lost runtime.
+   */
+  private watchLiveness(runtime: RpcPeer): void {
+    this.stopLiveness?.();
+    const stop = watchRuntimeLiveness({
+      ask: (timeoutMs) => requestRuntime(runtime, 'runtime.status', {}, timeoutMs),
+      saturated: () => this.inFlight >= DEFAULT_MAX_CONCURRENT_REQUESTS,
+      onUnresponsive: () => {
+        if (this.stopping) return;
+        this.unresponsive = true;
+        this.message = unresponsiveMessage();
+        this.ctx.logger.error('the container runtime is unresponsive', { reason: this.message });
+        this.ctx.onChange();
+        this.ctx.onRuntimeLost(this.message);
+      },
+    });
+    this.stopLiveness = () => {
+      stop();
+      this.stopLiveness = null;
+    };
   }
 
   private async listenForRuntime(): Promise<RuntimeLink> {
@@ -284,11 +326,12 @@ export class ServiceRunner {
       },
       onExecOutput: (output) => this.execs.get(output.execId)?.(output),
       onDisconnect: () => {
+        this.stopLiveness?.();
         if (this.stopping) return;
         this.message = 'the container runtime disconnected';
         this.ctx.logger.warn(this.message);
         this.ctx.onChange();
-        this.ctx.onRuntimeLost();
+        this.ctx.onRuntimeLost(this.message);
       },
     }, this.ctx.logger);
     this.link = link;
@@ -403,7 +446,7 @@ export class ServiceRunner {
 
   /** Run a command; `signal` aborting (the caller hung up) asks the runtime to kill it. */
   async exec(params: Omit<ExecParams, 'execId'>, onOutput: (output: ExecOutput) => void, signal?: AbortSignal): Promise<ExecResult> {
-    return await runExec(this.runtime(), this.execs, params, onOutput, this.ctx.logger, signal);
+    return await this.counted(runExec(this.runtime(), this.execs, params, onOutput, this.ctx.logger, signal));
   }
 
   /** Why each offered interface does not answer, by interface id (probed through the relay sockets). */
@@ -485,12 +528,20 @@ export class ServiceRunner {
     return [...this.daemons.values()].some((d) => d.secrets !== undefined);
   }
 
-  /** Stop daemons through the runtime (ordered, graceful), then the container, then undo every start step. */
+  /**
+   * Stop daemons through the runtime (ordered, graceful), then the container, then undo every start
+   * step. An unresponsive runtime is not asked (its answer could never come): the container is
+   * killed at once, its daemons with it, since what would stop them gracefully is stuck.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopping = true;
+    this.stopLiveness?.();
     const runtime = this.link?.runtime;
-    if (runtime) {
+    if (this.unresponsive) {
+      this.ctx.logger.warn('the container runtime is unresponsive: not asking it to stop the daemons; killing the container, its daemons with it');
+      await lxcKill(this.target).catch((error: unknown) => this.ctx.logger.warn('could not kill the container; stopping it', { error: String(error) }));
+    } else if (runtime) {
       try {
         const result = await this.request(runtime, 'runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
         this.fillDaemons(result.daemons);

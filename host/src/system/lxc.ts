@@ -50,6 +50,16 @@ export async function lxcStop(target: LxcTarget): Promise<void> {
   }
 }
 
+/**
+ * Kill at once (SIGKILL to every process), for a container whose runtime is stuck: lxc-stop's
+ * SIGTERM would be forwarded to a runtime that cannot handle it, and waited on for nothing.
+ * Idempotent; a container still running after it is left to lxcStop (the cleanup step that follows).
+ */
+export async function lxcKill(target: LxcTarget): Promise<void> {
+  if ((await lxcInitPid(target)) === null) return;
+  await execa('lxc-stop', ['-P', target.lxcPath, '-n', target.name, '-k'], { timeout: LXC_INFO_TIMEOUT_MS, reject: false });
+}
+
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /**
