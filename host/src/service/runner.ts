@@ -1,12 +1,10 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, type RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
 import {
   BACKUP_HOOK_TIMEOUT_MS,
   HOST_SOCKET_NAME,
   HearthError,
-  interfaceSocketName,
-  ownValue,
   type BackupHookName,
   type DaemonStatus,
   type HookReport,
@@ -27,20 +25,14 @@ import { renderContainerConfig } from '../system/lxc-config.js';
 import { lxcInitPid, lxcKill, type LxcTarget } from '../system/lxc.js';
 import { pushContainerStop, startContainer, watchExit } from './container-steps.js';
 import { mountPoints, mountsUnder, unmount } from '../system/mounts.js';
-import { InterfaceRelay } from './relay.js';
 import { containerSpec, mountImages, prepareDirs, prepareScratch } from './container-setup.js';
 import { runExec, type ExecListeners } from './exec.js';
-import { probeInterface } from './interface-probe.js';
 import { RuntimeLink } from './runtime-link.js';
-import { TlsRelay } from '../network/tls-relay.js';
-import { ensureLeaf } from '../network/ca.js';
-import { connectTcp } from '../network/connect.js';
-import { connectOwnedSocket } from '../system/safe-socket.js';
-import { tlsPortKey } from './ports.js';
 import type { TlsSetup } from './manager-core.js';
 import type { ServiceNetwork } from './service-network.js';
 import { requestRuntime } from './runtime-results.js';
 import { CleanupStack, together } from './cleanup.js';
+import { interfaceWarnings, offerInterfaces } from './service-interfaces.js';
 import { interfaceStatuses, serviceState } from './status.js';
 import { RotatingLog } from '../logs/rotating-log.js';
 import { crashPoint } from '../crash-points.js';
@@ -51,6 +43,7 @@ import { HEARTH_VERSION } from '../version.js';
 import { ServiceFeedback } from './service-feedback.js';
 import { writeSettingsFile } from './settings-file.js';
 import { StartTimings } from './start-timings.js';
+import { DaemonTable } from './daemon-table.js';
 import { unresponsiveMessage, watchRuntimeLiveness } from './runtime-liveness.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
@@ -99,10 +92,8 @@ export interface RunnerContext {
  * step by step with a cleanup stack, so a failure at any step undoes exactly what was done.
  */
 export class ServiceRunner {
-  private readonly daemons = new Map<string, DaemonStatus>();
+  private readonly daemons: DaemonTable;
   private readonly execs: ExecListeners = new Map();
-  /** Daemons in the order the package declares them (from the runtime's answers), for display. */
-  private order: string[] = [];
   private readonly cleanup = new CleanupStack();
   private link: RuntimeLink | null = null;
   private log: RotatingLog | null = null;
@@ -124,6 +115,7 @@ export class ServiceRunner {
 
   constructor(private readonly ctx: RunnerContext) {
     this.feedback = new ServiceFeedback(ctx.config);
+    this.daemons = new DaemonTable(ctx.manifest.id);
   }
 
   /** Host pid of the container's init, while it runs. */
@@ -196,7 +188,7 @@ export class ServiceRunner {
         return peer;
       })(),
       this.ctx.network?.attach(this.ctx.manifest.id) ?? Promise.resolve(),
-      this.offerInterfaces(),
+      offerInterfaces(this.ctx, this.cleanup),
     ] as const);
     crashPoint('start:runtime-connected'); // a container whose runtime never got runtime.start: adoption sends it
     const starting = this.request(runtime, 'runtime.start', this.startParams(), RUNTIME_START_TIMEOUT_MS);
@@ -242,7 +234,7 @@ export class ServiceRunner {
     if (action === 'start') await writeSettingsFile(this.ctx.paths.hostDir, this.ctx.config.settings);
     const daemons = action === 'start' ? (await this.request(runtime, 'runtime.start', this.startParams(), RUNTIME_START_TIMEOUT_MS)).daemons : result.daemons;
     this.fillDaemons(daemons);
-    await this.offerInterfaces();
+    await offerInterfaces(this.ctx, this.cleanup);
     this.ctx.logger.info('adopted a running container', { initPid, phase, daemons: daemons.map((d) => `${d.id}:${d.state}`) });
     this.watchLiveness(runtime);
   }
@@ -362,54 +354,17 @@ export class ServiceRunner {
     }
   }
 
-  private async offerInterfaces(): Promise<void> {
-    await this.offerTls();
-    // On the bridge, the firewall forwards each host port to the service's address (DNAT): no
-    // process of hearthd's in the way, so interfaces answer while hearthd restarts.
-    if (this.ctx.network !== null) return;
-    for (const [ifaceId, iface] of Object.entries(this.ctx.manifest.interfaces)) {
-      const port = ownValue(this.ctx.ports, ifaceId);
-      if (port === undefined) continue;
-      const relay = await InterfaceRelay.listen(this.ctx.bindAddress, port, join(this.ctx.paths.socketsDir, interfaceSocketName(ifaceId)), CONTAINER_ROOT_ID, this.ctx.logger);
-      this.cleanup.push(() => relay.close());
-      this.ctx.logger.info('interface offered', { interface: ifaceId, address: `${this.ctx.bindAddress}:${port}`, port: iface.port });
-    }
-  }
-
-  /**
-   * Each http interface over TLS on its own host port, with a certificate from hearth's CA: hearthd
-   * terminates TLS (the key never enters the container) and connects to the service's address on
-   * the bridge, or to its interface socket in loopback-only mode.
-   */
-  private async offerTls(): Promise<void> {
-    const { tls, manifest, network } = this.ctx;
-    if (tls === null) return;
-    const serviceId = manifest.id;
-    for (const [ifaceId, iface] of Object.entries(manifest.interfaces)) {
-      const port = ownValue(this.ctx.ports, tlsPortKey(ifaceId));
-      if (iface.protocol !== 'http' || port === undefined) continue;
-      const leaf = await ensureLeaf(tls.ca, tls.certsDir, serviceId, { dns: [...tls.names.dns, `${serviceId}.hearth`], ips: tls.names.ips });
-      const credentials = { key: await readFile(leaf.key), cert: await readFile(leaf.cert) };
-      const address = network?.addressOf(serviceId);
-      const socketPath = join(this.ctx.paths.socketsDir, interfaceSocketName(ifaceId));
-      const connect = address === undefined ? () => connectOwnedSocket(socketPath, CONTAINER_ROOT_ID) : () => connectTcp(address, iface.port);
-      const relay = await TlsRelay.listen(this.ctx.bindAddress, port, credentials, connect, this.ctx.logger);
-      this.cleanup.push(() => relay.close());
-      this.ctx.logger.info('interface offered over TLS', { interface: ifaceId, address: `${this.ctx.bindAddress}:${port}` });
-    }
-  }
-
   /**
    * A result's snapshot of daemon states may be older than notifications that arrived before it
    * (a daemon can turn ready while the response is on its way): notifications win.
    */
   private fillDaemons(snapshot: DaemonStatus[]): void {
-    this.order = snapshot.map((d) => d.id);
+    this.daemons.order = snapshot.map((d) => d.id);
     for (const status of snapshot) if (!this.daemons.has(status.id)) this.setDaemon(status);
   }
 
   private setDaemon(status: DaemonStatus): void {
-    this.daemons.set(status.id, this.feedback.daemon(status));
+    this.daemons.set(this.feedback.daemon(status));
     this.markReadyIfSo();
     this.ctx.onChange();
   }
@@ -417,8 +372,7 @@ export class ServiceRunner {
   /** The start's last step, `ready`, ends when every daemon first is (after the start's own steps). */
   private markReadyIfSo(): void {
     if (!this.started || this.timings === null || this.timings.ready) return;
-    const ready = [...this.daemons.values()].every((d) => (d.kind === 'task' ? d.state === 'exited' : d.state === 'ready'));
-    if (ready && this.daemons.size > 0) {
+    if (this.daemons.allReady()) {
       this.timings.markReady();
       this.ctx.logger.info('ready', { stepsMs: this.timings.snapshot() });
     }
@@ -432,16 +386,9 @@ export class ServiceRunner {
     return runtime;
   }
 
-  /**
-   * The daemon a command or file goes to when the caller names none: the first daemon (not task)
-   * in the package's declaration order, or the first task when there are only tasks.
-   */
+  /** The daemon a command or file goes to when the caller names none (daemon-table.ts). */
   defaultDaemon(): string {
-    const declared = this.order.flatMap((id) => this.daemons.get(id) ?? []);
-    const all = declared.length > 0 ? declared : [...this.daemons.values()];
-    const first = all.find((d) => d.kind !== 'task') ?? all[0];
-    if (!first) throw new HearthError('INVALID_PARAMS', `${this.ctx.manifest.id} has no daemons`);
-    return first.id;
+    return this.daemons.defaultDaemon();
   }
 
   /** Run a command; `signal` aborting (the caller hung up) asks the runtime to kill it. */
@@ -449,18 +396,9 @@ export class ServiceRunner {
     return await this.counted(runExec(this.runtime(), this.execs, params, onOutput, this.ctx.logger, signal));
   }
 
-  /** Why each offered interface does not answer, by interface id (probed through the relay sockets). */
+  /** Why each offered interface does not answer, by interface id (service-interfaces.ts). */
   async interfaceWarnings(): Promise<Map<string, string>> {
-    const warnings = new Map<string, string>();
-    const { manifest, paths, ports } = this.ctx;
-    await Promise.all(
-      Object.entries(manifest.interfaces).map(async ([ifaceId, iface]) => {
-        if (ownValue(ports, ifaceId) === undefined) return;
-        const warning = await probeInterface(join(paths.socketsDir, interfaceSocketName(ifaceId)), CONTAINER_ROOT_ID, iface.port);
-        if (warning !== null) warnings.set(ifaceId, warning);
-      }),
-    );
-    return warnings;
+    return await interfaceWarnings(this.ctx);
   }
 
   /** Per-daemon usage from the runtime; none when it cannot say (the service's total still stands). */
@@ -510,22 +448,19 @@ export class ServiceRunner {
     await writeSettingsFile(this.ctx.paths.hostDir, config.settings);
     const result = await this.request(this.runtime(), 'runtime.reconfigure', { config }, RUNTIME_START_TIMEOUT_MS);
     this.ctx.config = config;
-    this.order = result.daemons.map((d) => d.id);
+    this.daemons.order = result.daemons.map((d) => d.id);
     for (const id of result.removed) this.daemons.delete(id);
     for (const status of result.daemons) this.setDaemon(status);
     return result;
   }
 
-  /** Which running daemons were given each secret, as the runtime reported (none from older runtimes). */
+  /** Which running daemons were given each secret (daemon-table.ts). */
   secretUsers(): Map<string, string[]> {
-    const users = new Map<string, string[]>();
-    for (const d of this.daemons.values()) for (const name of d.secrets ?? []) users.set(name, [...(users.get(name) ?? []), d.id]);
-    return users;
+    return this.daemons.secretUsers();
   }
 
-  /** True when the runtime reports which secrets its daemons have (a runtime with secrets support). */
   get knowsSecretUsers(): boolean {
-    return [...this.daemons.values()].some((d) => d.secrets !== undefined);
+    return this.daemons.knowsSecretUsers;
   }
 
   /**
@@ -559,8 +494,8 @@ export class ServiceRunner {
 
   status(version: string): ServiceStatus {
     const { state, ready, daemons, message } = serviceState({
-      daemons: [...this.daemons.values()],
-      order: this.order,
+      daemons: this.daemons.all(),
+      order: this.daemons.order,
       stopping: this.stopping,
       stopped: this.stopped,
       message: this.message,
