@@ -1,5 +1,5 @@
 import { rm, writeFile } from 'node:fs/promises';
-import { DEFAULT_MAX_CONCURRENT_REQUESTS, type RpcPeer } from '@hearth/sdk/rpc';
+import type { RpcPeer } from '@hearth/sdk/rpc';
 import { join } from 'node:path';
 import {
   BACKUP_HOOK_TIMEOUT_MS,
@@ -30,7 +30,7 @@ import { runExec, type ExecListeners } from './exec.js';
 import { RuntimeLink } from './runtime-link.js';
 import type { TlsSetup } from './manager-core.js';
 import type { ServiceNetwork } from './service-network.js';
-import { requestRuntime } from './runtime-results.js';
+import { RuntimeCalls } from './runtime-calls.js';
 import { CleanupStack, together } from './cleanup.js';
 import { interfaceWarnings, offerInterfaces } from './service-interfaces.js';
 import { interfaceStatuses, serviceState } from './status.js';
@@ -44,7 +44,7 @@ import { ServiceFeedback } from './service-feedback.js';
 import { writeSettingsFile } from './settings-file.js';
 import { StartTimings } from './start-timings.js';
 import { DaemonTable } from './daemon-table.js';
-import { unresponsiveMessage, watchRuntimeLiveness } from './runtime-liveness.js';
+import { unresponsiveMessage } from './runtime-liveness.js';
 
 export const DAEMON_LOG_FILE = 'daemons.log';
 export const RUNTIME_START_TIMEOUT_MS = 120_000;
@@ -106,16 +106,14 @@ export class ServiceRunner {
   /** Set once the start's own steps are done (not on adoption): the `ready` step may end after. */
   private started = false;
   private timings: StartTimings | null = null;
-  /** Stops the liveness probe on the runtime (runtime-liveness.ts), while it runs. */
-  private stopLiveness: (() => void) | null = null;
   /** Set when the runtime stopped answering: its stop skips asking it (runtime.stop could never be answered). */
   private unresponsive = false;
-  /** Requests of ours the runtime has not answered yet: at its bound, it reads nothing more by design. */
-  private inFlight = 0;
+  private readonly calls: RuntimeCalls;
 
   constructor(private readonly ctx: RunnerContext) {
     this.feedback = new ServiceFeedback(ctx.config);
     this.daemons = new DaemonTable(ctx.manifest.id);
+    this.calls = new RuntimeCalls((error) => this.feedback.error(error));
   }
 
   /** Host pid of the container's init, while it runs. */
@@ -259,46 +257,20 @@ export class ServiceRunner {
     return { config: this.ctx.config, ...(this.ctx.updatedFrom !== undefined && { updatedFrom: this.ctx.updatedFrom }) };
   }
 
-  /** A request whose result is checked and whose error is redacted before anyone logs or returns it. */
   private async request<M extends keyof RuntimeMethods>(runtime: RpcPeer, method: M, params: RuntimeMethods[M]['params'], timeoutMs?: number): Promise<RuntimeMethods[M]['result']> {
-    try {
-      return await this.counted(requestRuntime(runtime, method, params, timeoutMs));
-    } catch (error) {
-      throw this.feedback.error(error);
-    }
+    return await this.calls.request(runtime, method, params, timeoutMs);
   }
 
-  private async counted<T>(request: Promise<T>): Promise<T> {
-    this.inFlight += 1;
-    try {
-      return await request;
-    } finally {
-      this.inFlight -= 1;
-    }
-  }
-
-  /**
-   * Once the service runs: ask the runtime runtime.status every 10 s; three unanswered asks in a row
-   * (package code blocking its only thread) fail the service, saying so, and recover it as a lost runtime.
-   */
+  /** Three unanswered liveness asks fail the service, saying so, and recover it as a lost runtime. */
   private watchLiveness(runtime: RpcPeer): void {
-    this.stopLiveness?.();
-    const stop = watchRuntimeLiveness({
-      ask: (timeoutMs) => requestRuntime(runtime, 'runtime.status', {}, timeoutMs),
-      saturated: () => this.inFlight >= DEFAULT_MAX_CONCURRENT_REQUESTS,
-      onUnresponsive: () => {
-        if (this.stopping) return;
-        this.unresponsive = true;
-        this.message = unresponsiveMessage();
-        this.ctx.logger.error('the container runtime is unresponsive', { reason: this.message });
-        this.ctx.onChange();
-        this.ctx.onRuntimeLost(this.message);
-      },
+    this.calls.watchLiveness(runtime, () => {
+      if (this.stopping) return;
+      this.unresponsive = true;
+      this.message = unresponsiveMessage();
+      this.ctx.logger.error('the container runtime is unresponsive', { reason: this.message });
+      this.ctx.onChange();
+      this.ctx.onRuntimeLost(this.message);
     });
-    this.stopLiveness = () => {
-      stop();
-      this.stopLiveness = null;
-    };
   }
 
   private async listenForRuntime(): Promise<RuntimeLink> {
@@ -318,7 +290,7 @@ export class ServiceRunner {
       },
       onExecOutput: (output) => this.execs.get(output.execId)?.(output),
       onDisconnect: () => {
-        this.stopLiveness?.();
+        this.calls.stopLiveness();
         if (this.stopping) return;
         this.message = 'the container runtime disconnected';
         this.ctx.logger.warn(this.message);
@@ -393,7 +365,7 @@ export class ServiceRunner {
 
   /** Run a command; `signal` aborting (the caller hung up) asks the runtime to kill it. */
   async exec(params: Omit<ExecParams, 'execId'>, onOutput: (output: ExecOutput) => void, signal?: AbortSignal): Promise<ExecResult> {
-    return await this.counted(runExec(this.runtime(), this.execs, params, onOutput, this.ctx.logger, signal));
+    return await this.calls.counted(runExec(this.runtime(), this.execs, params, onOutput, this.ctx.logger, signal));
   }
 
   /** Why each offered interface does not answer, by interface id (service-interfaces.ts). */
@@ -471,7 +443,7 @@ export class ServiceRunner {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopping = true;
-    this.stopLiveness?.();
+    this.calls.stopLiveness();
     const runtime = this.link?.runtime;
     if (this.unresponsive) {
       this.ctx.logger.warn('the container runtime is unresponsive: not asking it to stop the daemons; killing the container, its daemons with it');
