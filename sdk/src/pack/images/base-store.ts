@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isAlive, parseBuildMeta, type BuildMeta, type CachedBuild } from './cache.js';
+import { freshStaging, isDeadStaging, isStaging, parseBuildMeta, type BuildMeta, type CachedBuild } from './cache.js';
 
 /** Digest characters in an entry's name: 128 bits, enough to never collide by chance. */
 const DIGEST_CHARS = 32;
@@ -54,10 +54,7 @@ export class BaseStore {
 
   /** A fresh folder to build in, beside where the base will live (so storing it is a rename). */
   async staging(digest: string): Promise<string> {
-    const dir = `${this.entry(digest)}.tmp-${process.pid}`;
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true, mode: 0o755 });
-    return dir;
+    return await freshStaging(this.entry(digest));
   }
 
   /**
@@ -97,11 +94,11 @@ export class BaseStore {
     for (const name of await readdir(this.dir).catch(() => [])) {
       const path = join(this.dir, name);
       if (path === keep) continue;
-      const staging = name.lastIndexOf('.tmp-');
-      if (staging >= 0) {
-        if (!isAlive(Number(name.slice(staging + '.tmp-'.length)))) await rm(path, { recursive: true, force: true });
+      if (isDeadStaging(name)) {
+        await rm(path, { recursive: true, force: true });
         continue;
       }
+      if (isStaging(name)) continue; // a pack still building
       const info = await stat(path).catch(() => null);
       if (info && info.mtimeMs < cutoff) await rm(path, { recursive: true, force: true });
     }

@@ -65,10 +65,7 @@ export class ImageCache {
 
   /** A fresh folder to build in, beside where the build will live (so committing it is a rename). */
   async staging(kind: CacheKind, digest: string): Promise<string> {
-    const dir = `${this.entry(kind, digest)}.tmp-${process.pid}`;
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    return dir;
+    return await freshStaging(this.entry(kind, digest));
   }
 
   /**
@@ -80,8 +77,8 @@ export class ImageCache {
     await writeFile(join(staging, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
     const target = this.entry(kind, digest);
     for (const old of await readdir(this.dir)) {
-      if (old.startsWith(`${kind}-`) && !old.includes('.tmp-')) await rm(join(this.dir, old), { recursive: true, force: true });
-      else if (old.includes('.tmp-') && !isAlive(Number(old.slice(old.lastIndexOf('-') + 1)))) await rm(join(this.dir, old), { recursive: true, force: true });
+      if (old.startsWith(`${kind}-`) && !isStaging(old)) await rm(join(this.dir, old), { recursive: true, force: true });
+      else if (isDeadStaging(old)) await rm(join(this.dir, old), { recursive: true, force: true });
     }
     await this.pruneLegacy();
     await rename(staging, target);
@@ -95,8 +92,29 @@ export class ImageCache {
   }
 }
 
+/** A staging folder is its entry's name with this and the building pack's pid appended. */
+const STAGING_MARK = '.tmp-';
+
+/** A fresh staging folder for `entry`, of this process, beside it (so committing it is a rename). */
+export async function freshStaging(entry: string): Promise<string> {
+  const dir = `${entry}${STAGING_MARK}${process.pid}`;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** A staging folder (of a running pack or a dead one), not a finished entry. */
+export function isStaging(name: string): boolean {
+  return name.includes(STAGING_MARK);
+}
+
+/** A staging folder left by a pack that is no longer running (it crashed or was killed). */
+export function isDeadStaging(name: string): boolean {
+  return isStaging(name) && !isAlive(Number(name.slice(name.lastIndexOf(STAGING_MARK) + STAGING_MARK.length)));
+}
+
 /** Whether a process exists (a staging folder of a pack that crashed is left by a dead pid). */
-export function isAlive(pid: number): boolean {
+function isAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
