@@ -12,7 +12,6 @@ fi
 bash scripts/setup.sh
 bash scripts/preflight.sh
 npx tsc -b
-node scripts/build-cli.mjs
 npx eslint .
 node web/build.mjs
 node scripts/build-base.mjs
