@@ -45,6 +45,16 @@ test('two packs that stored the same base at once keep the first, and the second
   expect(existsSync(second)).toBe(false);
 });
 
+test('one pack building the same base for two images at once stages each in its own folder, and keeps the first', async () => {
+  // Two images of one package on the same base, with nothing stored yet: both build concurrently.
+  const store = new BaseStore(root);
+  const [a, b] = await Promise.all([staged(store, DIGEST_A, 'a'), staged(store, DIGEST_A, 'b')]);
+  expect(a).not.toBe(b);
+  await Promise.all([store.commit(DIGEST_A, a, META, false), store.commit(DIGEST_A, b, META, false)]);
+  expect(['a', 'b']).toContain(await readFile((await store.lookup(DIGEST_A))?.squashfs ?? '', 'utf8'));
+  expect(existsSync(a) || existsSync(b)).toBe(false);
+});
+
 test('--no-cache replaces a stored base of the same digest', async () => {
   const store = new BaseStore(root);
   await store.commit(DIGEST_A, await staged(store, DIGEST_A, 'old'), META, false);
@@ -59,7 +69,7 @@ test('storing a base removes bases unused for 30 days and staging folders of dea
   const longAgo = new Date(Date.now() - BASE_UNUSED_MS - 60_000);
   await utimes(entryA, longAgo, longAgo);
   const deadStaging = join(root, 'bases', `${'c'.repeat(32)}.tmp-999999999`);
-  const liveStaging = join(root, 'bases', `${'d'.repeat(32)}.tmp-${process.pid}`);
+  const liveStaging = join(root, 'bases', `${'d'.repeat(32)}.tmp-${process.pid}-7`);
   await mkdir(deadStaging);
   await mkdir(liveStaging);
   await store.commit(DIGEST_B, await staged(store, DIGEST_B, 'b'), META, false);

@@ -92,12 +92,16 @@ export class ImageCache {
   }
 }
 
-/** A staging folder is its entry's name with this and the building pack's pid appended. */
+/**
+ * A staging folder is its entry's name with this, the building pack's pid and a sequence number of
+ * that pack appended: one pack can build the same base for two images at once (both use debian).
+ */
 const STAGING_MARK = '.tmp-';
+let stagingSeq = 0;
 
 /** A fresh staging folder for `entry`, of this process, beside it (so committing it is a rename). */
 export async function freshStaging(entry: string): Promise<string> {
-  const dir = `${entry}${STAGING_MARK}${process.pid}`;
+  const dir = `${entry}${STAGING_MARK}${process.pid}-${++stagingSeq}`;
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   return dir;
@@ -110,7 +114,9 @@ export function isStaging(name: string): boolean {
 
 /** A staging folder left by a pack that is no longer running (it crashed or was killed). */
 export function isDeadStaging(name: string): boolean {
-  return isStaging(name) && !isAlive(Number(name.slice(name.lastIndexOf(STAGING_MARK) + STAGING_MARK.length)));
+  if (!isStaging(name)) return false;
+  const owner = /^(\d+)(?:-\d+)?$/.exec(name.slice(name.lastIndexOf(STAGING_MARK) + STAGING_MARK.length));
+  return owner === null || !isAlive(Number(owner[1]));
 }
 
 /** Whether a process exists (a staging folder of a pack that crashed is left by a dead pid). */
