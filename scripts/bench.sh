@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # Podman, for the side-by-side comparisons only (bench/podman-compare.ts says so if it cannot run);
-# network.ts runs it on a bridge network: netavark and aardvark-dns (Debian 12's podman recommends them).
-if ! command -v podman >/dev/null || [ ! -x /usr/lib/podman/aardvark-dns ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc netavark aardvark-dns >/dev/null || true; fi
+# runc and catatonit (--init) as podman-compare.ts runs it; network.ts runs it on a bridge network: netavark and
+# aardvark-dns (Debian 12's podman recommends them; a machine with --no-install-recommends lacks them).
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null || [ ! -x /usr/libexec/podman/catatonit ] || [ ! -x /usr/lib/podman/aardvark-dns ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc catatonit netavark aardvark-dns >/dev/null || true; fi
 npx tsc -b
 node scripts/build-base.mjs
 node bench/dist/bench/start-to-ready.js
