@@ -69,7 +69,7 @@ test('storing a base removes bases unused for 30 days and staging folders of dea
   const longAgo = new Date(Date.now() - BASE_UNUSED_MS - 60_000);
   await utimes(entryA, longAgo, longAgo);
   const deadStaging = join(root, 'bases', `${'c'.repeat(32)}.tmp-999999999`);
-  const liveStaging = join(root, 'bases', `${'d'.repeat(32)}.tmp-${process.pid}-7`);
+  const liveStaging = join(root, 'bases', `${'d'.repeat(32)}.tmp-${process.pid}-0a1b2c3d`);
   await mkdir(deadStaging);
   await mkdir(liveStaging);
   await store.commit(DIGEST_B, await staged(store, DIGEST_B, 'b'), META, false);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageConfig } from '../../contract/paths.js';
@@ -93,15 +94,14 @@ export class ImageCache {
 }
 
 /**
- * A staging folder is its entry's name with this, the building pack's pid and a sequence number of
- * that pack appended: one pack can build the same base for two images at once (both use debian).
+ * A staging folder is its entry's name with this, the building pack's pid and a random word
+ * appended: one pack can build the same base for two images at once (both on debian).
  */
 const STAGING_MARK = '.tmp-';
-let stagingSeq = 0;
 
 /** A fresh staging folder for `entry`, of this process, beside it (so committing it is a rename). */
 export async function freshStaging(entry: string): Promise<string> {
-  const dir = `${entry}${STAGING_MARK}${process.pid}-${++stagingSeq}`;
+  const dir = `${entry}${STAGING_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   return dir;
@@ -115,7 +115,7 @@ export function isStaging(name: string): boolean {
 /** A staging folder left by a pack that is no longer running (it crashed or was killed). */
 export function isDeadStaging(name: string): boolean {
   if (!isStaging(name)) return false;
-  const owner = /^(\d+)(?:-\d+)?$/.exec(name.slice(name.lastIndexOf(STAGING_MARK) + STAGING_MARK.length));
+  const owner = /^(\d+)(?:-[0-9a-f]+)?$/.exec(name.slice(name.lastIndexOf(STAGING_MARK) + STAGING_MARK.length));
   return owner === null || !isAlive(Number(owner[1]));
 }
 
