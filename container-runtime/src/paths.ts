@@ -16,6 +16,8 @@ export interface RuntimePaths {
   settingsFile: string;
   /** The container's /run, bound into every daemon's root (`<media>/run` outside a container, never the host's). */
   runDir: string;
+  /** The container's /dev/shm, shared by every daemon through /dev (`<media>/dev-shm` outside a container). */
+  shmDir: string;
 }
 
 export function runtimePaths(env: NodeJS.ProcessEnv = process.env): RuntimePaths {
@@ -31,5 +33,6 @@ export function runtimePaths(env: NodeJS.ProcessEnv = process.env): RuntimePaths
     networkFile: join(at(CONTAINER_PATHS.hostDir), NETWORK_FILE_NAME),
     settingsFile: join(at(CONTAINER_PATHS.hostDir), SETTINGS_FILE_NAME),
     runDir: media === undefined ? '/run' : join(media, 'run'),
+    shmDir: media === undefined ? '/dev/shm' : join(media, 'dev-shm'),
   };
 }

@@ -1,4 +1,4 @@
-import { DEPENDENCIES_KEY, HearthError, errorMessage, installProcessPolicy, type DaemonStatus, type LogEntry } from '@hearth/sdk/contract';
+import { DEPENDENCIES_KEY, HearthError, errorMessage, installProcessPolicy, type DaemonStatus, type LogEntry, type Manifest } from '@hearth/sdk/contract';
 import { createLogger, type Logger } from '@hearth/sdk/system';
 import type { Handler } from '@hearth/sdk/rpc';
 import { HostConnection } from './rpc/host-connection.js';
@@ -12,6 +12,7 @@ import { openRunDir } from './mounts/ownership.js';
 import { secretsMountPoint } from './secrets/tmpfs.js';
 import { ConsoleRedaction } from './secrets/console-redaction.js';
 import { InterfaceSockets } from './relay/interfaces.js';
+import { clearSharedDirs } from './mounts/shared-dirs.js';
 import { runChecked } from './commands/run-command.js';
 
 export const RUNTIME_VERSION = '0.1.0';
@@ -57,6 +58,7 @@ async function main(logger: Logger, redaction: ConsoleRedaction): Promise<void> 
   // runtime that never started. A package that fails to load is reported through runtime.start.
   let service: Service | null = null;
   let sockets: InterfaceSockets | null = null;
+  let interfaces: Manifest['interfaces'] = {};
   let loadError: unknown = null;
   let serviceId = '';
   let startLoading!: () => void;
@@ -80,7 +82,8 @@ async function main(logger: Logger, redaction: ConsoleRedaction): Promise<void> 
         onSecrets: (secrets) => redaction.learn(secrets),
         logger,
       });
-      sockets = await InterfaceSockets.listen(paths.socketsDir, pkg.manifest.interfaces);
+      interfaces = pkg.manifest.interfaces;
+      sockets = await InterfaceSockets.listen(paths.socketsDir, interfaces);
     } catch (error) {
       loadError = error;
       logger.error('cannot load the package', { error: errorMessage(error) });
@@ -100,6 +103,14 @@ async function main(logger: Logger, redaction: ConsoleRedaction): Promise<void> 
         loaded,
         service: () => service,
         loopbackUp,
+        renewContainer: async () => {
+          const left = await clearSharedDirs(paths);
+          if (left.length > 0) logger.warn('kept what is mounted in the shared dirs', { paths: left });
+          // Made again, as at load: a socket the container's root replaced or removed is its own again.
+          await sockets?.close();
+          sockets = null;
+          sockets = await InterfaceSockets.listen(paths.socketsDir, interfaces);
+        },
         notify: (method, params) => host.notify(method, params),
       }),
     ),

@@ -12,6 +12,8 @@ export type CrashPoint =
   | 'start:container-started'
   | 'stop:recorded'
   | 'stop:daemons-stopped'
+  // hearth restart of a running service, in its container: the daemons are stopped, not yet started.
+  | 'restart:daemons-stopped'
   // An update of a running service, in order (install:committed and install:recorded fall between the first two).
   | 'update:old-stopped'
   | 'update:recorded'

@@ -105,12 +105,25 @@ describe.skipIf(skipUnless({ root: isRoot }))('hello-world end to end, through t
     expect(escape.exitCode).toBe(2);
     expect(escape.stderr).toContain('hello-world has no volume "nope"');
 
+    const before = (await hearthd.json<ServiceStatus>('status', 'hello-world')).container?.initPid;
+    // What a daemon leaves in the container's shared /run and /dev/shm (a pid or lock file) does not outlive it.
+    expect((await hearthd.cli('exec', 'hello-world', '--', 'sh', '-c', 'echo 1 > /run/stale.pid && echo 1 > /dev/shm/stale')).exitCode).toBe(0);
     const restarted = await hearthd.json<ServiceStatus>('restart', 'hello-world');
     expect(restarted).toMatchObject({ state: 'running', ready: true });
+    // In place: the same container, only its daemons stopped and started.
+    expect(restarted.container?.initPid).toBe(before);
+    expect(Object.keys(restarted.stepsMs ?? {})).toEqual(['stop', 'daemons', 'ready']);
     expect((await fetch(url)).status).toBe(200);
     // The overlay is scratch: what was copied into the daemon's filesystem is gone; the volume keeps its file.
     expect((await fetch(`${url}extra.html`)).status).toBe(404);
     expect(existsSync(join(hearthd.dataDir, 'volumes', 'hello-world', 'data', 'kept.html'))).toBe(true);
+    expect((await hearthd.cli('exec', 'hello-world', '--', 'ls', '/run', '/dev/shm')).stdout).not.toContain('stale');
+    // --full: a new container.
+    const full = await hearthd.json<ServiceStatus>('restart', 'hello-world', '--full');
+    expect(full).toMatchObject({ state: 'running', ready: true });
+    expect(full.container?.initPid).not.toBe(before);
+    expect(Object.keys(full.stepsMs ?? {})).toContain('container');
+    expect((await fetch(url)).status).toBe(200);
 
     await hearthd.json('stop', 'hello-world');
     const notRunning = await hearthd.cli('exec', 'hello-world', '--', 'true');

@@ -104,6 +104,16 @@ describe.skipIf(skipUnless({ root: isRoot }))('crash safety: kill -9 of hearthd 
     await expect.poll(() => dir('run'), POLL).toEqual([]);
   });
 
+  test('killed during a restart, between its daemons stopping and starting: after restart the service runs again, in a new container', async () => {
+    await hearthd.json('install', archive);
+    const before = (await hearthd.json<ServiceStatus>('start', ID)).container!.initPid;
+    await crashDuring('restart:daemons-stopped', () => hearthd.cli('restart', ID));
+    await expectEventuallyReady();
+    expect(await expectOneContainerRunning()).not.toBe(before);
+    expect(processAlive(before)).toBe(false);
+    expect((await fetch((await status()).interfaces[0]!.url)).status).toBe(200);
+  });
+
   test('hearthd killed while a service runs: the new hearthd adopts the same container instead of starting another', async () => {
     await hearthd.json('install', archive);
     const before = (await hearthd.json<ServiceStatus>('start', ID)).container!.initPid;

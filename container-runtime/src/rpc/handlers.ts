@@ -16,6 +16,11 @@ export interface HandlerContext {
   /** Null before the package has loaded, or when it failed to. */
   service(): Service | null;
   loopbackUp: Promise<void>;
+  /**
+   * Before a start that follows a stop in the same container (`hearth restart`): what a new
+   * container would have afresh, made so again (the shared dirs emptied, the interfaces' sockets).
+   */
+  renewContainer(): Promise<void>;
   notify<M extends keyof RuntimeNotifications>(method: M, params: RuntimeNotifications[M]): void;
 }
 
@@ -36,7 +41,9 @@ export function runtimeHandlers(ctx: HandlerContext): RuntimeHandlers {
     },
     'runtime.start': async (p) => {
       await ctx.loopbackUp;
-      return { daemons: await (await ctx.loaded()).start(p) };
+      const service = await ctx.loaded();
+      if (service.manager.phase === 'stopped') await ctx.renewContainer();
+      return { daemons: await service.start(p) };
     },
     'runtime.stop': async () => ({ daemons: (await ctx.service()?.stop()) ?? [] }),
     'runtime.reconfigure': async (p) => await (await ctx.loaded()).reconfigure(p.config),

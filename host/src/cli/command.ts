@@ -7,6 +7,7 @@ export const OPTIONS = {
   json: { type: 'boolean', default: false },
   purge: { type: 'boolean', default: false },
   'no-wait': { type: 'boolean', default: false },
+  full: { type: 'boolean', default: false },
   yes: { type: 'boolean', short: 'y', default: false },
   'allow-untrusted': { type: 'boolean', default: false },
   name: { type: 'string' },
@@ -38,6 +39,7 @@ export interface Flags {
   json: boolean;
   purge: boolean;
   'no-wait': boolean;
+  full: boolean;
   yes: boolean;
   'allow-untrusted': boolean;
   name?: string;

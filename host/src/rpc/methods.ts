@@ -155,9 +155,10 @@ export function hostMethods(
       const p = parseParams('service.restart', params, {
         id: serviceId,
         waitReady: { kind: 'boolean', optional: true },
+        full: { kind: 'boolean', optional: true },
         timeoutMs: { kind: 'number', optional: true, check: (v: number) => (v > 0 && v <= 3_600_000 ? null : 'expected 1..3600000') },
       });
-      return await manager.restart(p.id, p.waitReady ?? false, p.timeoutMs);
+      return await manager.restart(p.id, p.waitReady ?? false, p.timeoutMs, p.full ?? false);
     },
     'service.exec': async (params, caller) => {
       const p = parseParams('service.exec', params, {

@@ -279,12 +279,31 @@ export class ServiceManager implements ManagerCore {
     });
   }
 
-  async restart(id: string, wait: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<ServiceStatus> {
-    await this.lock.run(id, 'restart', async () => {
+  /**
+   * Stop and start again. A running service whose runtime answers restarts its daemons in its
+   * container (ServiceRunner.restartDaemons); `full`, a service that is not running or not
+   * answering, or an in-place restart that fails, gets a new container, as stop then start would.
+   */
+  async restart(id: string, wait: boolean, timeoutMs = DEFAULT_READY_TIMEOUT_MS, full = false): Promise<ServiceStatus> {
+    this.recovery.cancel(id);
+    const inPlace = await this.lock.run(id, 'restart', async () => {
       this.installed(id);
+      const runner = this.runners.get(id);
+      if (!full && runner?.canRestartInPlace) {
+        // Refused before anything stops, as a start refuses: a required setting without a value.
+        const config = await this.configs.configForStart(id);
+        try {
+          await runner.restartDaemons(config);
+          return true;
+        } catch (error) {
+          this.options.logger.warn('restarting the daemons in their container failed; restarting the container', { service: id, error: errorMessage(error) });
+        }
+      }
       await this.stopRunner(id);
+      return false;
     });
-    return await this.start(id, wait, timeoutMs);
+    if (!inPlace) return await this.start(id, wait, timeoutMs);
+    return wait ? await waitReady(this.events, id, () => this.status(id), timeoutMs, join(this.options.layout.logsDir, id)) : this.status(id);
   }
 
   /** The running service, or SERVICE_NOT_RUNNING. */

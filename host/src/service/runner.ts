@@ -435,6 +435,43 @@ export class ServiceRunner {
     return this.daemons.knowsSecretUsers;
   }
 
+  /** Whether `restartDaemons` can be asked: up (started or adopted: the manager holds only those), not stopping, answering. */
+  get canRestartInPlace(): boolean {
+    return !this.stopping && !this.stopped && !this.unresponsive && Boolean(this.link?.runtime);
+  }
+
+  /**
+   * Restart the daemons inside the running container, as `podman pod restart` keeps the pod's
+   * infra container: stopped through the runtime in reverse order (their writable layers go with
+   * them, and what they left in /run and /dev/shm), then started with `config` as a start would.
+   * The container, its runtime, the loaded package, its address and its relays stay, so a restart
+   * costs the daemons' own stop and start. Steps in `stepsMs`: `stop`, `daemons`, `ready`.
+   */
+  async restartDaemons(config: ServiceConfig): Promise<void> {
+    const runtime = this.runtime();
+    const timings = new StartTimings();
+    this.timings = timings;
+    this.started = false;
+    this.message = undefined;
+    const stopped = await this.request(runtime, 'runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
+    for (const status of stopped.daemons) this.setDaemon(status);
+    timings.mark('stop');
+    crashPoint('restart:daemons-stopped'); // a runtime left stopped: adoption restarts the container
+    this.feedback.learn(config);
+    this.ctx.config = config;
+    await writeSettingsFile(this.ctx.paths.hostDir, config.settings);
+    const starting = this.request(runtime, 'runtime.start', this.startParams(), RUNTIME_START_TIMEOUT_MS);
+    const result = await explainingExit(starting, this.starting(), 'while starting its daemons');
+    // The new settings may turn a daemon off (a package's conditional daemons): it is no longer listed.
+    const listed = new Set(result.daemons.map((d) => d.id));
+    for (const daemon of this.daemons.all()) if (!listed.has(daemon.id)) this.daemons.delete(daemon.id);
+    this.fillDaemons(result.daemons);
+    timings.mark('daemons');
+    this.started = true;
+    this.markReadyIfSo();
+    this.ctx.logger.info('daemons restarted in place', { stepsMs: timings.snapshot() });
+  }
+
   /**
    * Stop daemons through the runtime (ordered, graceful), then the container, then undo every start
    * step. An unresponsive runtime is not asked (its answer could never come): the container is

@@ -338,7 +338,11 @@ export interface HostMethods {
     params: { id: string; daemon?: string; since?: number; limit?: number; follow?: boolean };
     result: { entries: LogEntry[] };
   };
-  'service.restart': { params: { id: string; waitReady?: boolean; timeoutMs?: number }; result: ServiceStatus };
+  /**
+   * The daemons stopped and started again in their container (its runtime, package, address and
+   * relays kept); `full`, or a service not running or not answering: a new container, as stop then start.
+   */
+  'service.restart': { params: { id: string; waitReady?: boolean; timeoutMs?: number; full?: boolean }; result: ServiceStatus };
   /** Run a command in a daemon's filesystem; output arrives as `service.execOutput` notifications. */
   'service.exec': {
     params: { id: string; daemon?: string; command: string[]; env?: Record<string, string>; timeoutMs?: number; user?: string };
