@@ -135,6 +135,13 @@ class Podman {
   /** Start, then the same readiness as hearth's: an HTTP GET to each daemon's port in the pod's network. */
   async startReady(name: string): Promise<void> {
     await this.run(['pod', 'start', name]);
+    await this.ready(name);
+  }
+  async restartReady(name: string): Promise<void> {
+    await this.run(['pod', 'restart', name]);
+    await this.ready(name);
+  }
+  private async ready(name: string): Promise<void> {
     const pid = (await this.run(['inspect', '--format', '{{.State.Pid}}', `${name}-web1`])).stdout.trim();
     for (const port of PORTS) {
       for (;;) {
@@ -182,40 +189,52 @@ async function main(): Promise<void> {
 
     // Start, stop, restart: one service, RUNS times after a warm-up.
     await client.call('package.install', { path: archives[0] ?? '' });
-    const h = { start: [] as number[], stop: [] as number[], restart: [] as number[] };
+    const h = { start: [] as number[], stop: [] as number[], restart: [] as number[], restartFull: [] as number[] };
+    const restartSteps: Record<string, number>[] = [];
     const steps: Record<string, number>[] = [];
-    const p = { start: [] as number[], stop: [] as number[], restart: [] as number[] };
+    const p = { start: [] as number[], stop: [] as number[], restart: [] as number[], restartFull: [] as number[] };
     if (podman) await podman.createPod('pod-0');
     for (let i = 0; i <= RUNS; i += 1) {
       let t = performance.now();
       const started = await client.call('service.start', { id: 'trio-0', waitReady: true });
       const hs = performance.now() - t;
       if (i > 0 && started.stepsMs) steps.push(started.stepsMs);
+      // hearth restart (the daemons, in their container), then --full (a new container).
       t = performance.now();
-      await client.call('service.restart', { id: 'trio-0', waitReady: true });
+      const restarted = await client.call('service.restart', { id: 'trio-0', waitReady: true });
       const hr = performance.now() - t;
+      if (i > 0 && restarted.stepsMs) restartSteps.push(restarted.stepsMs);
+      t = performance.now();
+      await client.call('service.restart', { id: 'trio-0', waitReady: true, full: true });
+      const hrf = performance.now() - t;
       t = performance.now();
       await client.call('service.stop', { id: 'trio-0' });
       const hst = performance.now() - t;
       if (i > 0) {
         h.start.push(hs);
         h.restart.push(hr);
+        h.restartFull.push(hrf);
         h.stop.push(hst);
       }
       if (podman) {
         t = performance.now();
         await podman.startReady('pod-0');
         const ps = performance.now() - t;
+        // podman pod restart (what a user types), then stop and start (the pod's infra container too).
+        t = performance.now();
+        await podman.restartReady('pod-0');
+        const pr = performance.now() - t;
         t = performance.now();
         await podman.run(['pod', 'stop', '-t', '10', 'pod-0']);
         await podman.startReady('pod-0');
-        const pr = performance.now() - t;
+        const prf = performance.now() - t;
         t = performance.now();
         await podman.run(['pod', 'stop', '-t', '10', 'pod-0']);
         const pst = performance.now() - t;
         if (i > 0) {
           p.start.push(ps);
           p.restart.push(pr);
+          p.restartFull.push(prf);
           p.stop.push(pst);
         }
       }
@@ -223,11 +242,14 @@ async function main(): Promise<void> {
     table(`one service of three daemons (${RUNS} runs after a warm-up)`, 'ms', [
       ['cold start → all ready', stats(h.start), podman ? stats(p.start) : null],
       ['stop', stats(h.stop), podman ? stats(p.stop) : null],
-      ['restart → all ready', stats(h.restart), podman ? stats(p.restart) : null],
+      ['restart → all ready (hearth restart / podman pod restart)', stats(h.restart), podman ? stats(p.restart) : null],
+      ['restart with a new container → all ready (hearth restart --full / pod stop + start)', stats(h.restartFull), podman ? stats(p.restartFull) : null],
     ]);
 
     printSteps('one cold start of the three-daemon service, step by step (hearthd\'s stepsMs)', steps);
     results['start steps'] = steps;
+    printSteps('one restart (hearth restart) of the three-daemon service, step by step (hearthd\'s stepsMs)', restartSteps);
+    results['restart steps'] = restartSteps;
 
     // Density: N services running at once; time to start them all, memory the system adds.
     const lxcDir = join(hearthd.dataDir, 'lxc');
