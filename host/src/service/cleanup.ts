@@ -1,24 +1,26 @@
 /**
  * A stack of undo steps for a multi-step operation: each step that acquires something pushes its
  * release; `run` releases in reverse order, once, continuing past failures so one stuck step does
- * not leak everything after it.
+ * not leak everything after it. Steps pushed one after another with the same `group` are
+ * independent of each other (the unmounts of separate filesystems) and are released together.
  */
 export class CleanupStack {
-  private steps: (() => Promise<unknown>)[] = [];
+  private steps: { release: () => Promise<unknown>; group: string | undefined }[] = [];
 
-  push(step: () => Promise<unknown>): void {
-    this.steps.push(step);
+  push(release: () => Promise<unknown>, group?: string): void {
+    this.steps.push({ release, group });
   }
 
   async run(onError: (error: unknown) => void): Promise<void> {
     const steps = this.steps.reverse();
     this.steps = [];
-    for (const step of steps) {
-      try {
-        await step();
-      } catch (error) {
-        onError(error);
-      }
+    for (let i = 0; i < steps.length; ) {
+      const group = steps[i]?.group;
+      let end = i + 1;
+      while (group !== undefined && end < steps.length && steps[end]?.group === group) end += 1;
+      const results = await Promise.allSettled(steps.slice(i, end).map(async (step) => await step.release()));
+      for (const result of results) if (result.status === 'rejected') onError(result.reason);
+      i = end;
     }
   }
 }

@@ -14,6 +14,9 @@ import type { InstalledImage, RunnerContext } from './runner.js';
  * undo on the runner's cleanup stack before it acquires anything.
  */
 
+/** The cleanup group of the scratch filesystem's and the images' unmounts: independent, undone together once the container is gone. */
+export const UNMOUNTS = 'unmounts';
+
 /** Owners and modes as layout.ts sets them out: what the container may pass, what it owns. */
 export async function prepareDirs(ctx: Pick<RunnerContext, 'paths' | 'manifest'>, cleanup: CleanupStack): Promise<void> {
   const { paths, manifest } = ctx;
@@ -29,7 +32,7 @@ export async function prepareDirs(ctx: Pick<RunnerContext, 'paths' | 'manifest'>
 /** The daemons' writable layers live on a filesystem of the service's scratch size (its disk quota). */
 export async function prepareScratch(ctx: Pick<RunnerContext, 'paths' | 'manifest'>, cleanup: CleanupStack): Promise<void> {
   const { paths, manifest } = ctx;
-  cleanup.push(() => unmount(paths.scratchDir));
+  cleanup.push(() => unmount(paths.scratchDir), UNMOUNTS);
   await ensureDir(paths.scratchDir, 'passage');
   await makeScratch(paths.scratchImage, paths.scratchDir, manifest.resources.scratchMiB * 1024 * 1024, CONTAINER_ROOT_ID);
 }
@@ -40,7 +43,7 @@ export async function mountImages(ctx: Pick<RunnerContext, 'paths' | 'images'>, 
   const mountPointOf = (image: InstalledImage): string => join(ctx.paths.imagesDir, image.id);
   // Each is undone whatever happens to the others, all at once (each is its own umount(8), and
   // stop waits for them); unmounting what is not mounted is a no-op.
-  cleanup.push(() => together(ctx.images.map((image) => unmount(mountPointOf(image)))));
+  cleanup.push(() => together(ctx.images.map((image) => unmount(mountPointOf(image)))), UNMOUNTS);
   if (!mount) {
     const gone = ctx.images.find((image) => !mounted.includes(mountPointOf(image)));
     if (gone) throw new HearthError('CONTAINER_FAILED', `image ${gone.id} is no longer mounted at ${mountPointOf(gone)}`, { hint: 'the service is restarted instead' });

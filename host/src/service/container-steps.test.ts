@@ -18,7 +18,7 @@ test('a container that lxc-start left running when it failed late is stopped by 
     },
   };
   const cleanup = new CleanupStack();
-  await expect(startContainer(cleanup, TARGET, '/nowhere.conf', ops)).rejects.toThrow('timed out');
+  await expect(startContainer(cleanup, TARGET, '/nowhere.conf', () => true, ops)).rejects.toThrow('timed out');
   await cleanup.run(() => undefined);
   expect(running).toBe(false);
 });

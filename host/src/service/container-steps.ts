@@ -4,14 +4,17 @@ import type { CleanupStack } from './cleanup.js';
 /** The LXC calls a start makes, passed in so the undo order can be tested without LXC. */
 export interface ContainerOps {
   start(target: LxcTarget, configFile: string): Promise<void>;
-  /** Idempotent: stopping a container that is not running does nothing. */
-  stop(target: LxcTarget): Promise<void>;
+  /**
+   * Idempotent: stopping a container that is not running does nothing. `graceful`: SIGTERM to its
+   * init first; otherwise SIGKILL at once (its daemons were already stopped through the runtime).
+   */
+  stop(target: LxcTarget, graceful: boolean): Promise<void>;
 }
 
 export const LXC_OPS: ContainerOps = {
   start: lxcStart,
-  stop: async (target) => {
-    await lxcStop(target);
+  stop: async (target, graceful) => {
+    await lxcStop(target, graceful);
     await removeMonitorCgroups(target.name);
   },
 };
@@ -20,13 +23,14 @@ export const LXC_OPS: ContainerOps = {
  * Start the container with its stop already owed: lxc-start can fail late (a timeout, an error
  * after the container came up) and leave it running, so the undo is pushed before the call.
  */
-export async function startContainer(cleanup: CleanupStack, target: LxcTarget, configFile: string, ops: ContainerOps = LXC_OPS): Promise<void> {
-  pushContainerStop(cleanup, target, ops);
+export async function startContainer(cleanup: CleanupStack, target: LxcTarget, configFile: string, graceful: () => boolean, ops: ContainerOps = LXC_OPS): Promise<void> {
+  pushContainerStop(cleanup, target, graceful, ops);
   await ops.start(target, configFile);
 }
 
-export function pushContainerStop(cleanup: CleanupStack, target: LxcTarget, ops: ContainerOps = LXC_OPS): void {
-  cleanup.push(() => ops.stop(target));
+/** `graceful` is asked when the stop runs: whether the container's processes still need their SIGTERM. */
+export function pushContainerStop(cleanup: CleanupStack, target: LxcTarget, graceful: () => boolean, ops: ContainerOps = LXC_OPS): void {
+  cleanup.push(() => ops.stop(target, graceful()));
 }
 
 /**

@@ -22,10 +22,10 @@ import {
 import type { Logger } from '../log.js';
 import { CONTAINER_ROOT_ID, containerName, type Layout, type ServicePaths } from '../layout.js';
 import { renderContainerConfig } from '../system/lxc-config.js';
-import { lxcInitPid, lxcKill, type LxcTarget } from '../system/lxc.js';
+import { lxcInitPid, lxcKill, processExists, type LxcTarget } from '../system/lxc.js';
 import { pushContainerStop, startContainer, watchExit } from './container-steps.js';
 import { mountPoints, mountsUnder, unmount } from '../system/mounts.js';
-import { containerSpec, mountImages, prepareDirs, prepareScratch } from './container-setup.js';
+import { UNMOUNTS, containerSpec, mountImages, prepareDirs, prepareScratch } from './container-setup.js';
 import { runExec, type ExecListeners } from './exec.js';
 import { RuntimeLink } from './runtime-link.js';
 import type { TlsSetup } from './manager-core.js';
@@ -108,6 +108,11 @@ export class ServiceRunner {
   private timings: StartTimings | null = null;
   /** Set when the runtime stopped answering: its stop skips asking it (runtime.stop could never be answered). */
   private unresponsive = false;
+  /**
+   * Set once runtime.stop has stopped every daemon: the container is then killed (SIGKILL), since
+   * nothing in it is left to stop gracefully and the runtime's own exit would only add to the stop.
+   */
+  private daemonsStopped = false;
   private readonly calls: RuntimeCalls;
 
   constructor(private readonly ctx: RunnerContext) {
@@ -170,14 +175,14 @@ export class ServiceRunner {
     // runtime's socket with the files the container reads (network, settings, LXC config).
     const [, , link] = await together([mountImages(this.ctx, this.cleanup, true), prepareScratch(this.ctx, this.cleanup), this.prepareContainer()] as const);
     step('prepare');
-    await startContainer(this.cleanup, target, paths.configFile);
+    await startContainer(this.cleanup, target, paths.configFile, () => !this.daemonsStopped);
     step('container');
     // While the runtime boots and loads the package: its pid looked up (never rejects), its veth
     // joined to the bridge (daemons need it, the package's load does not), its interfaces offered.
     const initPid = lxcInitPid(target).catch(() => null);
     const [runtime] = await together([
       (async () => {
-        const peer = await this.awaitRuntime(link);
+        const peer = await this.awaitRuntime(link, initPid);
         this.initPid = await initPid;
         step('runtime');
         // Package code runs at load: a hang or a runaway allocation there fails the start, saying so.
@@ -214,14 +219,14 @@ export class ServiceRunner {
     await prepareDirs(this.ctx, this.cleanup);
     this.openLog();
     await mountImages(this.ctx, this.cleanup, false);
-    this.cleanup.push(() => unmount(this.ctx.paths.scratchDir));
+    this.cleanup.push(() => unmount(this.ctx.paths.scratchDir), UNMOUNTS);
     if (!(await mountPoints()).includes(this.ctx.paths.scratchDir)) {
       throw new HearthError('CONTAINER_FAILED', `the scratch filesystem is no longer mounted at ${this.ctx.paths.scratchDir}`, { hint: 'the service is restarted instead' });
     }
     const link = await this.listenForRuntime();
-    pushContainerStop(this.cleanup, this.target);
+    pushContainerStop(this.cleanup, this.target, () => !this.daemonsStopped);
     this.initPid = initPid;
-    const runtime = await this.awaitRuntime(link);
+    const runtime = await this.awaitRuntime(link, Promise.resolve(initPid));
     const result = await this.request(runtime, 'runtime.status', {});
     const phase = runtimePhase(result.phase, result.daemons);
     const action = adoptAction(phase);
@@ -309,12 +314,18 @@ export class ServiceRunner {
     return { name: target.name, runtimeLog: join(this.ctx.paths.logsDir, 'runtime.log'), running: async () => (await lxcInitPid(target)) !== null };
   }
 
-  /** The runtime's hello, unless the container dies first or it takes too long. */
-  private async awaitRuntime(link: RuntimeLink): Promise<RpcPeer> {
-    const target = this.target;
+  /**
+   * The runtime's hello, unless the container dies first or it takes too long. Its init is watched
+   * by pid, not by asking LXC: lxc-info is a process, and thirty services booting at once would run
+   * one every CONTAINER_POLL_MS each while they wait.
+   */
+  private async awaitRuntime(link: RuntimeLink, initPid: Promise<number | null>): Promise<RpcPeer> {
     const died = new AbortController();
     const stopWatching = watchExit(
-      async () => (await lxcInitPid(target)) !== null,
+      async () => {
+        const pid = await initPid;
+        return pid !== null && processExists(pid);
+      },
       async () => died.abort(await containerExited(this.starting(), 'during start')),
       (error) => this.ctx.logger.warn('could not check whether the container still runs', { error: String(error) }),
       CONTAINER_POLL_MS,
@@ -481,6 +492,7 @@ export class ServiceRunner {
     if (this.stopped) return;
     this.stopping = true;
     this.calls.stopLiveness();
+    const timings = new StartTimings();
     const runtime = this.link?.runtime;
     if (this.unresponsive) {
       this.ctx.logger.warn('the container runtime is unresponsive: not asking it to stop the daemons; killing the container, its daemons with it');
@@ -489,14 +501,19 @@ export class ServiceRunner {
       try {
         const result = await this.request(runtime, 'runtime.stop', {}, RUNTIME_STOP_TIMEOUT_MS);
         this.fillDaemons(result.daemons);
+        this.daemonsStopped = true;
         crashPoint('stop:daemons-stopped');
       } catch (error) {
         this.ctx.logger.warn('runtime.stop failed; stopping the container anyway', { error: String(error) });
       }
     }
+    timings.mark('daemons');
     await this.cleanup.run((e) => this.ctx.logger.warn('cleanup step failed', { error: String(e) }));
+    timings.mark('teardown');
     const left = await mountsUnder(this.ctx.paths.runDir);
     if (left.length > 0) this.ctx.logger.warn('mounts left after stop', { mounts: left });
+    // daemons: runtime.stop (the package's beforeStop, the daemons in reverse order); teardown: container, relays, mounts.
+    this.ctx.logger.info('stopped', { stepsMs: timings.snapshot() });
     this.stopped = true;
     this.ctx.onChange();
   }

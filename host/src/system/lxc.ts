@@ -35,14 +35,35 @@ export async function lxcInitPid(target: LxcTarget): Promise<number | null> {
   return result.exitCode === 0 && Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-/** Stop: SIGTERM to init (forwarded to the runtime), SIGKILL after the timeout. Idempotent. */
-export async function lxcStop(target: LxcTarget): Promise<void> {
-  if ((await lxcInitPid(target)) === null) return;
-  const result = await execa('lxc-stop', ['-P', target.lxcPath, '-n', target.name, '-t', String(LXC_STOP_TIMEOUT_S)], {
+/**
+ * Whether a host process exists (signal 0 sends nothing): for a container's init whose pid lxc-info
+ * gave, without another lxc-info. A zombie counts until its parent (LXC's monitor) reaps it.
+ */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** lxc-stop's exit code for a container that is not running (lxc_stop.c). */
+const LXC_STOP_NOT_RUNNING = 2;
+
+/**
+ * Stop: SIGTERM to init (forwarded to the runtime), SIGKILL after the timeout; not `graceful`:
+ * SIGKILL at once. Idempotent. lxc-stop returns once the container is stopped, or says it was not
+ * running: lxc-info is asked only when it failed otherwise (each call is a process, and a stop is
+ * on every restart's path).
+ */
+export async function lxcStop(target: LxcTarget, graceful = true): Promise<void> {
+  const result = await execa('lxc-stop', ['-P', target.lxcPath, '-n', target.name, ...(graceful ? ['-t', String(LXC_STOP_TIMEOUT_S)] : ['-k'])], {
     timeout: (LXC_STOP_TIMEOUT_S + 15) * 1000,
     reject: false,
   });
-  if (result.exitCode !== 0 && (await lxcInitPid(target)) !== null) {
+  if (result.exitCode === 0 || result.exitCode === LXC_STOP_NOT_RUNNING) return;
+  if ((await lxcInitPid(target)) !== null) {
     await execa('lxc-stop', ['-P', target.lxcPath, '-n', target.name, '-k'], { timeout: LXC_INFO_TIMEOUT_MS, reject: false });
   }
   if ((await lxcInitPid(target)) !== null) {
@@ -56,7 +77,6 @@ export async function lxcStop(target: LxcTarget): Promise<void> {
  * Idempotent; a container still running after it is left to lxcStop (the cleanup step that follows).
  */
 export async function lxcKill(target: LxcTarget): Promise<void> {
-  if ((await lxcInitPid(target)) === null) return;
   await execa('lxc-stop', ['-P', target.lxcPath, '-n', target.name, '-k'], { timeout: LXC_INFO_TIMEOUT_MS, reject: false });
 }
 
