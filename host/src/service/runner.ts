@@ -452,8 +452,8 @@ export class ServiceRunner {
   }
 
   /**
-   * Restart the daemons inside the running container, as `podman pod restart` keeps the pod's
-   * infra container: stopped through the runtime in reverse order (their writable layers go with
+   * Restart the daemons inside the running container, as Kubernetes restarts a pod's containers
+   * in the pod's sandbox: stopped through the runtime in reverse order (their writable layers go with
    * them, and what they left in /run and /dev/shm), then started with `config` as a start would.
    * The container, its runtime, the loaded package, its address and its relays stay, so a restart
    * costs the daemons' own stop and start. Steps in `stepsMs`: `stop`, `daemons`, `ready`.
