@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, lstat, readdir, readFile, readlink, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { REPO } from './repo.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,9 +19,8 @@ export const sharedKeyFile = (): string | undefined => {
 };
 
 /**
- * Everything a pack of `dir` reads that can differ within one run: each file's path, mode and
- * bytes, each link's target. Not `.hearth-cache`: hearth-pack's own image cache, derived from
- * the rest. The SDK, hearth-pack and the machine's base store do not change during a run.
+ * Each file's path, mode and bytes under `dir`, each link's target. Not `.hearth-cache`:
+ * hearth-pack's own image cache, derived from the rest.
  */
 async function hashTree(hash: Hash, dir: string, prefix: string): Promise<void> {
   for (const name of (await readdir(dir)).sort()) {
@@ -53,9 +53,13 @@ export async function packedOnce(dir: string, key: string, out: string, pack: ()
     await pack();
     return out;
   }
+  // What a pack reads: the folder, the key, and hearth-pack with the SDK it bundles (sdk/dist, 2 MB:
+  // a watch-mode session may rebuild it). Debootstrap bases come from the machine's store by recipe digest.
   const hash = createHash('sha256');
   hash.update(await readFile(key));
   await hashTree(hash, dir, '');
+  hash.update('\0sdk\0');
+  await hashTree(hash, join(REPO, 'sdk/dist'), '');
   const cached = join(packs, `${hash.digest('hex')}.hpk`);
   if (existsSync(cached)) {
     await copyFile(cached, out);
