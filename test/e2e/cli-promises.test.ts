@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MAX_TRANSFER_BYTES, type LogEntry, type ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { processTree } from '../support/leftovers.js';
-import { fingerprintOf, keygen, packVersion } from '../support/packages.js';
+import { fingerprintOf, packVersion, publisherKey } from '../support/packages.js';
 import { HEARTH_CLI, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
@@ -74,7 +74,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('the hearth CLI keeps the promises
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-cli-promises-'));
-    key = await keygen(join(work, 'key.pem'));
+    key = await publisherKey(join(work, 'key.pem'));
     const archive = await packVersion(ID, '1.0.1', key, join(work, 'hello-world.hpk'), 'build-image.sh', withTalkerAndEcho);
     hearthd = await TestHearthd.start(PORT_BASE, {}, ['--bind-address', BIND_ADDRESS]);
     await hearthd.trust(key);

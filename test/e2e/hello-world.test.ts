@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { cgroupsOf, containerRunning, hostUid, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
-import { claimedKeyOf, fingerprintOf, keygen, packExample, packVersion, withClaimedKey, withFlippedByte } from '../support/packages.js';
+import { claimedKeyOf, fingerprintOf, keygen, packExample, packVersion, publisherKey, withClaimedKey, withFlippedByte } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 import { exchange, request } from '../support/rpc.js';
@@ -23,7 +23,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('hello-world end to end, through t
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-e2e-'));
-    key = await keygen(join(work, 'publisher.pem'));
+    key = await publisherKey(join(work, 'publisher.pem'));
     otherKey = await keygen(join(work, 'other.pem'));
     archive = await packExample('hello-world', key, join(work, 'hello-world.hpk'));
     otherKeyArchive = await packExample('hello-world', otherKey, join(work, 'hello-world-other.hpk'));

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LogEntry, PackageSummary, RegistryUpdate, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { RegistryServer, servedRegistry } from '../support/registry-server.js';
-import { keygen, packDir, packExample, packVersion } from '../support/packages.js';
-import { EXAMPLES, isRoot } from '../support/repo.js';
+import { packExample, packVersion, publisherKey } from '../support/packages.js';
+import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 import { VIEWPORTS, hasChromium, launchChromium, screenshot, seriousAxeViolations, setPasswordOnFirstVisit } from '../web/browser.js';
 
@@ -44,8 +44,8 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: an app and PostgreSQL from
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-notes-'));
-    key = await keygen(join(work, 'key.pem'));
-    archive = await packDir(join(EXAMPLES, ID), 'build.sh', key, join(work, 'notes.hpk'));
+    key = await publisherKey(join(work, 'key.pem'));
+    archive = await packExample(ID, key, join(work, 'notes.hpk'), 'build.sh');
     hearthd = await TestHearthd.start(PORT_BASE, {}, ['--web', new URL(WEB).host]);
     await hearthd.trust(key);
   }, 900_000);

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { BackupSummary, RestoreSummary, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { processTree } from '../support/leftovers.js';
-import { keygen, packExample } from '../support/packages.js';
+import { packExample, publisherKey } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
@@ -78,7 +78,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('hearthd killed while restic is ba
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-backup-crash-'));
-    const key = await keygen(join(work, 'key.pem'));
+    const key = await publisherKey(join(work, 'key.pem'));
     const hpk = await packExample(ID, key, join(work, 'hello-world.hpk'));
     hearthd = await TestHearthd.start(19_000 + Math.floor(Math.random() * 10_000));
     await hearthd.trust(key);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BackupSummary, RestoreSummary, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
-import { keygen, packDir } from '../support/packages.js';
-import { EXAMPLES, isRoot } from '../support/repo.js';
+import { packExample, publisherKey } from '../support/packages.js';
+import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
 const ID = 'notes';
@@ -24,8 +24,8 @@ describe.skipIf(skipUnless({ root: isRoot }))('notes: a hot backup with a Postgr
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-backup-notes-'));
-    const key = await keygen(join(work, 'key.pem'));
-    archive = await packDir(join(EXAMPLES, ID), 'build.sh', key, join(work, 'notes.hpk'));
+    const key = await publisherKey(join(work, 'key.pem'));
+    archive = await packExample(ID, key, join(work, 'notes.hpk'), 'build.sh');
     hearthd = await TestHearthd.start(19_000 + Math.floor(Math.random() * 10_000));
     await hearthd.trust(key);
     await hearthd.json('backup', 'target', 'add', 'local', join(work, 'repo'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceStatus, ServiceSummary, SnapshotSummary } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
-import { keygen, packExample } from '../support/packages.js';
+import { packExample, publisherKey } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
@@ -19,7 +19,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('scheduled backups', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-backup-schedule-'));
-    const key = await keygen(join(work, 'key.pem'));
+    const key = await publisherKey(join(work, 'key.pem'));
     const hpk = await packExample(ID, key, join(work, 'hello-world.hpk'));
     hearthd = await TestHearthd.start(19_000 + Math.floor(Math.random() * 10_000));
     await hearthd.trust(key);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HearthError, type HostEvent, type ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { mountsUnder } from '../support/leftovers.js';
-import { keygen, packExample } from '../support/packages.js';
+import { packExample, publisherKey } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 import { connectRpc } from '../support/rpc.js';
@@ -26,7 +26,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('the control API for tools: events
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-events-'));
-    const key = await keygen(join(work, 'key.pem'));
+    const key = await publisherKey(join(work, 'key.pem'));
     archive = await packExample(ID, key, join(work, 'hello-world.hpk'));
     hearthd = await TestHearthd.start(PORT_BASE, {}, ['--listen-tcp', `127.0.0.1:${TCP_PORT}`]);
     await hearthd.trust(key);

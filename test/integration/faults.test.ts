@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { PackageSummary, ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { cgroupsOf, mountsUnder, processAlive, processTree } from '../support/leftovers.js';
-import { keygen, packExample } from '../support/packages.js';
+import { packExample, publisherKey } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
@@ -49,7 +49,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('crash safety: kill -9 of hearthd 
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-faults-'));
-    const key = await keygen(join(work, 'key.pem'));
+    const key = await publisherKey(join(work, 'key.pem'));
     archive = await packExample(ID, key, join(work, 'hello-world.hpk'));
     hearthd = await TestHearthd.start(19_800 + Math.floor(Math.random() * 100));
     await hearthd.trust(key);

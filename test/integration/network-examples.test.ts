@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { internetBeside, networkDiagnostics, TestNetns, UPLINK } from '../support/netns.js';
-import { keygen, packExample } from '../support/packages.js';
+import { packExample, publisherKey } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
@@ -43,7 +43,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('the network examples', () => {
     host = await TestNetns.create('host');
     internet = await internetBeside(host, site);
 
-    const key = await keygen(join(work, 'key.pem'));
+    const key = await publisherKey(join(work, 'key.pem'));
     const archives = new Map<string, string>();
     for (const id of EXAMPLES) archives.set(id, await packExample(id, key, join(work, `${id}.hpk`)));
     hearthd = await TestHearthd.create(PORT_BASE);

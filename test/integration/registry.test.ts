@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PackageSummary, RegistryInfo, RegistryPackageInfo, RegistryUpdate, ServiceStatus, ServiceSummary } from '@hearth/sdk/contract';
 import { parseIndexPayload, signIndex, type RegistryIndex } from '@hearth/sdk/registry';
 import { TestHearthd } from '../support/hearthd.js';
-import { PACK_TIMEOUT_MS, keygen, packExample, packVersion } from '../support/packages.js';
+import { keygen, PACK_TIMEOUT_MS, packExample, packVersion, publisherKey } from '../support/packages.js';
 import { RegistryServer, servedRegistry } from '../support/registry-server.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
@@ -45,7 +45,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('installing from a registry served
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-registry-'));
-    const publisher = await keygen(join(work, 'publisher.pem'));
+    const publisher = await publisherKey(join(work, 'publisher.pem'));
     const v1 = await packExample('hello-world', publisher, join(work, 'hello-1.0.0.hpk'));
     const v2 = await packVersion('hello-world', '1.1.0', publisher, join(work, 'hello-1.1.0.hpk'));
     otherSigned = await packVersion('hello-world', '1.1.0', await keygen(join(work, 'other.pem')), join(work, 'hello-1.1.0-other.hpk'));

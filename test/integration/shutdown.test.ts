@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { containerRunning, mountsUnder } from '../support/leftovers.js';
-import { keygen, packExample } from '../support/packages.js';
+import { packExample, publisherKey } from '../support/packages.js';
 import { HEARTHD, HEARTH_CLI, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
@@ -23,7 +23,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('hearthd stops cleanly', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-shutdown-'));
-    key = await keygen(join(work, 'key.pem'));
+    key = await publisherKey(join(work, 'key.pem'));
     archive = await packExample(ID, key, join(work, 'hello-world.hpk'));
   });
   afterAll(async () => {

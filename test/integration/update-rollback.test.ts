@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { containerRunning } from '../support/leftovers.js';
-import { keygen, packExample, packVersion } from '../support/packages.js';
+import { packExample, packVersion, publisherKey } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
@@ -35,7 +35,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('updates that fail roll the volume
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-update-rollback-'));
-    const key = await keygen(join(work, 'key.pem'));
+    const key = await publisherKey(join(work, 'key.pem'));
     v10 = await packExample(ID, key, join(work, 'hello-world-1.0.0.hpk'));
     v11 = await packVersion(ID, '1.1.0', key, join(work, 'hello-world-1.1.0.hpk'));
     // A "migration" that rewrites the volume, then a start that fails.

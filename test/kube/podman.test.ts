@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { exportArchive, type ExportReport } from '../../host/dist/kube/export.js';
 import { writeImageLayouts } from '../../host/dist/kube/oci/layouts.js';
 import { TestHearthd } from '../support/hearthd.js';
-import { keygen, packDir, packExample } from '../support/packages.js';
+import { packDir, packExample, publisherKey } from '../support/packages.js';
 import { REPO, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 import { checkLayout } from './oci.js';
@@ -27,7 +27,7 @@ describe.skipIf(skipUnless(tools))('exported packages run on a real engine', () 
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-kube-'));
-    const key = await keygen(join(work, 'key.pem'));
+    const key = await publisherKey(join(work, 'key.pem'));
     const hello = await packExample('hello-world', key, join(work, 'hello.hpk'));
     const pair = await packDir(join(REPO, 'test/fixtures/kube-pair'), 'build-image.sh', key, join(work, 'pair.hpk'));
     exported['hello'] = await exportArchive({ archive: hello, out: join(work, 'hello'), images: writeImageLayouts });

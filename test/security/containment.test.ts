@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceStatus, ServiceUsage } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
 import { execAsNobody } from '../support/host-user.js';
-import { keygen, packDir, packExample } from '../support/packages.js';
+import { packDir, packExample, publisherKey } from '../support/packages.js';
 import { FIXTURES, isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 
@@ -73,7 +73,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('containment: container root never
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-containment-'));
-    const key = await keygen(join(work, 'key.pem'));
+    const key = await publisherKey(join(work, 'key.pem'));
     const web = await packExample(WEB, key, join(work, 'web.hpk'));
     const quota = await packDir(join(FIXTURES, 'quota'), '../supervision/build-images.sh', key, join(work, 'quota.hpk'));
     hearthd = await TestHearthd.start(25_000 + Math.floor(Math.random() * 500));

@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CONTAINER_PATHS, HOST_SOCKET_NAME, type ServiceStatus } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
-import { keygen, packExample } from '../support/packages.js';
+import { packExample, publisherKey } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 import { connectRpc } from '../support/rpc.js';
@@ -70,7 +70,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('a hostile runtime connection neve
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-fuzz-runtime-'));
-    const key = await keygen(join(work, 'publisher.pem'));
+    const key = await publisherKey(join(work, 'publisher.pem'));
     const archive = await packExample('hello-world', key, join(work, 'hello-world.hpk'));
     hearthd = await TestHearthd.start(24_000 + Math.floor(Math.random() * 5000));
     await hearthd.trust(key);

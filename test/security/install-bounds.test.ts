@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TestHearthd } from '../support/hearthd.js';
-import { keygen, packExample } from '../support/packages.js';
+import { packExample, publisherKey } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 import { expectServerInfo } from '../support/raw-socket.js';
@@ -34,7 +34,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('hearth install of a file that is 
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-install-bounds-'));
-    const key = await keygen(join(work, 'key.pem'));
+    const key = await publisherKey(join(work, 'key.pem'));
     archive = await packExample('hello-world', key, join(work, 'hello-world.hpk'));
     hearthd = await TestHearthd.start(19_000 + Math.floor(Math.random() * 10_000));
     await hearthd.trust(key);

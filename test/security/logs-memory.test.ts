@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TestHearthd } from '../support/hearthd.js';
-import { keygen, packExample } from '../support/packages.js';
+import { packExample, publisherKey } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 import { RawClient, expectServerInfo } from '../support/raw-socket.js';
@@ -47,7 +47,7 @@ describe.skipIf(skipUnless({ root: isRoot }))('service.logs on a service with a 
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-logs-memory-'));
-    const key = await keygen(join(work, 'publisher.pem'));
+    const key = await publisherKey(join(work, 'publisher.pem'));
     const archive = await packExample('hello-world', key, join(work, 'hello-world.hpk'));
     hearthd = await TestHearthd.start(24_000 + Math.floor(Math.random() * 5000), { NODE_OPTIONS: '--max-old-space-size=96' });
     await hearthd.trust(key);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { packedOnce, sharedKeyFile } from './pack-cache.js';
 import { EXAMPLES, FIXTURES, HEARTH_PACK } from './repo.js';
 
 /** A pack with debootstrap images (notes) takes minutes on a cold cache and a loaded machine; a stuck one still ends. */
@@ -12,15 +13,36 @@ export async function keygen(out: string): Promise<string> {
   return out;
 }
 
+/**
+ * The publisher key every test file of this run signs its packages with (a copy at `out`), so a
+ * package packed by one file is reused by the next (`packExample`, `packVersion`). Each file's
+ * hearthd trusts it on its own. A test that needs a key nobody else has uses `keygen`.
+ */
+export async function publisherKey(out: string): Promise<string> {
+  const shared = sharedKeyFile();
+  if (shared === undefined || !existsSync(shared)) return await keygen(out);
+  await copyFile(shared, out);
+  await chmod(out, 0o600);
+  return out;
+}
+
 /** The fingerprint of a key file's public key, as `hearth-pack pubkey` prints it. */
 export async function fingerprintOf(pem: string): Promise<string> {
   const { stdout } = await execa('node', [HEARTH_PACK, 'pubkey', '--key', pem, '--json'], { timeout: PACK_TIMEOUT_MS });
   return (JSON.parse(stdout) as { fingerprint: string }).fingerprint;
 }
 
-/** Build an example's image and pack it with `hearth-pack`, as its author would. */
-export async function packExample(name: string, key: string, out: string): Promise<string> {
-  return await packDir(join(EXAMPLES, name), 'build-image.sh', key, out);
+/** Build an example's image and pack it with `hearth-pack`, as its author would (once per run: `packedOnce`). */
+export async function packExample(name: string, key: string, out: string, buildScript = 'build-image.sh'): Promise<string> {
+  return await packExampleDir(join(EXAMPLES, name), buildScript, key, out);
+}
+
+/** An example (or a copy of one): its images are built inside it, so its folder is all a pack reads. */
+async function packExampleDir(dir: string, buildScript: string, key: string, out: string): Promise<string> {
+  await execa('bash', [join(dir, buildScript)], { timeout: PACK_TIMEOUT_MS });
+  return await packedOnce(dir, key, out, async () => {
+    await execa('node', [HEARTH_PACK, dir, '--key', key, '--out', out], { timeout: PACK_TIMEOUT_MS });
+  });
 }
 
 /** Run a package folder's image build script, then `hearth-pack` it. */
@@ -79,7 +101,7 @@ export async function packVersion(name: string, version: string, key: string, ou
   if (versioned === source) throw new Error(`no version to change in ${entry}`);
   const changed = edit(versioned);
   await writeFile(entry, changed);
-  return await packDir(dir, buildScript, key, out);
+  return await packExampleDir(dir, buildScript, key, out);
 }
 
 /**

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { HOST_METHODS, type ServiceStatus, type SnapshotSummary } from '@hearth/sdk/contract';
 import { TestHearthd } from '../support/hearthd.js';
-import { keygen, packExample } from '../support/packages.js';
+import { packExample, publisherKey } from '../support/packages.js';
 import { isRoot } from '../support/repo.js';
 import { skipUnless } from '../support/require.js';
 import { VIEWPORTS, hasChromium, launchChromium, screenshot, seriousAxeViolations } from './browser.js';
@@ -37,7 +37,7 @@ describe.skipIf(skipUnless({ root: isRoot, chromium: hasChromium }))('the web da
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'hearth-web-e2e-'));
-    const key = await keygen(join(work, 'publisher.pem'));
+    const key = await publisherKey(join(work, 'publisher.pem'));
     const archive = await packExample('hello-world', key, join(work, 'hello-world.hpk'));
     hearthd = await TestHearthd.start(PORT_BASE, {}, ['--web', `127.0.0.1:${WEB_PORT}`]);
     await hearthd.trust(key);

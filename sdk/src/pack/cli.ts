@@ -4,12 +4,11 @@ import { parseArgs } from 'node:util';
 import { HearthError, errorMessage } from '../errors.js';
 import { fingerprint, generatePrivateKeyPem, loadPrivateKey, publicKeyOf } from '../archive/signing.js';
 import { verifyArchive } from '../archive/reader.js';
-import { initPackage } from './init/init.js';
 import { formatDescription } from './inspect/format.js';
-import { inspectTarget } from './inspect/load.js';
-import { packPackage } from './pack.js';
-import { verifyRebuild } from './rebuild.js';
 import { publishPackage, resignRegistry } from '../registry/publish.js';
+
+// Packing, inspecting and init load the TypeScript compiler (ts-morph) and esbuild, about a second
+// of startup: imported by the commands that need them, so keygen, pubkey and verify start at once.
 
 const USAGE = `usage:
   hearth-pack init DIR [--template busybox|debian] [--id ID] [--no-install]
@@ -122,6 +121,7 @@ async function main(argv: string[]): Promise<void> {
     if (dir === undefined || rest.length !== 1) throw usageError('init takes one DIR');
     const template = values.template ?? 'busybox';
     if (template !== 'busybox' && template !== 'debian') throw usageError(`--template ${template}: expected busybox or debian`);
+    const { initPackage } = await import('./init/init.js');
     const result = await initPackage({ dir, template, ...(values.id !== undefined && { id: values.id }), install: !values['no-install'] });
     const steps = [`cd ${quote(result.dir)}`, ...(template === 'busybox' ? ['bash build-image.sh'] : []), 'hearth-pack keygen --out ~/.hearth/publisher.pem   # once', `hearth-pack . --key ~/.hearth/publisher.pem --out ${result.id}.hpk`];
     print(result, [`created package ${result.id} in ${result.dir} (${template}):`, ...result.files.map((f) => `  ${f}`), result.installed ? `@hearth/sdk installed from ${result.sdkTarball}` : `run npm install there to install @hearth/sdk from ${result.sdkTarball}`, 'next:', ...steps.map((s) => `  ${s}`)].join('\n'));
@@ -155,6 +155,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'inspect') {
     const [target] = rest;
     if (target === undefined || rest.length !== 1) throw usageError('inspect takes one FILE.hpk or package DIR');
+    const { inspectTarget } = await import('./inspect/load.js');
     const { description, members } = await inspectTarget(target);
     const text = [formatDescription(description, mib), ...(members ?? []).map((m, i) => `${i === 0 ? '\nmembers\n' : ''}  ${m.name.padEnd(32)} ${String(m.size).padStart(12)}  ${m.sha256.slice(0, 16)}`)];
     print({ ...description, ...(members && { members }) }, text.join('\n'));
@@ -166,6 +167,7 @@ async function main(argv: string[]): Promise<void> {
     if (file === undefined || rest.length !== 1) throw usageError('verify takes one FILE.hpk');
     const archive = await verifyArchive(file);
     if (values.rebuild !== undefined) {
+      const { verifyRebuild } = await import('./rebuild.js');
       const same = await verifyRebuild(values.rebuild, file, { cache: !values['no-cache'] });
       print(same, `ok: ${values.rebuild} rebuilds ${file} byte for byte (${same.members.length} members; signer ${same.signer})`);
       return;
@@ -180,6 +182,7 @@ async function main(argv: string[]): Promise<void> {
   // Pack: `hearth-pack [DIR] --key KEY`.
   if (rest.length > 0) throw usageError(`unexpected argument ${JSON.stringify(rest[0])}`);
   if (!values.key) throw usageError('packing needs --key KEY.pem (make one with `hearth-pack keygen --out KEY.pem`)');
+  const { packPackage } = await import('./pack.js');
   const result = await packPackage({
     dir: command ?? '.',
     keyPath: values.key,
