@@ -20,9 +20,10 @@ import {
   type ServiceStatus,
 } from '@hearth/sdk/contract';
 import type { Logger } from '../log.js';
+import { processExists } from '@hearth/sdk/system';
 import { CONTAINER_ROOT_ID, containerName, type Layout, type ServicePaths } from '../layout.js';
 import { renderContainerConfig } from '../system/lxc-config.js';
-import { lxcInitPid, lxcKill, processExists, type LxcTarget } from '../system/lxc.js';
+import { lxcInitPid, lxcKill, type LxcTarget } from '../system/lxc.js';
 import { pushContainerStop, startContainer, watchExit } from './container-steps.js';
 import { mountPoints, mountsUnder, unmount } from '../system/mounts.js';
 import { UNMOUNTS, containerSpec, mountImages, prepareDirs, prepareScratch } from './container-setup.js';

@@ -35,18 +35,6 @@ export async function lxcInitPid(target: LxcTarget): Promise<number | null> {
   return result.exitCode === 0 && Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-/**
- * Whether a host process exists (signal 0 sends nothing): for a container's init whose pid lxc-info
- * gave, without another lxc-info. A zombie counts until its parent (LXC's monitor) reaps it.
- */
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** lxc-stop's exit code for a container that is not running (lxc_stop.c). */
 const LXC_STOP_NOT_RUNNING = 2;

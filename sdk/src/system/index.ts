@@ -3,3 +3,4 @@ export * from './log.js';
 export * from './mounts.js';
 export * from './cgroup.js';
 export * from './sandboxed-node.js';
+export * from './processes.js';

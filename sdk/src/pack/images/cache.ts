@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageConfig } from '../../contract/paths.js';
+import { processExists } from '../../system/processes.js';
 
 /** The package's build cache, beside its sources (and in .gitignore). */
 export const CACHE_DIR = '.hearth-cache';
@@ -116,16 +117,6 @@ export function isStaging(name: string): boolean {
 export function isDeadStaging(name: string): boolean {
   if (!isStaging(name)) return false;
   const owner = /^(\d+)(?:-[0-9a-f]+)?$/.exec(name.slice(name.lastIndexOf(STAGING_MARK) + STAGING_MARK.length));
-  return owner === null || !isAlive(Number(owner[1]));
+  return owner === null || !processExists(Number(owner[1]));
 }
 
-/** Whether a process exists (a staging folder of a pack that crashed is left by a dead pid). */
-function isAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
