@@ -224,7 +224,7 @@ export class ServiceManager implements ManagerCore {
       });
       return this.status(id);
     });
-    return wait ? await waitReady(this.events, id, () => this.status(id), timeoutMs, join(this.options.layout.logsDir, id)) : status;
+    return wait ? await this.untilReady(id, timeoutMs) : status;
   }
 
   async stop(id: string): Promise<ServiceStatus> {
@@ -303,7 +303,12 @@ export class ServiceManager implements ManagerCore {
       return false;
     });
     if (!inPlace) return await this.start(id, wait, timeoutMs);
-    return wait ? await waitReady(this.events, id, () => this.status(id), timeoutMs, join(this.options.layout.logsDir, id)) : this.status(id);
+    return wait ? await this.untilReady(id, timeoutMs) : this.status(id);
+  }
+
+  /** Its status once every daemon is ready; a failure or the timeout says why, with its last log lines. */
+  private async untilReady(id: string, timeoutMs: number): Promise<ServiceStatus> {
+    return await waitReady(this.events, id, () => this.status(id), timeoutMs, join(this.options.layout.logsDir, id));
   }
 
   /** The running service, or SERVICE_NOT_RUNNING. */

@@ -1,7 +1,8 @@
 /**
  * Milliseconds each step of one start took, as hearthd saw them: where a slow start spends its
  * time (`service.status` → `stepsMs`, logged at start, and printed by the benchmarks). A step
- * ends where the next begins; `ready` runs from the daemons' spawn to every daemon ready.
+ * ends where the next begins; `ready` runs from the daemons' spawn to every daemon ready. A
+ * restart in place and a stop are timed the same way (their own steps, logged).
  */
 export class StartTimings {
   private readonly steps: Record<string, number> = {};
