@@ -47,7 +47,7 @@ async function hashTree(hash: Hash, dir: string, prefix: string): Promise<void> 
  * Only for folders whose images are inside them: a fixture reading `../supervision/build/...`
  * would not be hashed whole.
  */
-export async function packedOnce(dir: string, key: string, out: string, pack: () => Promise<void>): Promise<string> {
+export async function packedOnce(dir: string, key: string, out: string, pack: () => Promise<unknown>): Promise<string> {
   const packs = inject('testPacks') as string | undefined;
   if (!packs) {
     await pack();

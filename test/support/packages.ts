@@ -39,15 +39,21 @@ export async function packExample(name: string, key: string, out: string, buildS
 
 /** An example (or a copy of one): its images are built inside it, so its folder is all a pack reads. */
 async function packExampleDir(dir: string, buildScript: string, key: string, out: string): Promise<string> {
-  await execa('bash', [join(dir, buildScript)], { timeout: PACK_TIMEOUT_MS });
-  return await packedOnce(dir, key, out, async () => {
-    await execa('node', [HEARTH_PACK, dir, '--key', key, '--out', out], { timeout: PACK_TIMEOUT_MS });
-  });
+  await buildImages(dir, buildScript);
+  return await packedOnce(dir, key, out, () => hearthPack(dir, key, out));
 }
 
 /** Run a package folder's image build script, then `hearth-pack` it. */
 export async function packDir(dir: string, buildScript: string, key: string, out: string): Promise<string> {
+  await buildImages(dir, buildScript);
+  return await hearthPack(dir, key, out);
+}
+
+async function buildImages(dir: string, buildScript: string): Promise<void> {
   await execa('bash', [join(dir, buildScript)], { timeout: PACK_TIMEOUT_MS });
+}
+
+async function hearthPack(dir: string, key: string, out: string): Promise<string> {
   await execa('node', [HEARTH_PACK, dir, '--key', key, '--out', out], { timeout: PACK_TIMEOUT_MS });
   return out;
 }
